@@ -1,0 +1,91 @@
+/**
+ * Gradients of scalar functions of a `ParamTree`, exact to any order: call one inside the
+ * function handed to another and the outer one differentiates through the inner gradient
+ * (this is how MAML's meta-gradient and TRPO's Hessian-vector products are computed).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type ParamTree, dotParams, listLeaves, rebuildTree } from '../params/param-tree';
+import { ensureExactGradients, listExactGradientKernels } from './exact-gradients';
+
+/** Raised when a function uses a tfjs kernel that has no exact gradient. */
+export class GradientError extends Error {
+  override readonly name = 'GradientError';
+}
+
+function explain(error: unknown): never {
+  const message = error instanceof Error ? error.message : String(error);
+  const missing = /gradient function not found for (\w+)/.exec(message);
+  if (missing) {
+    throw new GradientError(
+      `no exact gradient for the tfjs kernel '${missing[1]}'. metarl differentiates: ${listExactGradientKernels().join(
+        ', ',
+      )}. Rewrite with those ops (e.g. logSoftmax/selectLastAxis from @metarl/core instead of tf.logSoftmax/tf.gather).`,
+      { cause: error },
+    );
+  }
+  throw error;
+}
+
+/** A scalar and its gradient with respect to every leaf of the params. */
+export interface ValueAndGradients {
+  /** f(params). */
+  readonly value: tf.Scalar;
+  /** df/dparams, shaped like params (leaves f does not depend on get zeros). */
+  readonly gradients: ParamTree;
+}
+
+/**
+ * f(params) and its gradient. The result's tensors are the caller's to dispose; everything
+ * else f allocates is freed. Nest it inside another differentiated function for exact higher
+ * order derivatives.
+ */
+export function valueAndGradients(f: (params: ParamTree) => tf.Scalar, params: ParamTree): ValueAndGradients {
+  ensureExactGradients();
+  const leaves = listLeaves(params);
+  if (leaves.length === 0) throw new GradientError('valueAndGradients: params has no leaves');
+  for (const leaf of leaves) {
+    if (leaf.tensor.dtype !== 'float32') {
+      throw new GradientError(
+        `valueAndGradients: '${leaf.path}' is ${leaf.tensor.dtype}; only float32 parameters can be differentiated`,
+      );
+    }
+  }
+  const xs = leaves.map((leaf) => leaf.tensor);
+  let result: { value: tf.Tensor; grads: tf.Tensor[] };
+  try {
+    result = tf.valueAndGrads((...inputs: tf.Tensor[]) => {
+      const value = f(rebuildTree(params, inputs));
+      if (!(value instanceof tf.Tensor) || value.size !== 1) {
+        throw new GradientError(
+          `valueAndGradients: f must return a scalar tensor, got ${value instanceof tf.Tensor ? `shape [${value.shape.join(', ')}]` : String(value)}`,
+        );
+      }
+      return value.rank === 0 ? value : tf.reshape(value, []);
+    })(xs);
+  } catch (error) {
+    explain(error);
+  }
+  return { value: result.value as tf.Scalar, gradients: rebuildTree(params, result.grads) };
+}
+
+/** The gradient of f at params (see `valueAndGradients`). */
+export function gradients(f: (params: ParamTree) => tf.Scalar, params: ParamTree): ParamTree {
+  const { value, gradients: grads } = valueAndGradients(f, params);
+  value.dispose();
+  return grads;
+}
+
+/**
+ * The exact Hessian-vector product H v of f at params, by differentiating <grad f, v>
+ * (Pearlmutter's trick): one forward and two backward passes, no finite differences.
+ */
+export function hessianVectorProduct(
+  f: (params: ParamTree) => tf.Scalar,
+  params: ParamTree,
+  vector: ParamTree,
+): ParamTree {
+  return gradients((p) => {
+    const grads = gradients(f, p);
+    return dotParams(grads, vector);
+  }, params);
+}

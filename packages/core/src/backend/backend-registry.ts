@@ -1,0 +1,173 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { registerExactGradients } from '../autodiff/exact-gradients';
+import { builtinBackends } from './builtin-backends';
+
+/** What a backend promises; declared by its registration, never discovered by crashing. */
+export interface BackendCapabilities {
+  /** Bits of floating-point precision its kernels compute in. */
+  readonly floatPrecision: 16 | 32;
+  /** The conformance suite (`@metarl/core/testing`) runs on it in CI, second order included. */
+  readonly secondOrderVerified: boolean;
+  /** It computes on a GPU. */
+  readonly gpu: boolean;
+}
+
+/** A named, prioritised way to run tensors; `useBackend('auto')` picks the best available one. */
+export interface BackendRegistration {
+  /** The metarl name, e.g. `wasm`. */
+  readonly name: string;
+  /** The name the backend registers with tfjs, e.g. `wasm` or `tensorflow`. */
+  readonly tfjsName: string;
+  /** Higher is preferred by `useBackend('auto')`. */
+  readonly priority: number;
+  /** The npm packages it needs, named in the error when one is missing. */
+  readonly packages: readonly string[];
+  /** One line for `listBackends()` and error messages. */
+  readonly description: string;
+  /** Declared capabilities. */
+  readonly capabilities: BackendCapabilities;
+  /** Loads the packages and registers the tfjs backend; rejects when they are missing. */
+  load(): Promise<void>;
+  /** Whether `auto` may consider it in this process (e.g. WebGPU needs `navigator.gpu`). */
+  isCandidateForAuto?(): boolean;
+}
+
+/** The backend in use, as reported by `useBackend` and `currentBackend`. */
+export interface BackendInfo {
+  /** The metarl name. */
+  readonly name: string;
+  /** The tfjs backend name. */
+  readonly tfjsName: string;
+  /** Declared capabilities. */
+  readonly capabilities: BackendCapabilities;
+  /** For `auto`: each backend tried before this one and why it was passed over. */
+  readonly skipped: readonly { readonly name: string; readonly reason: string }[];
+}
+
+/** Raised when a backend cannot be used; `message` names the fix. */
+export class BackendUnavailableError extends Error {
+  override readonly name = 'BackendUnavailableError';
+}
+
+const registry = new Map<string, BackendRegistration>(builtinBackends.map((backend) => [backend.name, backend]));
+let active: BackendInfo | undefined;
+
+/** Adds (or replaces) a backend under `registration.name`. */
+export function registerBackend(registration: BackendRegistration): void {
+  if (typeof registration?.name !== 'string' || registration.name.length === 0 || registration.name === 'auto') {
+    throw new TypeError(
+      `registerBackend: name must be a non-empty string other than 'auto', got ${String(registration?.name)}`,
+    );
+  }
+  if (!Number.isFinite(registration.priority)) {
+    throw new TypeError(
+      `registerBackend('${registration.name}'): priority must be a finite number, got ${registration.priority}`,
+    );
+  }
+  registry.set(registration.name, registration);
+}
+
+/** Every registered backend, highest priority first. */
+export function listBackends(): readonly BackendRegistration[] {
+  return [...registry.values()].sort((a, b) => b.priority - a.priority);
+}
+
+function isMissingModule(error: unknown, packages: readonly string[]): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return true;
+  const message = error instanceof Error ? error.message : String(error);
+  return /cannot find (module|package)|could not resolve|failed to resolve/i.test(message) && packages.some((p) => message.includes(p));
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
+}
+
+async function activate(registration: BackendRegistration): Promise<void> {
+  try {
+    await registration.load();
+  } catch (error) {
+    const install = registration.packages.map((name) => `${name}@4.22.0`).join(' ');
+    if (isMissingModule(error, registration.packages)) {
+      throw new BackendUnavailableError(
+        `backend '${registration.name}' needs ${registration.packages.join(' and ')}: npm i ${install}`,
+        { cause: error },
+      );
+    }
+    throw new BackendUnavailableError(
+      `backend '${registration.name}' failed to load (${describeError(error)}); check that ${registration.packages.join(
+        ' and ',
+      )} installed completely`,
+      { cause: error },
+    );
+  }
+  let ok = false;
+  try {
+    ok = await tf.setBackend(registration.tfjsName);
+    await tf.ready();
+  } catch (error) {
+    throw new BackendUnavailableError(
+      `backend '${registration.name}' could not initialise: ${describeError(error)}`,
+      { cause: error },
+    );
+  }
+  if (!ok || tf.getBackend() !== registration.tfjsName) {
+    throw new BackendUnavailableError(`backend '${registration.name}' could not initialise in this environment`);
+  }
+  // After loading: a backend package may bring tfjs bundles that register their own gradients.
+  registerExactGradients();
+}
+
+/**
+ * Selects the tensor backend for everything that follows and registers metarl's exact
+ * gradients. `'auto'` (the default) picks the highest-priority backend that loads here:
+ * tensorflow-gpu, tensorflow, webgpu (where `navigator.gpu` exists), wasm, cpu.
+ *
+ * @example
+ * const info = await useBackend();        // e.g. { name: 'wasm', ... }
+ * await useBackend('cpu');                // the reference backend
+ * await useBackend('tensorflow-gpu');     // needs @tensorflow/tfjs-node-gpu and CUDA
+ */
+export async function useBackend(name = 'auto'): Promise<BackendInfo> {
+  if (name === 'auto') {
+    const skipped: { name: string; reason: string }[] = [];
+    for (const registration of listBackends()) {
+      if (registration.isCandidateForAuto && !registration.isCandidateForAuto()) {
+        skipped.push({ name: registration.name, reason: 'not available in this environment' });
+        continue;
+      }
+      try {
+        await activate(registration);
+        active = {
+          name: registration.name,
+          tfjsName: registration.tfjsName,
+          capabilities: registration.capabilities,
+          skipped,
+        };
+        return active;
+      } catch (error) {
+        skipped.push({ name: registration.name, reason: describeError(error) });
+      }
+    }
+    throw new BackendUnavailableError(
+      `useBackend('auto'): no backend could be loaded: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`,
+    );
+  }
+  const registration = registry.get(name);
+  if (registration === undefined) {
+    throw new BackendUnavailableError(
+      `useBackend: unknown backend '${name}'; known backends: ${listBackends()
+        .map((b) => b.name)
+        .join(', ')} or 'auto' (add others with registerBackend)`,
+    );
+  }
+  await activate(registration);
+  active = { name: registration.name, tfjsName: registration.tfjsName, capabilities: registration.capabilities, skipped: [] };
+  return active;
+}
+
+/** The backend selected by the last `useBackend`, or undefined before the first call. */
+export function currentBackend(): BackendInfo | undefined {
+  if (active !== undefined && tf.getBackend() !== active.tfjsName) return undefined;
+  return active;
+}

@@ -1,0 +1,106 @@
+import type { BackendCapabilities, BackendRegistration } from './backend-registry';
+
+/** Imports an optional peer by name (kept out of type checking and bundling). */
+function importOptional(name: string): Promise<unknown> {
+  return import(/* @vite-ignore */ name);
+}
+
+const verified: BackendCapabilities = { floatPrecision: 32, secondOrderVerified: true, gpu: false };
+
+/** WebAssembly with SIMD: the embedded default, several times faster than `cpu` from batch 32 up. */
+export const wasmBackend: BackendRegistration = {
+  name: 'wasm',
+  tfjsName: 'wasm',
+  priority: 200,
+  packages: ['@tensorflow/tfjs-backend-wasm'],
+  description: 'WebAssembly (SIMD) kernels; shipped with @metarl/core',
+  capabilities: verified,
+  async load() {
+    await import('@tensorflow/tfjs-backend-wasm');
+  },
+};
+
+/** Plain JavaScript kernels: every kernel exists here; the reference for exactness and determinism. */
+export const cpuBackend: BackendRegistration = {
+  name: 'cpu',
+  tfjsName: 'cpu',
+  priority: 100,
+  packages: ['@tensorflow/tfjs-backend-cpu'],
+  description: 'JavaScript kernels; shipped with @metarl/core; the reference backend',
+  capabilities: verified,
+  async load() {
+    await import('@tensorflow/tfjs-backend-cpu');
+  },
+};
+
+/** Native libtensorflow on the CPU (optional peer). */
+export const tensorflowBackend: BackendRegistration = {
+  name: 'tensorflow',
+  tfjsName: 'tensorflow',
+  priority: 400,
+  packages: ['@tensorflow/tfjs-node'],
+  description: 'native libtensorflow (CPU); optional peer @tensorflow/tfjs-node',
+  capabilities: { floatPrecision: 32, secondOrderVerified: false, gpu: false },
+  async load() {
+    await importOptional('@tensorflow/tfjs-node');
+  },
+};
+
+/** Native libtensorflow with CUDA (optional peer): the GPU path in Node. */
+export const tensorflowGpuBackend: BackendRegistration = {
+  name: 'tensorflow-gpu',
+  tfjsName: 'tensorflow',
+  priority: 500,
+  packages: ['@tensorflow/tfjs-node-gpu'],
+  description: 'native libtensorflow with CUDA; optional peer @tensorflow/tfjs-node-gpu',
+  capabilities: { floatPrecision: 32, secondOrderVerified: false, gpu: true },
+  async load() {
+    await importOptional('@tensorflow/tfjs-node-gpu');
+  },
+};
+
+interface NavigatorWithGpu {
+  gpu?: unknown;
+}
+
+function navigatorGpu(): unknown {
+  return (globalThis as { navigator?: NavigatorWithGpu }).navigator?.gpu;
+}
+
+/**
+ * WebGPU (optional peer). In a browser it uses `navigator.gpu`; in Node, install the `webgpu`
+ * package (Dawn) and it is wired in here. Not picked by `auto` unless `navigator.gpu` exists.
+ */
+export const webgpuBackend: BackendRegistration = {
+  name: 'webgpu',
+  tfjsName: 'webgpu',
+  priority: 300,
+  packages: ['@tensorflow/tfjs-backend-webgpu', 'webgpu'],
+  description: 'WebGPU; optional peers @tensorflow/tfjs-backend-webgpu (+ webgpu in Node)',
+  capabilities: { floatPrecision: 32, secondOrderVerified: false, gpu: true },
+  isCandidateForAuto: () => navigatorGpu() !== undefined,
+  async load() {
+    if (navigatorGpu() === undefined) {
+      const dawn = (await importOptional('webgpu')) as {
+        create(options: string[]): unknown;
+        globals?: Record<string, unknown>;
+      };
+      if (dawn.globals) Object.assign(globalThis, dawn.globals);
+      const holder = globalThis as { navigator?: NavigatorWithGpu };
+      if (holder.navigator === undefined) {
+        Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
+      }
+      (holder.navigator as NavigatorWithGpu).gpu = dawn.create([]);
+    }
+    await importOptional('@tensorflow/tfjs-backend-webgpu');
+  },
+};
+
+/** The built-in registrations, in the order `listBackends` shows them. */
+export const builtinBackends: readonly BackendRegistration[] = [
+  tensorflowGpuBackend,
+  tensorflowBackend,
+  webgpuBackend,
+  wasmBackend,
+  cpuBackend,
+];
