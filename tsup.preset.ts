@@ -11,7 +11,7 @@ export function createTsupConfig(entry: Record<string, string>, overrides: Optio
     dts: true,
     sourcemap: true,
     clean: true,
-    splitting: false,
+    splitting: true,
     treeshake: true,
     target: 'node20',
     platform: 'node',

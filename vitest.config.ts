@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
     pool: 'forks',
+    setupFiles: ['./vitest.setup.ts'],
     testTimeout: 60_000,
   },
 });

@@ -6,6 +6,16 @@
 // Tensors and backends
 export * as tf from '@tensorflow/tfjs-core';
 export {
+  GradientError,
+  gradients,
+  hessianVectorProduct,
+  type ValueAndGradients,
+  valueAndGradients,
+} from './autodiff/differentiate';
+
+// Exact gradients
+export { listExactGradientKernels, registerExactGradients } from './autodiff/exact-gradients';
+export {
   type BackendCapabilities,
   type BackendInfo,
   type BackendRegistration,
@@ -15,21 +25,34 @@ export {
   registerBackend,
   useBackend,
 } from './backend/backend-registry';
-
-// Exact gradients
-export { listExactGradientKernels, registerExactGradients } from './autodiff/exact-gradients';
+// Checkpoints
 export {
-  GradientError,
-  gradients,
-  hessianVectorProduct,
-  type ValueAndGradients,
-  valueAndGradients,
-} from './autodiff/differentiate';
+  type Checkpoint,
+  CheckpointError,
+  type JsonValue,
+  loadCheckpoint,
+  saveCheckpoint,
+} from './checkpoint/checkpoint';
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  type NamedArray,
+  SafetensorsError,
+} from './checkpoint/safetensors';
+export { Categorical } from './distributions/categorical';
+export { DiagonalGaussian } from './distributions/diagonal-gaussian';
+// Distributions
+export type { Distribution } from './distributions/distribution';
+export { createGru, type GruInput, type GruOptions } from './nn/gru';
+export { applyLinear, createLinear, type LinearOptions, type WeightInitialisation } from './nn/linear';
+export { type Activation, createMlp, type MlpOptions } from './nn/mlp';
+export type { Module } from './nn/module';
 export { logSoftmax, logSumExp, selectLastAxis, stopGradient, sumOfSquares } from './ops/ops';
-
-// Random numbers
-export { createRng, createRngFromState, type Rng, type RngState } from './rng/rng';
-
+export { type AdamOptions, createAdam } from './optim/adam';
+export { clipByGlobalNorm } from './optim/clip-by-global-norm';
+// Optimisers
+export type { Optimizer, OptimizerState, OptimizerStep } from './optim/optimizer';
+export { createSgd, type SgdOptions } from './optim/sgd';
 // Parameters and modules
 export {
   addParams,
@@ -56,28 +79,5 @@ export {
   unstackParams,
   zipParams,
 } from './params/param-tree';
-export type { Module } from './nn/module';
-export { applyLinear, createLinear, type LinearOptions, type WeightInitialisation } from './nn/linear';
-export { type Activation, createMlp, type MlpOptions } from './nn/mlp';
-export { createGru, type GruInput, type GruOptions } from './nn/gru';
-
-// Distributions
-export type { Distribution } from './distributions/distribution';
-export { Categorical } from './distributions/categorical';
-export { DiagonalGaussian } from './distributions/diagonal-gaussian';
-
-// Optimisers
-export type { Optimizer, OptimizerState, OptimizerStep } from './optim/optimizer';
-export { createSgd, type SgdOptions } from './optim/sgd';
-export { type AdamOptions, createAdam } from './optim/adam';
-export { clipByGlobalNorm } from './optim/clip-by-global-norm';
-
-// Checkpoints
-export {
-  type Checkpoint,
-  CheckpointError,
-  type JsonValue,
-  loadCheckpoint,
-  saveCheckpoint,
-} from './checkpoint/checkpoint';
-export { decodeSafetensors, encodeSafetensors, type NamedArray, SafetensorsError } from './checkpoint/safetensors';
+// Random numbers
+export { createRng, createRngFromState, type Rng, type RngState } from './rng/rng';

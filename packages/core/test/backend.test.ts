@@ -13,7 +13,13 @@ import {
 
 describe('backend registry', () => {
   it('lists the built-in backends by priority', () => {
-    expect(listBackends().map((b) => b.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu']);
+    expect(listBackends().map((b) => b.name)).toEqual([
+      'tensorflow-gpu',
+      'tensorflow',
+      'webgpu',
+      'wasm',
+      'cpu',
+    ]);
   });
 
   it("'auto' picks the best backend that loads here and says what it skipped", async () => {
@@ -21,7 +27,9 @@ describe('backend registry', () => {
     // @tensorflow/tfjs-node(-gpu) are optional peers not installed in this workspace.
     expect(info.name).toBe('wasm');
     expect(info.skipped.map((s) => s.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'webgpu']);
-    expect(info.skipped[0]!.reason).toMatch(/needs @tensorflow\/tfjs-node-gpu: npm i @tensorflow\/tfjs-node-gpu@4\.22\.0/);
+    expect(info.skipped[0]!.reason).toMatch(
+      /needs @tensorflow\/tfjs-node-gpu: npm i @tensorflow\/tfjs-node-gpu@4\.22\.0/,
+    );
     expect(currentBackend()?.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
   });
@@ -52,18 +60,20 @@ describe('backend registry', () => {
       },
     });
     expect((await useBackend('cpu-alias')).tfjsName).toBe('cpu');
-    expect(() => registerBackend({ ...listBackends()[0]!, name: '' })).toThrow(/name must be a non-empty string/);
+    expect(() => registerBackend({ ...listBackends()[0]!, name: '' })).toThrow(
+      /name must be a non-empty string/,
+    );
   });
 
   it('explains a kernel without an exact gradient instead of failing deep inside tfjs', async () => {
     await useBackend('cpu');
     expect(listExactGradientKernels()).toContain('Tanh');
     const params = { x: tf.tensor1d([0.5, 1]) };
-    expect(() => gradients((p) => tf.sum(tf.atan2(p.x as tf.Tensor, tf.onesLike(p.x as tf.Tensor))), params)).toThrow(
-      GradientError,
-    );
-    expect(() => gradients((p) => tf.sum(tf.atan2(p.x as tf.Tensor, tf.onesLike(p.x as tf.Tensor))), params)).toThrow(
-      /no exact gradient for the tfjs kernel 'Atan2'/,
-    );
+    expect(() =>
+      gradients((p) => tf.sum(tf.atan2(p.x as tf.Tensor, tf.onesLike(p.x as tf.Tensor))), params),
+    ).toThrow(GradientError);
+    expect(() =>
+      gradients((p) => tf.sum(tf.atan2(p.x as tf.Tensor, tf.onesLike(p.x as tf.Tensor))), params),
+    ).toThrow(/no exact gradient for the tfjs kernel 'Atan2'/);
   });
 });

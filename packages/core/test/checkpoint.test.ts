@@ -29,7 +29,15 @@ function makeCheckpoint(): Checkpoint {
   const params: ParamTree = { policy, logStd: tf.tensor1d([-0.5, 0.25]) };
   const adam = createAdam();
   const optimizer = adam.init(params);
-  return { kind: 'test-learner', version: 2, config: { hidden: [4], rate: 0.1 }, params, optimizer, rng: { main: rng.getState() }, step: 17 };
+  return {
+    kind: 'test-learner',
+    version: 2,
+    config: { hidden: [4], rate: 0.1 },
+    params,
+    optimizer,
+    rng: { main: rng.getState() },
+    step: 17,
+  };
 }
 
 describe('checkpoints', () => {
@@ -45,7 +53,11 @@ describe('checkpoints', () => {
     const checkpoint = makeCheckpoint();
     const directory = join(root, 'roundtrip');
     await saveCheckpoint(directory, checkpoint);
-    expect((await readdir(directory)).sort()).toEqual(['optimizer.safetensors', 'params.safetensors', 'state.json']);
+    expect((await readdir(directory)).sort()).toEqual([
+      'optimizer.safetensors',
+      'params.safetensors',
+      'state.json',
+    ]);
     const loaded = await loadCheckpoint(directory, 'test-learner');
     expect(loaded.kind).toBe('test-learner');
     expect(loaded.version).toBe(2);
@@ -68,14 +80,18 @@ describe('checkpoints', () => {
     await saveCheckpoint(directory, first);
     await saveCheckpoint(directory, { ...first, step: 18 });
     expect((await loadCheckpoint(directory)).step).toBe(18);
-    expect((await readdir(root)).filter((name) => name.includes('.tmp-') || name.includes('.old-'))).toEqual([]);
+    expect((await readdir(root)).filter((name) => name.includes('.tmp-') || name.includes('.old-'))).toEqual(
+      [],
+    );
   });
 
   it('refuses to save NaN parameters, naming the parameter, and writes nothing', async () => {
     const checkpoint = makeCheckpoint();
     const bad = { ...checkpoint, params: { ...checkpoint.params, logStd: tf.tensor1d([Number.NaN, 0]) } };
     const directory = join(root, 'nan');
-    await expect(saveCheckpoint(directory, bad)).rejects.toThrow(/'logStd' \(shape \[2\]\) holds NaN at flat index 0/);
+    await expect(saveCheckpoint(directory, bad)).rejects.toThrow(
+      /'logStd' \(shape \[2\]\) holds NaN at flat index 0/,
+    );
     await expect(readdir(directory)).rejects.toThrow();
   });
 
@@ -91,16 +107,22 @@ describe('checkpoints', () => {
       /params\.safetensors is \d+ bytes, the manifest says \d+ \(truncated or replaced\)/,
     );
     const flipped = Buffer.from(original);
-    flipped[flipped.length - 1] ^= 0xff;
+    flipped[flipped.length - 1] = flipped[flipped.length - 1]! ^ 0xff;
     await writeFile(paramsPath, flipped);
-    await expect(loadCheckpoint(directory)).rejects.toThrow(/params\.safetensors does not match its SHA-256 checksum/);
+    await expect(loadCheckpoint(directory)).rejects.toThrow(
+      /params\.safetensors does not match its SHA-256 checksum/,
+    );
     await writeFile(paramsPath, original);
     const statePath = join(directory, 'state.json');
     const state = await readFile(statePath, 'utf8');
     await writeFile(statePath, state.slice(0, 40));
-    await expect(loadCheckpoint(directory)).rejects.toThrow(/state\.json is not valid JSON \(truncated or corrupted\)/);
+    await expect(loadCheckpoint(directory)).rejects.toThrow(
+      /state\.json is not valid JSON \(truncated or corrupted\)/,
+    );
     await writeFile(statePath, state);
-    await expect(loadCheckpoint(directory, 'maml')).rejects.toThrow(/written by 'test-learner', expected 'maml'/);
+    await expect(loadCheckpoint(directory, 'maml')).rejects.toThrow(
+      /written by 'test-learner', expected 'maml'/,
+    );
     await expect(loadCheckpoint(join(root, 'missing'))).rejects.toThrow(CheckpointError);
     expect(tf.memory().numTensors).toBe(before);
     const ok = await loadCheckpoint(directory);
@@ -108,7 +130,10 @@ describe('checkpoints', () => {
   });
 
   it('safetensors encoding follows the format and rejects malformed buffers', () => {
-    const bytes = encodeSafetensors({ b: { data: new Float32Array([1, 2, 3]), shape: [3] }, a: { data: new Int32Array([4]), shape: [1] } });
+    const bytes = encodeSafetensors({
+      b: { data: new Float32Array([1, 2, 3]), shape: [3] },
+      a: { data: new Int32Array([4]), shape: [1] },
+    });
     const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
     expect((8 + headerLength) % 8).toBe(0);
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
@@ -117,6 +142,8 @@ describe('checkpoints', () => {
     const decoded = decodeSafetensors(bytes);
     expect(Array.from(decoded.arrays.b!.data)).toEqual([1, 2, 3]);
     expect(() => decodeSafetensors(bytes.subarray(0, 5))).toThrow(/too short for a header/);
-    expect(() => decodeSafetensors(bytes.subarray(0, bytes.length - 4))).toThrow(/outside the 12 data bytes \(truncated\?\)/);
+    expect(() => decodeSafetensors(bytes.subarray(0, bytes.length - 4))).toThrow(
+      /outside the 12 data bytes \(truncated\?\)/,
+    );
   });
 });

@@ -5,6 +5,7 @@ import {
   createRng,
   DiagonalGaussian,
   disposeParams,
+  gradients,
   type OptimizerState,
   type ParamTree,
   scaleParams,
@@ -12,7 +13,6 @@ import {
   tf,
   useBackend,
   valueAndGradients,
-  gradients,
 } from '../src/index';
 import { measureTensorGrowth } from '../src/testing/index';
 

@@ -25,7 +25,10 @@ for (const backend of ['cpu', 'wasm']) {
 
     it('Linear computes x W + b', () => {
       const linear = createLinear({ inputSize: 2, outputSize: 3 });
-      const params: ParamTree = { weight: tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]), bias: tf.tensor1d([0.5, 0, -0.5]) };
+      const params: ParamTree = {
+        weight: tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]),
+        bias: tf.tensor1d([0.5, 0, -0.5]),
+      };
       const y = linear.apply(params, tf.tensor2d([1, -1], [1, 2]));
       close(y.dataSync(), [1 - 4 + 0.5, 2 - 5, 3 - 6 - 0.5]);
     });
@@ -40,7 +43,9 @@ for (const backend of ['cpu', 'wasm']) {
       const limit = Math.sqrt(6 / 128);
       expect(Math.max(...values)).toBeLessThanOrEqual(limit);
       expect(Math.min(...values)).toBeGreaterThanOrEqual(-limit);
-      expect(Array.from(((b.hidden1 as ParamTree).weight as tf.Tensor).dataSync())).toEqual(Array.from(values));
+      expect(Array.from(((b.hidden1 as ParamTree).weight as tf.Tensor).dataSync())).toEqual(
+        Array.from(values),
+      );
       expect(Array.from(((a.output as ParamTree).bias as tf.Tensor).dataSync())).toEqual([0, 0]);
       disposeParams(a);
       disposeParams(b);
@@ -89,10 +94,14 @@ for (const backend of ['cpu', 'wasm']) {
       expect(() => createMlp({ inputSize: 2, hiddenSizes: [0], outputSize: 1 })).toThrow(
         'createMlp: hiddenSizes[0] must be a positive integer, got 0',
       );
-      expect(() => createLinear({ inputSize: 2.5, outputSize: 1 })).toThrow(/inputSize must be a positive integer, got 2.5/);
+      expect(() => createLinear({ inputSize: 2.5, outputSize: 1 })).toThrow(
+        /inputSize must be a positive integer, got 2.5/,
+      );
       const mlp = createMlp({ inputSize: 2, hiddenSizes: [4], outputSize: 1 });
       const params = mlp.init(createRng(0));
-      expect(() => mlp.apply(params, tf.zeros([5, 3]))).toThrow(/mlp hidden0: input has 3 features .* expects 2/);
+      expect(() => mlp.apply(params, tf.zeros([5, 3]))).toThrow(
+        /mlp hidden0: input has 3 features .* expects 2/,
+      );
       disposeParams(params);
     });
   });

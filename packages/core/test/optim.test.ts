@@ -30,7 +30,9 @@ describe('optimisers', () => {
       expected = expected.map((p, i) => p - 0.1 * velocity[i]!);
     }
     const got = flattenParams(params);
-    expected.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 6));
+    expected.forEach((v, i) => {
+      expect(got[i]).toBeCloseTo(v, 6);
+    });
     expect(state.step).toBe(3);
   });
 
@@ -62,7 +64,9 @@ describe('optimisers', () => {
       }
     });
     const got = flattenParams(params);
-    p.forEach((value, i) => expect(got[i]).toBeCloseTo(value, 6));
+    p.forEach((value, i) => {
+      expect(got[i]).toBeCloseTo(value, 6);
+    });
   });
 
   it('leaves its inputs untouched (pure)', () => {
@@ -82,9 +86,15 @@ describe('optimisers', () => {
     expect(() => adam.step(params, { policy: { w: tf.tensor1d([Number.NaN, 1]) } }, state)).toThrow(
       "adam: gradients: 'policy/w' (shape [2]) holds NaN at flat index 0",
     );
-    expect(() => createAdam({ learningRate: -1 })).toThrow('createAdam: learningRate must be a finite number > 0, got -1');
-    expect(() => createSgd({ learningRate: 0.1, momentum: 1 })).toThrow(/momentum must be in \[0, 1\), got 1/);
-    expect(() => createSgd({ learningRate: 0.1 }).step(params, params, state)).toThrow(/state was made by 'adam', expected 'sgd'/);
+    expect(() => createAdam({ learningRate: -1 })).toThrow(
+      'createAdam: learningRate must be a finite number > 0, got -1',
+    );
+    expect(() => createSgd({ learningRate: 0.1, momentum: 1 })).toThrow(
+      /momentum must be in \[0, 1\), got 1/,
+    );
+    expect(() => createSgd({ learningRate: 0.1 }).step(params, params, state)).toThrow(
+      /state was made by 'adam', expected 'sgd'/,
+    );
   });
 
   it('clips by global norm', () => {

@@ -28,7 +28,9 @@ describe('Rng', () => {
     // xoroshiro128plus.c (Blackman and Vigna, rotations 24/16/37) from state
     // [SplitMix64(0)_1, SplitMix64(0)_2] yields 0x509946a41cd733a3, 0xd805fcac6824536e, 0xdadc02f3e3cf7be3.
     const rng = createRng(0);
-    expect([rng.nextUint32(), rng.nextUint32(), rng.nextUint32()]).toEqual([0x1cd733a3, 0x6824536e, 0xe3cf7be3]);
+    expect([rng.nextUint32(), rng.nextUint32(), rng.nextUint32()]).toEqual([
+      0x1cd733a3, 0x6824536e, 0xe3cf7be3,
+    ]);
   });
 
   it('gives the same numbers for the same seed and different ones for neighbouring seeds', () => {
@@ -102,8 +104,12 @@ describe('Rng', () => {
   it('rejects bad seeds and states with clear errors', () => {
     expect(() => createRng(1.5)).toThrow(/seed must be a safe integer, got 1.5/);
     expect(() => createRng(Number.NaN)).toThrow(/seed must be a safe integer, got NaN/);
-    expect(() => createRngFromState({ algorithm: 'xoroshiro128plus', words: [0, 0, 0, 0] })).toThrow(/not all 0/);
-    expect(() => createRngFromState({ algorithm: 'mt' } as never)).toThrow(/expected \{algorithm: 'xoroshiro128plus'/);
+    expect(() => createRngFromState({ algorithm: 'xoroshiro128plus', words: [0, 0, 0, 0] })).toThrow(
+      /not all 0/,
+    );
+    expect(() => createRngFromState({ algorithm: 'mt' } as never)).toThrow(
+      /expected \{algorithm: 'xoroshiro128plus'/,
+    );
     expect(() => createRng(1).nextInt(0)).toThrow(/bound must be an integer/);
   });
 });

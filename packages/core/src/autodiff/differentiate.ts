@@ -4,7 +4,7 @@
  * (this is how MAML's meta-gradient and TRPO's Hessian-vector products are computed).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type ParamTree, dotParams, listLeaves, rebuildTree } from '../params/param-tree';
+import { dotParams, listLeaves, type ParamTree, rebuildTree } from '../params/param-tree';
 import { ensureExactGradients, listExactGradientKernels } from './exact-gradients';
 
 /** Raised when a function uses a tfjs kernel that has no exact gradient. */

@@ -200,7 +200,17 @@ const comparisonKernels = [
   'FloorDiv',
   'Mod',
 ];
-const piecewiseConstantKernels = ['Step', 'Sign', 'Floor', 'Ceil', 'Round', 'IsNan', 'IsFinite', 'IsInf', 'LogicalNot'];
+const piecewiseConstantKernels = [
+  'Step',
+  'Sign',
+  'Floor',
+  'Ceil',
+  'Round',
+  'IsNan',
+  'IsFinite',
+  'IsInf',
+  'LogicalNot',
+];
 
 const exactGradients: ExactGradient[] = [
   // ── elementwise unary ────────────────────────────────────────────────────────
@@ -220,9 +230,7 @@ const exactGradients: ExactGradient[] = [
   }),
   unary('Softplus', (x, dy) => tf.mul(dy, tf.sigmoid(x))),
   unary('Relu', (x, dy) => tf.mul(dy, tf.step(float(x)))),
-  unary('Relu6', (x, dy) =>
-    tf.mul(dy, tf.cast(tf.logicalAnd(tf.greater(x, 0), tf.less(x, 6)), 'float32')),
-  ),
+  unary('Relu6', (x, dy) => tf.mul(dy, tf.cast(tf.logicalAnd(tf.greater(x, 0), tf.less(x, 6)), 'float32'))),
   unary('Elu', (x, dy) => tf.where(tf.greater(x, 0), dy, tf.mul(dy, tf.exp(x)))),
   unary('Abs', (x, dy) => tf.mul(dy, tf.sign(float(x)))),
   unary('Sin', (x, dy) => tf.mul(dy, tf.cos(x))),
@@ -354,8 +362,7 @@ const exactGradients: ExactGradient[] = [
   },
   {
     kernelName: 'Cumsum',
-    inputsToSave: ['x'],
-    gradFunc: (dy, [x], attrs) => ({
+    gradFunc: (dy, _saved, attrs) => ({
       x: () =>
         tf.cumsum(single(dy), attrs.axis as number, attrs.exclusive as boolean, !(attrs.reverse as boolean)),
     }),

@@ -49,12 +49,18 @@ export class BackendUnavailableError extends Error {
   override readonly name = 'BackendUnavailableError';
 }
 
-const registry = new Map<string, BackendRegistration>(builtinBackends.map((backend) => [backend.name, backend]));
+const registry = new Map<string, BackendRegistration>(
+  builtinBackends.map((backend) => [backend.name, backend]),
+);
 let active: BackendInfo | undefined;
 
 /** Adds (or replaces) a backend under `registration.name`. */
 export function registerBackend(registration: BackendRegistration): void {
-  if (typeof registration?.name !== 'string' || registration.name.length === 0 || registration.name === 'auto') {
+  if (
+    typeof registration?.name !== 'string' ||
+    registration.name.length === 0 ||
+    registration.name === 'auto'
+  ) {
     throw new TypeError(
       `registerBackend: name must be a non-empty string other than 'auto', got ${String(registration?.name)}`,
     );
@@ -76,7 +82,10 @@ function isMissingModule(error: unknown, packages: readonly string[]): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return true;
   const message = error instanceof Error ? error.message : String(error);
-  return /cannot find (module|package)|could not resolve|failed to resolve/i.test(message) && packages.some((p) => message.includes(p));
+  return (
+    /cannot find (module|package)|could not resolve|failed to resolve/i.test(message) &&
+    packages.some((p) => message.includes(p))
+  );
 }
 
 function describeError(error: unknown): string {
@@ -112,7 +121,9 @@ async function activate(registration: BackendRegistration): Promise<void> {
     );
   }
   if (!ok || tf.getBackend() !== registration.tfjsName) {
-    throw new BackendUnavailableError(`backend '${registration.name}' could not initialise in this environment`);
+    throw new BackendUnavailableError(
+      `backend '${registration.name}' could not initialise in this environment`,
+    );
   }
   // After loading: a backend package may bring tfjs bundles that register their own gradients.
   registerExactGradients();
@@ -162,7 +173,12 @@ export async function useBackend(name = 'auto'): Promise<BackendInfo> {
     );
   }
   await activate(registration);
-  active = { name: registration.name, tfjsName: registration.tfjsName, capabilities: registration.capabilities, skipped: [] };
+  active = {
+    name: registration.name,
+    tfjsName: registration.tfjsName,
+    capabilities: registration.capabilities,
+    skipped: [],
+  };
   return active;
 }
 

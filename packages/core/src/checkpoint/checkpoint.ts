@@ -69,10 +69,17 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-function treeToArrays(tree: ParamTree, prefix: string, into: Record<string, NamedArray>, label: string): void {
+function treeToArrays(
+  tree: ParamTree,
+  prefix: string,
+  into: Record<string, NamedArray>,
+  label: string,
+): void {
   for (const leaf of listLeaves(tree)) {
     if (leaf.path.split('/').some((part) => part.length === 0)) {
-      throw new CheckpointError(`${label}: parameter names must be non-empty and contain no '/', got '${leaf.path}'`);
+      throw new CheckpointError(
+        `${label}: parameter names must be non-empty and contain no '/', got '${leaf.path}'`,
+      );
     }
     const data = leaf.tensor.dataSync();
     into[prefix + leaf.path] = {
@@ -92,7 +99,11 @@ function arraysToTree(arrays: Record<string, NamedArray>): ParamTree {
       node = node[part] as Record<string, unknown>;
     }
     const array = arrays[name]!;
-    node[parts[parts.length - 1]!] = tf.tensor(array.data, array.shape as number[], array.data instanceof Int32Array ? 'int32' : 'float32');
+    node[parts[parts.length - 1]!] = tf.tensor(
+      array.data,
+      array.shape as number[],
+      array.data instanceof Int32Array ? 'int32' : 'float32',
+    );
   }
   return root as ParamTree;
 }
@@ -125,7 +136,8 @@ export async function saveCheckpoint(directory: string, checkpoint: Checkpoint):
   if (typeof checkpoint?.kind !== 'string' || checkpoint.kind.length === 0) {
     throw new CheckpointError(`${label}: kind must be a non-empty string, got ${String(checkpoint?.kind)}`);
   }
-  if (!Number.isInteger(checkpoint.version)) throw new CheckpointError(`${label}: version must be an integer, got ${checkpoint.version}`);
+  if (!Number.isInteger(checkpoint.version))
+    throw new CheckpointError(`${label}: version must be an integer, got ${checkpoint.version}`);
   if (!Number.isInteger(checkpoint.step) || checkpoint.step < 0) {
     throw new CheckpointError(`${label}: step must be a non-negative integer, got ${checkpoint.step}`);
   }
@@ -138,7 +150,8 @@ export async function saveCheckpoint(directory: string, checkpoint: Checkpoint):
     const slotArrays: Record<string, NamedArray> = {};
     const slots = Object.keys(checkpoint.optimizer.slots).sort();
     for (const slot of slots) {
-      if (slot.includes('/') || slot.length === 0) throw new CheckpointError(`${label}: invalid optimiser slot name '${slot}'`);
+      if (slot.includes('/') || slot.length === 0)
+        throw new CheckpointError(`${label}: invalid optimiser slot name '${slot}'`);
       treeToArrays(checkpoint.optimizer.slots[slot]!, `${slot}/`, slotArrays, label);
     }
     files['optimizer.safetensors'] = encodeSafetensors(slotArrays);
@@ -153,7 +166,9 @@ export async function saveCheckpoint(directory: string, checkpoint: Checkpoint):
     step: checkpoint.step,
     rng: { ...checkpoint.rng },
     optimizer,
-    files: Object.fromEntries(Object.entries(files).map(([name, bytes]) => [name, { bytes: bytes.length, sha256: sha256(bytes) }])),
+    files: Object.fromEntries(
+      Object.entries(files).map(([name, bytes]) => [name, { bytes: bytes.length, sha256: sha256(bytes) }]),
+    ),
   };
 
   const target = resolve(directory);
@@ -162,7 +177,10 @@ export async function saveCheckpoint(directory: string, checkpoint: Checkpoint):
   await mkdir(temporary);
   try {
     for (const [name, bytes] of Object.entries(files)) await writeFileSynced(join(temporary, name), bytes);
-    await writeFileSynced(join(temporary, 'state.json'), new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
+    await writeFileSynced(
+      join(temporary, 'state.json'),
+      new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`),
+    );
     if (await exists(target)) {
       const previous = join(dirname(target), `.${basename(target)}.old-${randomBytes(6).toString('hex')}`);
       await rename(target, previous);
@@ -195,7 +213,10 @@ export async function loadCheckpoint(directory: string, expectedKind?: string): 
   try {
     manifestText = await readFile(join(directory, 'state.json'), 'utf8');
   } catch (error) {
-    fail(`cannot read state.json (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); is this a checkpoint directory?`, error);
+    fail(
+      `cannot read state.json (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); is this a checkpoint directory?`,
+      error,
+    );
   }
   let manifest: Manifest;
   try {
@@ -203,15 +224,19 @@ export async function loadCheckpoint(directory: string, expectedKind?: string): 
   } catch (error) {
     return fail(`state.json is not valid JSON (truncated or corrupted): ${(error as Error).message}`, error);
   }
-  if (manifest?.format !== FORMAT) fail(`state.json is not a metarl checkpoint (format ${String(manifest?.format)})`);
+  if (manifest?.format !== FORMAT)
+    fail(`state.json is not a metarl checkpoint (format ${String(manifest?.format)})`);
   if (manifest.formatVersion !== FORMAT_VERSION) {
-    fail(`checkpoint format version ${manifest.formatVersion} is not supported (this reader supports ${FORMAT_VERSION})`);
+    fail(
+      `checkpoint format version ${manifest.formatVersion} is not supported (this reader supports ${FORMAT_VERSION})`,
+    );
   }
   if (typeof manifest.kind !== 'string') fail('state.json has no kind');
   if (expectedKind !== undefined && manifest.kind !== expectedKind) {
     fail(`checkpoint was written by '${manifest.kind}', expected '${expectedKind}'`);
   }
-  if (!Number.isInteger(manifest.step) || manifest.step < 0) fail(`state.json has an invalid step ${String(manifest.step)}`);
+  if (!Number.isInteger(manifest.step) || manifest.step < 0)
+    fail(`state.json has an invalid step ${String(manifest.step)}`);
   if (manifest.rng === null || typeof manifest.rng !== 'object') fail('state.json has no rng record');
   for (const [name, state] of Object.entries(manifest.rng)) {
     if (!isRngState(state)) fail(`rng state '${name}' is malformed`);
@@ -225,9 +250,13 @@ export async function loadCheckpoint(directory: string, expectedKind?: string): 
     try {
       bytes = await readFile(join(directory, name));
     } catch (error) {
-      return fail(`cannot read ${name} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, error);
+      return fail(
+        `cannot read ${name} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        error,
+      );
     }
-    if (bytes.length !== record!.bytes) fail(`${name} is ${bytes.length} bytes, the manifest says ${record!.bytes} (truncated or replaced)`);
+    if (bytes.length !== record!.bytes)
+      fail(`${name} is ${bytes.length} bytes, the manifest says ${record!.bytes} (truncated or replaced)`);
     if (sha256(bytes) !== record!.sha256) fail(`${name} does not match its SHA-256 checksum (corrupted)`);
     try {
       decoded[name] = decodeSafetensors(bytes, name).arrays;
@@ -246,7 +275,9 @@ export async function loadCheckpoint(directory: string, expectedKind?: string): 
       for (const slot of manifest.optimizer.slots) {
         const prefix = `${slot}/`;
         const entries = Object.entries(slotArrays).filter(([key]) => key.startsWith(prefix));
-        const tree = arraysToTree(Object.fromEntries(entries.map(([key, value]) => [key.slice(prefix.length), value])));
+        const tree = arraysToTree(
+          Object.fromEntries(entries.map(([key, value]) => [key.slice(prefix.length), value])),
+        );
         created.push(tree);
         slots[slot] = tree;
       }

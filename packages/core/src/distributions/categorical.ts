@@ -10,7 +10,9 @@ export class Categorical implements Distribution {
 
   constructor(logits: tf.Tensor) {
     if (logits.rank < 1 || logits.shape[logits.rank - 1]! < 1) {
-      throw new RangeError(`Categorical: logits must have shape [...batch, K] with K >= 1, got [${logits.shape.join(', ')}]`);
+      throw new RangeError(
+        `Categorical: logits must have shape [...batch, K] with K >= 1, got [${logits.shape.join(', ')}]`,
+      );
     }
     this.logits = logits;
   }

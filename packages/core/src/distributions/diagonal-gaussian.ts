@@ -55,13 +55,17 @@ export class DiagonalGaussian implements Distribution {
 
   entropy(): tf.Tensor {
     return tf.tidy(() => {
-      const perDimension = tf.add(tf.mul(this.logStd, tf.onesLike(this.mean)), tf.scalar(0.5 + HALF_LOG_TWO_PI));
+      const perDimension = tf.add(
+        tf.mul(this.logStd, tf.onesLike(this.mean)),
+        tf.scalar(0.5 + HALF_LOG_TWO_PI),
+      );
       return tf.sum(perDimension, -1);
     });
   }
 
   kl(other: Distribution): tf.Tensor {
-    if (!(other instanceof DiagonalGaussian)) throw new TypeError('DiagonalGaussian.kl: other must be a DiagonalGaussian');
+    if (!(other instanceof DiagonalGaussian))
+      throw new TypeError('DiagonalGaussian.kl: other must be a DiagonalGaussian');
     return tf.tidy(() => {
       const varianceRatio = tf.exp(tf.mul(tf.scalar(2), tf.sub(this.logStd, other.logStd)));
       const meanTerm = tf.square(tf.div(tf.sub(this.mean, other.mean), tf.exp(other.logStd)));

@@ -42,10 +42,28 @@ export function createGru(options: GruOptions): Module<GruInput, tf.Tensor> {
         throw new RangeError(`gru: hidden state must end in ${size}, got shape [${hidden.shape.join(', ')}]`);
       }
       return tf.tidy(() => {
-        const fromInput = applyLinear(params.inputWeight as tf.Tensor, params.inputBias as tf.Tensor, input, 'gru input');
-        const fromHidden = applyLinear(params.hiddenWeight as tf.Tensor, params.hiddenBias as tf.Tensor, hidden, 'gru hidden');
-        const [inputReset, inputUpdate, inputNew] = tf.split(fromInput, 3, -1) as [tf.Tensor, tf.Tensor, tf.Tensor];
-        const [hiddenReset, hiddenUpdate, hiddenNew] = tf.split(fromHidden, 3, -1) as [tf.Tensor, tf.Tensor, tf.Tensor];
+        const fromInput = applyLinear(
+          params.inputWeight as tf.Tensor,
+          params.inputBias as tf.Tensor,
+          input,
+          'gru input',
+        );
+        const fromHidden = applyLinear(
+          params.hiddenWeight as tf.Tensor,
+          params.hiddenBias as tf.Tensor,
+          hidden,
+          'gru hidden',
+        );
+        const [inputReset, inputUpdate, inputNew] = tf.split(fromInput, 3, -1) as [
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+        ];
+        const [hiddenReset, hiddenUpdate, hiddenNew] = tf.split(fromHidden, 3, -1) as [
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+        ];
         const reset = tf.sigmoid(tf.add(inputReset, hiddenReset));
         const update = tf.sigmoid(tf.add(inputUpdate, hiddenUpdate));
         const candidate = tf.tanh(tf.add(inputNew, tf.mul(reset, hiddenNew)));

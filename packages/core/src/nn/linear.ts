@@ -51,7 +51,12 @@ function shapeText(shape: readonly number[]): string {
  * x W + b for `x` of shape `[B, in]`, or `[T, B, in]` with shared (`W [in, out]`) or
  * task-batched (`W [T, in, out]`, `b [T, out]`) params.
  */
-export function applyLinear(weight: tf.Tensor, bias: tf.Tensor | undefined, input: tf.Tensor, name = 'linear'): tf.Tensor {
+export function applyLinear(
+  weight: tf.Tensor,
+  bias: tf.Tensor | undefined,
+  input: tf.Tensor,
+  name = 'linear',
+): tf.Tensor {
   const inputSize = weight.shape[weight.rank - 2];
   if (input.shape[input.rank - 1] !== inputSize) {
     throw new RangeError(
@@ -74,7 +79,9 @@ export function applyLinear(weight: tf.Tensor, bias: tf.Tensor | undefined, inpu
       }
       output = tf.matMul(input, weight);
     } else {
-      throw new RangeError(`${name}: weight must be [in, out] or [tasks, in, out], got ${shapeText(weight.shape)}`);
+      throw new RangeError(
+        `${name}: weight must be [in, out] or [tasks, in, out], got ${shapeText(weight.shape)}`,
+      );
     }
     if (bias === undefined) return output;
     if (bias.rank === 2) return tf.add(output, tf.expandDims(bias, 1));
@@ -88,7 +95,8 @@ export function createLinear(options: LinearOptions): Module<tf.Tensor, tf.Tenso
   assertPositiveInteger(options.outputSize, 'createLinear: outputSize');
   const initialisation = options.initialisation ?? 'glorot-uniform';
   const scale = options.initialScale ?? 1;
-  if (!Number.isFinite(scale)) throw new RangeError(`createLinear: initialScale must be finite, got ${scale}`);
+  if (!Number.isFinite(scale))
+    throw new RangeError(`createLinear: initialScale must be finite, got ${scale}`);
   return {
     init: (rng) => ({
       weight: initialiseWeights(rng, options.inputSize, options.outputSize, initialisation, scale),

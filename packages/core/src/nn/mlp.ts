@@ -39,9 +39,13 @@ export function createMlp(options: MlpOptions): Module<tf.Tensor, tf.Tensor> {
   assertPositiveInteger(options.inputSize, 'createMlp: inputSize');
   assertPositiveInteger(options.outputSize, 'createMlp: outputSize');
   if (!Array.isArray(options.hiddenSizes)) {
-    throw new TypeError(`createMlp: hiddenSizes must be an array of positive integers, got ${String(options.hiddenSizes)}`);
+    throw new TypeError(
+      `createMlp: hiddenSizes must be an array of positive integers, got ${String(options.hiddenSizes)}`,
+    );
   }
-  options.hiddenSizes.forEach((size, i) => assertPositiveInteger(size, `createMlp: hiddenSizes[${i}]`));
+  options.hiddenSizes.forEach((size, i) => {
+    assertPositiveInteger(size, `createMlp: hiddenSizes[${i}]`);
+  });
   const activation = options.activation ?? 'tanh';
   if (activation !== 'tanh' && activation !== 'relu') {
     throw new RangeError(`createMlp: activation must be 'tanh' or 'relu', got '${String(activation)}'`);

@@ -54,7 +54,8 @@ export function createAdam(options: AdamOptions = {}): Optimizer {
       );
       const secondMoment = zipParams(
         [state.slots.secondMoment!, gradients],
-        ([v, g]) => tf.tidy(() => tf.add(tf.mul(tf.scalar(beta2), v!), tf.mul(tf.scalar(1 - beta2), tf.square(g!)))),
+        ([v, g]) =>
+          tf.tidy(() => tf.add(tf.mul(tf.scalar(beta2), v!), tf.mul(tf.scalar(1 - beta2), tf.square(g!)))),
         'adam',
       );
       const correctedRate = (learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
@@ -62,7 +63,12 @@ export function createAdam(options: AdamOptions = {}): Optimizer {
       const next = zipParams(
         [params, firstMoment, secondMoment],
         ([p, m, v]) =>
-          tf.tidy(() => tf.sub(p!, tf.mul(tf.scalar(correctedRate), tf.div(m!, tf.add(tf.sqrt(v!), tf.scalar(epsilonHat)))))),
+          tf.tidy(() =>
+            tf.sub(
+              p!,
+              tf.mul(tf.scalar(correctedRate), tf.div(m!, tf.add(tf.sqrt(v!), tf.scalar(epsilonHat)))),
+            ),
+          ),
         'adam',
       );
       return { params: next, state: { kind, step, slots: { firstMoment, secondMoment } } };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertFiniteParams, type ParamTree, mapParams, zipParams } from '../params/param-tree';
+import { assertFiniteParams, mapParams, type ParamTree, zipParams } from '../params/param-tree';
 import type { Optimizer, OptimizerState } from './optimizer';
 import { checkState, requirePositive } from './validate';
 
@@ -17,7 +17,8 @@ export interface SgdOptions {
 export function createSgd(options: SgdOptions): Optimizer {
   requirePositive(options.learningRate, 'createSgd: learningRate');
   const momentum = options.momentum ?? 0;
-  if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`createSgd: momentum must be in [0, 1), got ${momentum}`);
+  if (!(momentum >= 0 && momentum < 1))
+    throw new RangeError(`createSgd: momentum must be in [0, 1), got ${momentum}`);
   const checkFinite = options.checkFinite ?? true;
   const kind = 'sgd';
   return {
@@ -43,7 +44,11 @@ export function createSgd(options: SgdOptions): Optimizer {
         mu.dispose();
         direction = velocity;
       }
-      const next = zipParams([params, direction], ([p, d]) => tf.tidy(() => tf.sub(p!, tf.mul(rate, d!))), 'sgd');
+      const next = zipParams(
+        [params, direction],
+        ([p, d]) => tf.tidy(() => tf.sub(p!, tf.mul(rate, d!))),
+        'sgd',
+      );
       rate.dispose();
       const nextState: OptimizerState = { kind, step: state.step + 1, slots: velocity ? { velocity } : {} };
       return { params: next, state: nextState };

@@ -8,6 +8,8 @@ export function requirePositive(value: unknown, name: string): void {
 
 export function checkState(state: OptimizerState, kind: string): void {
   if (state?.kind !== kind) {
-    throw new TypeError(`${kind}.step: state was made by '${String(state?.kind)}', expected '${kind}' (use ${kind}.init)`);
+    throw new TypeError(
+      `${kind}.step: state was made by '${String(state?.kind)}', expected '${kind}' (use ${kind}.init)`,
+    );
   }
 }

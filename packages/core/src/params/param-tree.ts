@@ -35,7 +35,10 @@ export function listLeaves(tree: ParamTree): ParamLeaf[] {
       const path = prefix === '' ? key : `${prefix}/${key}`;
       if (isTensor(value)) leaves.push({ path, tensor: value });
       else if (value !== null && typeof value === 'object') visit(value, path);
-      else throw new ParamTreeError(`ParamTree: '${path}' must be a tensor or a nested tree, got ${String(value)}`);
+      else
+        throw new ParamTreeError(
+          `ParamTree: '${path}' must be a tensor or a nested tree, got ${String(value)}`,
+        );
     }
   };
   visit(tree, '');
@@ -53,7 +56,9 @@ export function rebuildTree(template: ParamTree, tensors: readonly tf.Tensor[]):
         const replacement = tensors[index];
         index += 1;
         if (replacement === undefined) {
-          throw new ParamTreeError(`rebuildTree: got ${tensors.length} tensors, the template has more leaves`);
+          throw new ParamTreeError(
+            `rebuildTree: got ${tensors.length} tensors, the template has more leaves`,
+          );
         }
         out[key] = replacement;
       } else out[key] = build(value);
@@ -183,7 +188,9 @@ export function unflattenParams(template: ParamTree, values: Float32Array): Para
 
 /** All leaves flattened and concatenated into one 1-D tensor (differentiable). */
 export function concatenateParams(tree: ParamTree): tf.Tensor1D {
-  return tf.tidy(() => tf.concat(listLeaves(tree).map((leaf) => tf.reshape(leaf.tensor, [-1]))) as tf.Tensor1D);
+  return tf.tidy(
+    () => tf.concat(listLeaves(tree).map((leaf) => tf.reshape(leaf.tensor, [-1]))) as tf.Tensor1D,
+  );
 }
 
 /** The inverse of `concatenateParams` (differentiable). */
@@ -232,9 +239,7 @@ export function keepParams(tree: ParamTree): ParamTree {
 export function assertFiniteParams(tree: ParamTree, label = 'params'): void {
   const leaves = listLeaves(tree);
   if (leaves.length === 0) return;
-  const flags = tf.tidy(() =>
-    tf.stack(leaves.map((leaf) => tf.all(tf.isFinite(leaf.tensor)))),
-  );
+  const flags = tf.tidy(() => tf.stack(leaves.map((leaf) => tf.all(tf.isFinite(leaf.tensor)))));
   const finite = flags.dataSync();
   flags.dispose();
   const bad = leaves.findIndex((_leaf, i) => finite[i] === 0);
@@ -279,5 +284,7 @@ export function broadcastParams(tree: ParamTree, count: number): ParamTree {
   if (!Number.isInteger(count) || count < 1) {
     throw new ParamTreeError(`broadcastParams: count must be a positive integer, got ${count}`);
   }
-  return mapParams(tree, (x) => tf.tidy(() => tf.tile(tf.expandDims(x, 0), [count, ...x.shape.map(() => 1)])));
+  return mapParams(tree, (x) =>
+    tf.tidy(() => tf.tile(tf.expandDims(x, 0), [count, ...x.shape.map(() => 1)])),
+  );
 }

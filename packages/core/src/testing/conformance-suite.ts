@@ -49,7 +49,8 @@ export function runConformanceSuite(options: ConformanceOptions = {}): Conforman
     if (options.filter !== undefined && !op.name.includes(options.filter)) continue;
     results.push(...checkGradientCase(toGradientCase(op, caseRng), caseRng));
   }
-  if (options.filter === undefined || 'MAML meta-gradient'.includes(options.filter)) results.push(checkMamlMetaGradient());
+  if (options.filter === undefined || 'MAML meta-gradient'.includes(options.filter))
+    results.push(checkMamlMetaGradient());
   if (options.filter === undefined || 'Hessian-vector product'.includes(options.filter)) {
     results.push(checkHessianVectorProduct());
   }

@@ -107,13 +107,20 @@ export function numericHessianVectorProduct(
 }
 
 /** Autodiff gradient and Hessian-vector product (exact, via nested gradients) in tfjs. */
-function autodiff(testCase: GradientCheckCase, vector: Float64Array): { gradient: Float64Array; hvp: Float64Array } {
+function autodiff(
+  testCase: GradientCheckCase,
+  vector: Float64Array,
+): { gradient: Float64Array; hvp: Float64Array } {
   ensureExactGradients();
   let gradient: Float64Array = new Float64Array(0);
   let hvp: Float64Array = new Float64Array(0);
   tf.tidy(() => {
-    const xs = testCase.inputs.map((input) => tf.tensor(Float32Array.from(input.values), input.shape as number[]));
-    const vs = splitLike(vector, testCase.inputs).map((v, i) => tf.tensor(Float32Array.from(v), testCase.inputs[i]!.shape as number[]));
+    const xs = testCase.inputs.map((input) =>
+      tf.tensor(Float32Array.from(input.values), input.shape as number[]),
+    );
+    const vs = splitLike(vector, testCase.inputs).map((v, i) =>
+      tf.tensor(Float32Array.from(v), testCase.inputs[i]!.shape as number[]),
+    );
     const gradientOf = tf.grads((...inputs: tf.Tensor[]) => testCase.compute(inputs));
     gradient = concatenate(gradientOf(xs).map((g) => g.dataSync()));
     const product = tf.grads((...inputs: tf.Tensor[]) => {
@@ -129,7 +136,10 @@ function autodiff(testCase: GradientCheckCase, vector: Float64Array): { gradient
  * Checks `testCase`'s gradient (order 1) and Hessian-vector product along a random direction
  * (order 2) against float64 central differences of its reference.
  */
-export function checkGradientCase(testCase: GradientCheckCase, rng: Rng): [GradientCheckResult, GradientCheckResult] {
+export function checkGradientCase(
+  testCase: GradientCheckCase,
+  rng: Rng,
+): [GradientCheckResult, GradientCheckResult] {
   const x0 = concatenate(testCase.inputs.map((input) => input.values));
   const vector = direction(rng, x0.length);
   const f = (flat: Float64Array) => testCase.reference(splitLike(flat, testCase.inputs));
@@ -144,7 +154,19 @@ export function checkGradientCase(testCase: GradientCheckCase, rng: Rng): [Gradi
   const firstTolerance = testCase.tolerance?.first ?? 1e-5;
   const secondTolerance = testCase.tolerance?.second ?? 1e-5;
   return [
-    { name: testCase.name, order: 1, relativeError: first, tolerance: firstTolerance, passed: first <= firstTolerance },
-    { name: testCase.name, order: 2, relativeError: second, tolerance: secondTolerance, passed: second <= secondTolerance },
+    {
+      name: testCase.name,
+      order: 1,
+      relativeError: first,
+      tolerance: firstTolerance,
+      passed: first <= firstTolerance,
+    },
+    {
+      name: testCase.name,
+      order: 2,
+      relativeError: second,
+      tolerance: secondTolerance,
+      passed: second <= secondTolerance,
+    },
   ];
 }

@@ -11,8 +11,8 @@ import {
   disposeParams,
   flattenParams,
   type ParamTree,
-  subtractParams,
   scaleParams,
+  subtractParams,
   unflattenParams,
 } from '../params/param-tree';
 import { createRng, type Rng } from '../rng/rng';
@@ -45,13 +45,22 @@ function drawBatch(rng: Rng): Batch {
   };
 }
 
-const policyNetwork = createMlp({ inputSize: OBSERVATION_SIZE, hiddenSizes: HIDDEN, outputSize: ACTION_SIZE });
+const policyNetwork = createMlp({
+  inputSize: OBSERVATION_SIZE,
+  hiddenSizes: HIDDEN,
+  outputSize: ACTION_SIZE,
+});
 
 /** The policy-gradient surrogate -mean(log pi(a|s) * A) in tfjs. */
 function surrogate(params: ParamTree, batch: Batch): tf.Scalar {
   return tf.tidy(() => {
-    const mean = policyNetwork.apply(params.policy as ParamTree, tf.tensor(batch.observations, [BATCH, OBSERVATION_SIZE]));
-    const logProb = new DiagonalGaussian(mean, params.logStd as tf.Tensor).logProb(tf.tensor(batch.actions, [BATCH, ACTION_SIZE]));
+    const mean = policyNetwork.apply(
+      params.policy as ParamTree,
+      tf.tensor(batch.observations, [BATCH, OBSERVATION_SIZE]),
+    );
+    const logProb = new DiagonalGaussian(mean, params.logStd as tf.Tensor).logProb(
+      tf.tensor(batch.actions, [BATCH, ACTION_SIZE]),
+    );
     return tf.neg(tf.mean(tf.mul(logProb, tf.tensor(batch.advantages, [BATCH])))) as tf.Scalar;
   });
 }
@@ -156,7 +165,12 @@ export function checkHessianVectorProduct(seed = 12, tolerance = 1e-4): Gradient
   disposeParams(product);
   disposeParams(vector);
   disposeParams(params);
-  const numeric = numericHessianVectorProduct((p) => surrogateReference(p, outer), flat, Float64Array.from(direction), 1e-4);
+  const numeric = numericHessianVectorProduct(
+    (p) => surrogateReference(p, outer),
+    flat,
+    Float64Array.from(direction),
+    1e-4,
+  );
   const error = relativeError(autodiff, numeric);
   return {
     name: 'Hessian-vector product (policy-gradient surrogate, MLP 2-8-8-2)',

@@ -48,7 +48,8 @@ function draw(spec: InputSpec, rng: Rng, earlier: readonly Float64Array[]): Floa
   const values = new Float64Array(R.size(spec.shape));
   for (let i = 0; i < values.length; i += 1) {
     for (let attempt = 0; ; attempt += 1) {
-      if (attempt > 10000) throw new Error(`op case input ${JSON.stringify(spec)}: cannot satisfy its constraints`);
+      if (attempt > 10000)
+        throw new Error(`op case input ${JSON.stringify(spec)}: cannot satisfy its constraints`);
       const v = Math.fround(low + (high - low) * rng.next());
       if (spec.awayFrom?.some((point) => Math.abs(v - point) < GAP)) continue;
       if (spec.awayFromInput !== undefined && Math.abs(v - earlier[spec.awayFromInput]![i]!) < GAP) continue;
@@ -77,7 +78,8 @@ export function toGradientCase(op: OpCase, rng: Rng): GradientCheckCase {
     reference(inputs) {
       const y = op.reference(inputs.map((values, i) => R.array(values, op.inputs[i]!.shape)));
       let total = 0;
-      for (let i = 0; i < y.data.length; i += 1) total += weights[i]! * y.data[i]! + 0.5 * y.data[i]! * y.data[i]!;
+      for (let i = 0; i < y.data.length; i += 1)
+        total += weights[i]! * y.data[i]! + 0.5 * y.data[i]! * y.data[i]!;
       return total;
     },
   };
@@ -127,9 +129,17 @@ function moduleCases(): OpCase[] {
   const observations = [0.3, -0.7, 1.1, -0.2, 0.5, 0.9];
   const mlpReference = (inputs: R.ReferenceArray[]) => {
     // sorted leaves: hidden0/bias, hidden0/weight, output/bias, output/weight
-    const [b0, w0, b1, w1] = inputs as [R.ReferenceArray, R.ReferenceArray, R.ReferenceArray, R.ReferenceArray];
+    const [b0, w0, b1, w1] = inputs as [
+      R.ReferenceArray,
+      R.ReferenceArray,
+      R.ReferenceArray,
+      R.ReferenceArray,
+    ];
     const x = R.array(observations, [2, 3]);
-    const h = R.map(R.zip(R.matMul(x, w0), b0, (a, b) => a + b), Math.tanh);
+    const h = R.map(
+      R.zip(R.matMul(x, w0), b0, (a, b) => a + b),
+      Math.tanh,
+    );
     return R.zip(R.matMul(h, w1), b1, (a, b) => a + b);
   };
   const gru = createGru({ inputSize: 2, hiddenSize: 3 });
@@ -145,9 +155,22 @@ function moduleCases(): OpCase[] {
     const gx = R.zip(R.matMul(x, inputWeight!), inputBias!, (a, b) => a + b);
     const gh = R.zip(R.matMul(h, hiddenWeight!), hiddenBias!, (a, b) => a + b);
     const part = (a: R.ReferenceArray, k: number) => R.slice(a, [0, 3 * k], [2, 3]);
-    const reset = R.map(R.zip(part(gx, 0), part(gh, 0), (a, b) => a + b), sigmoid);
-    const update = R.map(R.zip(part(gx, 1), part(gh, 1), (a, b) => a + b), sigmoid);
-    const candidate = R.map(R.zip(part(gx, 2), R.zip(reset, part(gh, 2), (a, b) => a * b), (a, b) => a + b), Math.tanh);
+    const reset = R.map(
+      R.zip(part(gx, 0), part(gh, 0), (a, b) => a + b),
+      sigmoid,
+    );
+    const update = R.map(
+      R.zip(part(gx, 1), part(gh, 1), (a, b) => a + b),
+      sigmoid,
+    );
+    const candidate = R.map(
+      R.zip(
+        part(gx, 2),
+        R.zip(reset, part(gh, 2), (a, b) => a * b),
+        (a, b) => a + b,
+      ),
+      Math.tanh,
+    );
     return R.zip3(update, candidate, h, (z, n, hh) => (1 - z) * n + z * hh);
   };
   return [
@@ -189,7 +212,12 @@ function distributionCases(): OpCase[] {
     },
     {
       name: 'DiagonalGaussian.kl',
-      inputs: [{ shape: [3, 2] }, { shape: [2], low: -1, high: 0.5 }, { shape: [3, 2] }, { shape: [2], low: -1, high: 0.5 }],
+      inputs: [
+        { shape: [3, 2] },
+        { shape: [2], low: -1, high: 0.5 },
+        { shape: [3, 2] },
+        { shape: [2], low: -1, high: 0.5 },
+      ],
       apply: ([m1, s1, m2, s2]) => new DiagonalGaussian(m1!, s1!).kl(new DiagonalGaussian(m2!, s2!)),
       reference: ([m1, s1, m2, s2]) => {
         const data = Array.from({ length: 6 }, (_v, i) => {
@@ -208,7 +236,10 @@ function distributionCases(): OpCase[] {
       inputs: [{ shape: [3, 2] }, { shape: [2], low: -1, high: 0.5 }],
       apply: ([mean, logStd]) => new DiagonalGaussian(mean!, logStd!).entropy(),
       reference: ([mean, logStd]) =>
-        R.sum(R.zip(mean!, logStd!, (_m, s) => s + 0.5 + 0.5 * Math.log(2 * Math.PI)), [1]),
+        R.sum(
+          R.zip(mean!, logStd!, (_m, s) => s + 0.5 + 0.5 * Math.log(2 * Math.PI)),
+          [1],
+        ),
     },
     {
       name: 'Categorical.logProb',
@@ -216,7 +247,10 @@ function distributionCases(): OpCase[] {
       apply: ([logits]) => new Categorical(logits!).logProb(tf.tensor(chosen, [3], 'int32')),
       reference: ([logits]) => {
         const logP = R.mapRows(logits!, R.logSoftmaxRow);
-        return R.array(chosen.map((c, row) => logP.data[row * 4 + c]!), [3]);
+        return R.array(
+          chosen.map((c, row) => logP.data[row * 4 + c]!),
+          [3],
+        );
       },
     },
     {
@@ -225,7 +259,14 @@ function distributionCases(): OpCase[] {
       apply: ([logits]) => new Categorical(logits!).entropy(),
       reference: ([logits]) => {
         const logP = R.mapRows(logits!, R.logSoftmaxRow);
-        return R.map(R.sum(R.map(logP, (l) => -Math.exp(l) * l), [1], false), (v) => v);
+        return R.map(
+          R.sum(
+            R.map(logP, (l) => -Math.exp(l) * l),
+            [1],
+            false,
+          ),
+          (v) => v,
+        );
       },
     },
     {
@@ -263,14 +304,37 @@ export function listOpCases(): OpCase[] {
     unary('relu', tf.relu, (x) => Math.max(x, 0), { awayFrom: [0] }),
     unary('relu6', tf.relu6, (x) => Math.min(Math.max(x, 0), 6), { low: -2, high: 8, awayFrom: [0, 6] }),
     unary('elu', tf.elu, (x) => (x > 0 ? x : Math.expm1(x)), { awayFrom: [0] }),
-    unary('leakyRelu', (x) => tf.leakyRelu(x, 0.2), (x) => (x > 0 ? x : Math.fround(0.2) * x), { awayFrom: [0] }),
+    unary(
+      'leakyRelu',
+      (x) => tf.leakyRelu(x, 0.2),
+      (x) => (x > 0 ? x : Math.fround(0.2) * x),
+      { awayFrom: [0] },
+    ),
     unary('abs', tf.abs, Math.abs, { awayFrom: [0] }),
     unary('sin', tf.sin, Math.sin),
     unary('cos', tf.cos, Math.cos),
-    unary('clipByValue', (x) => tf.clipByValue(x, -1, 1), (x) => Math.min(Math.max(x, -1), 1), { awayFrom: [-1, 1] }),
-    unary('step-masked product', (x) => tf.mul(x, tf.step(x)), (x) => (x > 0 ? x : 0), { awayFrom: [0] }),
-    unary('identity (clone)', (x) => tf.mul(tf.clone(x), x), (x) => x * x),
-    unary('cast float32', (x) => tf.mul(tf.cast(x, 'float32'), x), (x) => x * x),
+    unary(
+      'clipByValue',
+      (x) => tf.clipByValue(x, -1, 1),
+      (x) => Math.min(Math.max(x, -1), 1),
+      { awayFrom: [-1, 1] },
+    ),
+    unary(
+      'step-masked product',
+      (x) => tf.mul(x, tf.step(x)),
+      (x) => Math.max(x, 0),
+      { awayFrom: [0] },
+    ),
+    unary(
+      'identity (clone)',
+      (x) => tf.mul(tf.clone(x), x),
+      (x) => x * x,
+    ),
+    unary(
+      'cast float32',
+      (x) => tf.mul(tf.cast(x, 'float32'), x),
+      (x) => x * x,
+    ),
     // elementwise binary with broadcasting
     binary('add (broadcast)', tf.add, (a, b) => a + b),
     binary('sub (broadcast)', tf.sub, (a, b) => a - b),
@@ -284,7 +348,11 @@ export function listOpCases(): OpCase[] {
       name: 'where',
       inputs: [{ shape: M }, { shape: M }],
       apply: ([a, b]) => tf.where(tf.tensor(mask, M, 'bool'), a!, b!),
-      reference: ([a, b]) => R.array(a!.data.map((v, i) => (mask[i] ? v : b!.data[i]!)), M),
+      reference: ([a, b]) =>
+        R.array(
+          a!.data.map((v, i) => (mask[i] ? v : b!.data[i]!)),
+          M,
+        ),
     },
     {
       name: 'where (greater mask)',
@@ -309,7 +377,12 @@ export function listOpCases(): OpCase[] {
       name: 'sum (all, keepDims)',
       inputs: [{ shape: M }],
       apply: ([x]) => tf.sum(tf.square(x!), undefined, true),
-      reference: ([x]) => R.sum(R.map(x!, (v) => v * v), [0, 1], true),
+      reference: ([x]) =>
+        R.sum(
+          R.map(x!, (v) => v * v),
+          [0, 1],
+          true,
+        ),
     },
     {
       name: 'mean (axis 0)',
@@ -351,52 +424,66 @@ export function listOpCases(): OpCase[] {
       name: 'selectLastAxis (one-hot)',
       inputs: [{ shape: [3, 4] }],
       apply: ([x]) => selectLastAxis(x!, tf.tensor(fixedIndices, [3], 'int32')),
-      reference: ([x]) => R.array(fixedIndices.map((c, row) => x!.data[row * 4 + c]!), [3]),
+      reference: ([x]) =>
+        R.array(
+          fixedIndices.map((c, row) => x!.data[row * 4 + c]!),
+          [3],
+        ),
     },
     {
       name: 'gather (axis 1)',
       inputs: [{ shape: [3, 4] }],
       apply: ([x]) => tf.gather(x!, tf.tensor([3, 1, 1], [3], 'int32'), 1),
-      reference: ([x]) => R.array([0, 1, 2].flatMap((row) => [3, 1, 1].map((c) => x!.data[row * 4 + c]!)), [3, 3]),
+      reference: ([x]) =>
+        R.array(
+          [0, 1, 2].flatMap((row) => [3, 1, 1].map((c) => x!.data[row * 4 + c]!)),
+          [3, 3],
+        ),
     },
     {
       name: 'cumsum',
       inputs: [{ shape: M }],
       apply: ([x]) => tf.cumsum(x!, 1),
-      reference: ([x]) => R.mapRows(x!, (row) => {
-        let total = 0;
-        return row.map((v) => {
-          total += v;
-          return total;
-        });
-      }),
+      reference: ([x]) =>
+        R.mapRows(x!, (row) => {
+          let total = 0;
+          return row.map((v) => {
+            total += v;
+            return total;
+          });
+        }),
     },
     {
       name: 'cumsum (exclusive, reverse)',
       inputs: [{ shape: M }],
       apply: ([x]) => tf.cumsum(x!, 1, true, true),
-      reference: ([x]) => R.mapRows(x!, (row) => {
-        const out = new Float64Array(row.length);
-        let total = 0;
-        for (let i = row.length - 1; i >= 0; i -= 1) {
-          out[i] = total;
-          total += row[i]!;
-        }
-        return out;
-      }),
+      reference: ([x]) =>
+        R.mapRows(x!, (row) => {
+          const out = new Float64Array(row.length);
+          let total = 0;
+          for (let i = row.length - 1; i >= 0; i -= 1) {
+            out[i] = total;
+            total += row[i]!;
+          }
+          return out;
+        }),
     },
     // linear algebra
-    ...([
-      [false, false],
-      [false, true],
-      [true, false],
-      [true, true],
-    ] as const).map(([ta, tb]): OpCase => ({
-      name: `matMul (transposeA ${ta}, transposeB ${tb})`,
-      inputs: [{ shape: ta ? [4, 3] : [3, 4] }, { shape: tb ? [5, 4] : [4, 5] }],
-      apply: ([a, b]) => tf.matMul(a!, b!, ta, tb),
-      reference: ([a, b]) => R.matMul(a!, b!, ta, tb),
-    })),
+    ...(
+      [
+        [false, false],
+        [false, true],
+        [true, false],
+        [true, true],
+      ] as const
+    ).map(
+      ([ta, tb]): OpCase => ({
+        name: `matMul (transposeA ${ta}, transposeB ${tb})`,
+        inputs: [{ shape: ta ? [4, 3] : [3, 4] }, { shape: tb ? [5, 4] : [4, 5] }],
+        apply: ([a, b]) => tf.matMul(a!, b!, ta, tb),
+        reference: ([a, b]) => R.matMul(a!, b!, ta, tb),
+      }),
+    ),
     {
       name: 'matMul (task-batched)',
       inputs: [{ shape: [2, 3, 4] }, { shape: [2, 4, 5] }],
@@ -408,7 +495,11 @@ export function listOpCases(): OpCase[] {
       name: 'reshape',
       inputs: [{ shape: M }],
       apply: ([x]) => tf.mul(tf.reshape(x!, [2, 6]), tf.reshape(x!, [2, 6])),
-      reference: ([x]) => R.reshape(R.map(x!, (v) => v * v), [2, 6]),
+      reference: ([x]) =>
+        R.reshape(
+          R.map(x!, (v) => v * v),
+          [2, 6],
+        ),
     },
     {
       name: 'transpose',
@@ -479,13 +570,15 @@ export function listOpCases(): OpCase[] {
     {
       name: 'pad',
       inputs: [{ shape: [2, 3] }],
-      apply: ([x]) => tf.pad(x!, [
-        [1, 0],
-        [0, 2],
-      ]),
+      apply: ([x]) =>
+        tf.pad(x!, [
+          [1, 0],
+          [0, 2],
+        ]),
       reference: ([x]) => {
         const data = new Float64Array(15);
-        for (let r = 0; r < 2; r += 1) for (let c = 0; c < 3; c += 1) data[(r + 1) * 5 + c] = x!.data[r * 3 + c]!;
+        for (let r = 0; r < 2; r += 1)
+          for (let c = 0; c < 3; c += 1) data[(r + 1) * 5 + c] = x!.data[r * 3 + c]!;
         return R.array(data, [3, 5]);
       },
     },

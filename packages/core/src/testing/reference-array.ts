@@ -58,7 +58,11 @@ function broadcastIndex(outIndex: readonly number[], shape: readonly number[]): 
   return flat;
 }
 
-export function zip(a: ReferenceArray, b: ReferenceArray, fn: (x: number, y: number) => number): ReferenceArray {
+export function zip(
+  a: ReferenceArray,
+  b: ReferenceArray,
+  fn: (x: number, y: number) => number,
+): ReferenceArray {
   const shape = broadcastShape(a.shape, b.shape);
   const data = new Float64Array(size(shape));
   for (let i = 0; i < data.length; i += 1) {
@@ -78,7 +82,11 @@ export function zip3(
   const data = new Float64Array(size(shape));
   for (let i = 0; i < data.length; i += 1) {
     const index = unravel(i, shape);
-    data[i] = fn(a.data[broadcastIndex(index, a.shape)]!, b.data[broadcastIndex(index, b.shape)]!, c.data[broadcastIndex(index, c.shape)]!);
+    data[i] = fn(
+      a.data[broadcastIndex(index, a.shape)]!,
+      b.data[broadcastIndex(index, b.shape)]!,
+      c.data[broadcastIndex(index, c.shape)]!,
+    );
   }
   return { data, shape };
 }
@@ -116,7 +124,12 @@ export function sum(a: ReferenceArray, axes: readonly number[], keepDims = false
 }
 
 /** Batched matrix product over leading axes (equal batch shapes), with optional transposes. */
-export function matMul(a: ReferenceArray, b: ReferenceArray, transposeA = false, transposeB = false): ReferenceArray {
+export function matMul(
+  a: ReferenceArray,
+  b: ReferenceArray,
+  transposeA = false,
+  transposeB = false,
+): ReferenceArray {
   const ra = a.shape.length;
   const rb = b.shape.length;
   const batchA = a.shape.slice(0, -2);
@@ -169,7 +182,8 @@ export function reshape(a: ReferenceArray, shape: readonly number[]): ReferenceA
 export function mapRows(a: ReferenceArray, fn: (row: Float64Array) => Float64Array): ReferenceArray {
   const width = a.shape[a.shape.length - 1]!;
   const data = new Float64Array(a.data.length);
-  for (let offset = 0; offset < data.length; offset += width) data.set(fn(a.data.subarray(offset, offset + width)), offset);
+  for (let offset = 0; offset < data.length; offset += width)
+    data.set(fn(a.data.subarray(offset, offset + width)), offset);
   return { data, shape: a.shape };
 }
 
