@@ -7,6 +7,8 @@
  * Hessian-vector product of the policy-gradient surrogate on the same 40,000 samples.
  * GFLOP/s counts the matrix-multiply FLOPs the step executes (read from tf.profile); the
  * elementwise work is not counted, so the figure is a lower bound on arithmetic throughput.
+ * On wasm each workload also runs with tfjs's own kernels (`optimisedKernels: false`) right
+ * after ours, so the speed-up is a ratio measured side by side.
  */
 import {
   broadcastParams,
@@ -182,28 +184,36 @@ for (const name of names) {
     continue;
   }
   backendsUsed.push(name);
+  // On wasm, tfjs's own kernels run right after ours on the same workload: a side-by-side ratio.
+  const variants = name === 'wasm' ? [true, false] : [true];
   const workloads = [...batches.map(mlpWorkload), mamlWorkload(), hvpWorkload()];
   for (const workload of workloads) {
-    const flops = await countMatmulFlops(workload.run);
-    const timing = timeRepeated(
-      workload.run,
-      workload.slow ? { warmup: 1, minRuns: 3, maxRuns: 5, minSeconds: 0 } : {},
-    );
+    for (const optimisedKernels of variants) {
+      await useBackend(name, { optimisedKernels });
+      const kernels = optimisedKernels ? 'metarl' : 'tfjs';
+      const flops = await countMatmulFlops(workload.run);
+      const timing = timeRepeated(
+        workload.run,
+        workload.slow ? { warmup: 1, minRuns: 3, maxRuns: 5, minSeconds: 0 } : {},
+      );
+      const row = {
+        backend: name,
+        kernels,
+        workload: workload.name,
+        batch: workload.batch,
+        msPerStep: Number(timing.medianMs.toFixed(3)),
+        runs: timing.runsMs.length,
+        matmulGflopPerStep: Number((flops / 1e9).toFixed(4)),
+        gflopPerSecond: Number((flops / 1e9 / (timing.medianMs / 1000)).toFixed(3)),
+      };
+      results.push(row);
+      console.error(
+        `${name.padEnd(6)} ${kernels.padEnd(6)} ${workload.name.padEnd(24)} batch ${String(workload.batch).padStart(6)}  ${row.msPerStep.toFixed(2).padStart(9)} ms  ${row.gflopPerSecond.toFixed(2).padStart(7)} GFLOP/s`,
+      );
+    }
     workload.dispose();
-    const row = {
-      backend: name,
-      workload: workload.name,
-      batch: workload.batch,
-      msPerStep: Number(timing.medianMs.toFixed(3)),
-      runs: timing.runsMs.length,
-      matmulGflopPerStep: Number((flops / 1e9).toFixed(4)),
-      gflopPerSecond: Number((flops / 1e9 / (timing.medianMs / 1000)).toFixed(3)),
-    };
-    results.push(row);
-    console.error(
-      `${name.padEnd(6)} ${workload.name.padEnd(24)} batch ${String(workload.batch).padStart(6)}  ${row.msPerStep.toFixed(2).padStart(9)} ms  ${row.gflopPerSecond.toFixed(2).padStart(7)} GFLOP/s`,
-    );
   }
+  await useBackend(name);
   console.error(`${name}: live tensors after the benchmark ${tf.memory().numTensors}`);
 }
 

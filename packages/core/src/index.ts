@@ -19,6 +19,7 @@ export {
   type BackendCapabilities,
   type BackendInfo,
   type BackendRegistration,
+  type UseBackendOptions,
   BackendUnavailableError,
   currentBackend,
   listBackends,

@@ -1,4 +1,5 @@
 import type { BackendCapabilities, BackendRegistration } from './backend-registry';
+import { selectWasmKernels } from './wasm-kernels';
 
 /** Imports an optional peer by name (kept out of type checking and bundling). */
 function importOptional(name: string): Promise<unknown> {
@@ -18,6 +19,7 @@ export const wasmBackend: BackendRegistration = {
   async load() {
     await import('@tensorflow/tfjs-backend-wasm');
   },
+  afterInitialise: (options) => selectWasmKernels(options.optimisedKernels ?? true),
 };
 
 /** Plain JavaScript kernels: every kernel exists here; the reference for exactness and determinism. */

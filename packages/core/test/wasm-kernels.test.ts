@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { createRng, tf, useBackend } from '../src/index';
+
+const cases: [string, number[], number[], boolean, boolean][] = [
+  ['rank 2', [5, 3], [3, 4], false, false],
+  ['rank 2, transpose a', [3, 5], [3, 4], true, false],
+  ['rank 2, transpose b', [5, 3], [4, 3], false, true],
+  ['rank 2, both transposed', [3, 5], [4, 3], true, true],
+  ['batched', [2, 3, 5, 3], [2, 3, 3, 4], false, false],
+  ['batched, transpose a', [4, 3, 5], [4, 3, 2], true, false],
+  ['batched, transpose b', [4, 5, 3], [4, 2, 3], false, true],
+  ['batched against shared b', [6, 5, 3], [3, 4], false, false],
+  ['batched against shared transposed b', [6, 5, 3], [4, 3], false, true],
+  ['batched, transposed a against shared b', [6, 3, 5], [3, 4], true, false],
+  ['shared a against batched b', [5, 3], [6, 3, 4], false, false],
+  ['rank-3 with batch 1', [1, 5, 3], [1, 3, 4], false, false],
+];
+
+async function compute(backend: string, shapeA: number[], shapeB: number[], ta: boolean, tb: boolean) {
+  await useBackend(backend);
+  const rng = createRng(shapeA.length * 100 + shapeB.length);
+  const a = tf.tensor(rng.normal(shapeA.reduce((p, s) => p * s, 1)), shapeA);
+  const b = tf.tensor(rng.normal(shapeB.reduce((p, s) => p * s, 1)), shapeB);
+  const c = tf.matMul(a, b, ta, tb);
+  const result = { shape: c.shape, values: Array.from(c.dataSync()) };
+  tf.dispose([a, b, c]);
+  return result;
+}
+
+describe('wasm BatchMatMul kernel', () => {
+  for (const [name, shapeA, shapeB, ta, tb] of cases) {
+    it(`${name} equals the cpu reference`, async () => {
+      const reference = await compute('cpu', shapeA, shapeB, ta, tb);
+      await useBackend('wasm');
+      const before = tf.engine().backend.numDataIds();
+      const actual = await compute('wasm', shapeA, shapeB, ta, tb);
+      expect(tf.engine().backend.numDataIds()).toBe(before);
+      const original = await (async () => {
+        await useBackend('wasm', { optimisedKernels: false });
+        const result = await compute('wasm', shapeA, shapeB, ta, tb);
+        await useBackend('wasm');
+        return result;
+      })();
+      original.values.forEach((v, i) => {
+        expect(Math.abs(v - reference.values[i]!)).toBeLessThan(1e-5);
+      });
+      expect(actual.shape).toEqual(reference.shape);
+      actual.values.forEach((v, i) => {
+        expect(Math.abs(v - reference.values[i]!)).toBeLessThan(1e-5);
+      });
+    });
+  }
+});
