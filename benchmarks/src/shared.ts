@@ -31,18 +31,21 @@ export function median(values: readonly number[]): number {
 }
 
 /**
- * Times `run` after `warmup` runs: at least `minRuns`, then more until `minSeconds` have passed
- * (at most `maxRuns`). Returns every duration in milliseconds and their median.
+ * Times `run` after at least `warmup` runs and `warmupSeconds` of warm-up (the JIT settles):
+ * at least `minRuns`, then more until `minSeconds` have passed (at most `maxRuns`). Returns
+ * every duration in milliseconds and their median.
  */
 export function timeRepeated(
   run: () => void,
-  options: { warmup?: number; minRuns?: number; maxRuns?: number; minSeconds?: number } = {},
+  options: { warmup?: number; warmupSeconds?: number; minRuns?: number; maxRuns?: number; minSeconds?: number } = {},
 ): { medianMs: number; runsMs: number[] } {
   const warmup = options.warmup ?? 2;
   const minRuns = options.minRuns ?? 5;
   const maxRuns = options.maxRuns ?? 200;
   const minSeconds = options.minSeconds ?? 1;
-  for (let i = 0; i < warmup; i += 1) run();
+  const warmupStarted = performance.now();
+  const warmupSeconds = options.warmupSeconds ?? 0.5;
+  for (let i = 0; i < warmup || (performance.now() - warmupStarted < warmupSeconds * 1000 && i < maxRuns); i += 1) run();
   const runsMs: number[] = [];
   const started = performance.now();
   while (

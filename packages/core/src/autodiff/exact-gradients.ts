@@ -6,9 +6,11 @@
  * reuse the op's saved *output*. The saved output is cloned onto the tape before the op's own
  * node is recorded, so when a gradient is differentiated again the path through that output
  * is dropped: second derivatives come out silently wrong (a MAML meta-gradient was off by
- * 31%). Every definition here saves only the op's *inputs* and recomputes what it needs from
- * them with ops that are themselves registered here, so differentiating a gradient again is as
- * exact as the first derivative. The conformance suite in `@metarl/core/testing` proves it
+ * 31%). Every definition here computes from the op's *inputs* with ops that are themselves
+ * registered here whenever the gradient is being recorded for a higher derivative, so
+ * differentiating a gradient again is as exact as the first derivative. (The transcendental
+ * ops also save their output and reuse it when nothing records the gradient: a plain
+ * first-order backward pass then costs no extra tanh or exp.) The conformance suite in `@metarl/core/testing` proves it
  * against float64 finite differences, first and second order, on every backend.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -23,6 +25,7 @@ type GradientFunction = (
 interface ExactGradient {
   kernelName: string;
   inputsToSave?: string[];
+  outputsToSave?: boolean[];
   saveAllInputs?: boolean;
   gradFunc: GradientFunction;
 }
@@ -40,6 +43,33 @@ function reduceToShape(gradient: tf.Tensor, shape: readonly number[]): tf.Tensor
 const float = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : tf.cast(x, 'float32'));
 const zerosOf = (x: tf.Tensor) => () => tf.zeros(x.shape, 'float32');
 const single = (dy: tf.Tensor | tf.Tensor[]): tf.Tensor => (Array.isArray(dy) ? dy[0]! : dy);
+
+/**
+ * True while a gradient function's ops are themselves recorded on a tape, i.e. when the
+ * gradient will be differentiated again: then only recomputation from inputs is exact.
+ */
+function isRecordingGradient(): boolean {
+  return (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
+}
+
+/**
+ * The gradient of an op whose derivative is cheapest from its output y = f(x): uses the saved
+ * output for a first derivative, recomputes f(x) from the input when the gradient is recorded.
+ */
+function fromOutput(
+  kernelName: string,
+  forward: (x: tf.Tensor) => tf.Tensor,
+  derivative: (y: tf.Tensor, dy: tf.Tensor) => tf.Tensor,
+): ExactGradient & { outputsToSave: boolean[] } {
+  return {
+    kernelName,
+    inputsToSave: ['x'],
+    outputsToSave: [true],
+    gradFunc: (dy, [x, y]) => ({
+      x: () => derivative(isRecordingGradient() ? forward(x!) : y!, single(dy)),
+    }),
+  };
+}
 
 function unary(kernelName: string, derivative: (x: tf.Tensor, dy: tf.Tensor) => tf.Tensor): ExactGradient {
   return {
@@ -219,15 +249,12 @@ const exactGradients: ExactGradient[] = [
   unary('Sqrt', (x, dy) => tf.div(dy, tf.mul(tf.scalar(2), tf.sqrt(float(x))))),
   unary('Rsqrt', (x, dy) => tf.mul(dy, tf.div(tf.mul(tf.scalar(-0.5), tf.rsqrt(float(x))), float(x)))),
   unary('Reciprocal', (x, dy) => tf.neg(tf.div(dy, tf.square(float(x))))),
-  unary('Exp', (x, dy) => tf.mul(dy, tf.exp(float(x)))),
+  fromOutput('Exp', tf.exp, (y, dy) => tf.mul(dy, y)),
   unary('Expm1', (x, dy) => tf.mul(dy, tf.exp(float(x)))),
   unary('Log', (x, dy) => tf.div(dy, float(x))),
   unary('Log1p', (x, dy) => tf.div(dy, tf.add(tf.scalar(1), float(x)))),
-  unary('Tanh', (x, dy) => tf.mul(dy, tf.sub(tf.scalar(1), tf.square(tf.tanh(x))))),
-  unary('Sigmoid', (x, dy) => {
-    const s = tf.sigmoid(x);
-    return tf.mul(dy, tf.mul(s, tf.sub(tf.scalar(1), s)));
-  }),
+  fromOutput('Tanh', tf.tanh, (y, dy) => tf.mul(dy, tf.sub(tf.scalar(1), tf.square(y)))),
+  fromOutput('Sigmoid', tf.sigmoid, (y, dy) => tf.mul(dy, tf.mul(y, tf.sub(tf.scalar(1), y)))),
   unary('Softplus', (x, dy) => tf.mul(dy, tf.sigmoid(x))),
   unary('Relu', (x, dy) => tf.mul(dy, tf.step(float(x)))),
   unary('Relu6', (x, dy) => tf.mul(dy, tf.cast(tf.logicalAnd(tf.greater(x, 0), tf.less(x, 6)), 'float32'))),
@@ -340,10 +367,11 @@ const exactGradients: ExactGradient[] = [
   {
     kernelName: 'Softmax',
     inputsToSave: ['logits'],
-    gradFunc: (dy, [logits], attrs) => ({
+    outputsToSave: [true],
+    gradFunc: (dy, [logits, output], attrs) => ({
       logits: () => {
         const dim = (attrs.dim as number | undefined) ?? -1;
-        const y = tf.softmax(logits!, dim);
+        const y = isRecordingGradient() ? tf.softmax(logits!, dim) : output!;
         const weighted = tf.sum(tf.mul(single(dy), y), dim, true);
         return tf.mul(y, tf.sub(single(dy), weighted));
       },

@@ -24,6 +24,7 @@ type KernelFunction = (args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAt
   | tf.TensorInfo[];
 
 const product = (shape: readonly number[]) => shape.reduce((p, s) => p * s, 1);
+const SMALL_PRODUCT = 32768;
 
 /** Copies matrix `index` of `source` (rows x cols, row-major) into a new rank-2 tensor, transposed if asked. */
 function copyMatrix(
@@ -69,6 +70,8 @@ function createBatchMatMul(original: KernelFunction): KernelFunction {
     const m = transposeA ? colsA : rowsA;
     const k = transposeA ? rowsA : colsA;
     const n = transposeB ? rowsB : colsB;
+    // Below this many multiply-adds the copies cost more than tfjs's own loop saves (measured).
+    if (Math.max(batchA, batchB) * m * n * k < SMALL_PRODUCT) return original(args);
     const batchShape = batchA >= batchB ? batchShapeA : batchShapeB;
     const batch = Math.max(batchA, batchB);
     const out = backend.makeOutput([...batchShape, m, n], 'float32');
