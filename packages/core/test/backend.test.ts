@@ -53,6 +53,7 @@ describe('backend registry', () => {
       tfjsName: 'cpu',
       priority: 1,
       packages: ['@tensorflow/tfjs-backend-cpu'],
+      install: 'npm i @tensorflow/tfjs-backend-cpu@4.22.0',
       description: 'the cpu backend under another name',
       capabilities: { floatPrecision: 32, secondOrderVerified: true, gpu: false },
       load: async () => {

@@ -22,6 +22,8 @@ export interface BackendRegistration {
   readonly priority: number;
   /** The npm packages it needs, named in the error when one is missing. */
   readonly packages: readonly string[];
+  /** The command that installs them, quoted in that error (e.g. `npm i @tensorflow/tfjs-node@4.22.0`). */
+  readonly install: string;
   /** One line for `listBackends()` and error messages. */
   readonly description: string;
   /** Declared capabilities. */
@@ -107,10 +109,9 @@ async function activate(registration: BackendRegistration, options: UseBackendOp
   try {
     await registration.load();
   } catch (error) {
-    const install = registration.packages.map((name) => `${name}@4.22.0`).join(' ');
     if (isMissingModule(error, registration.packages)) {
       throw new BackendUnavailableError(
-        `backend '${registration.name}' needs ${registration.packages.join(' and ')}: npm i ${install}`,
+        `backend '${registration.name}' needs ${registration.packages.join(' and ')}: ${registration.install}`,
         { cause: error },
       );
     }

@@ -14,6 +14,7 @@ export const wasmBackend: BackendRegistration = {
   tfjsName: 'wasm',
   priority: 200,
   packages: ['@tensorflow/tfjs-backend-wasm'],
+  install: 'npm i @tensorflow/tfjs-backend-wasm@4.22.0',
   description: 'WebAssembly (SIMD) kernels; shipped with @metarl/core',
   capabilities: verified,
   async load() {
@@ -28,6 +29,7 @@ export const cpuBackend: BackendRegistration = {
   tfjsName: 'cpu',
   priority: 100,
   packages: ['@tensorflow/tfjs-backend-cpu'],
+  install: 'npm i @tensorflow/tfjs-backend-cpu@4.22.0',
   description: 'JavaScript kernels; shipped with @metarl/core; the reference backend',
   capabilities: verified,
   async load() {
@@ -41,6 +43,7 @@ export const tensorflowBackend: BackendRegistration = {
   tfjsName: 'tensorflow',
   priority: 400,
   packages: ['@tensorflow/tfjs-node'],
+  install: 'npm i @tensorflow/tfjs-node@4.22.0',
   description: 'native libtensorflow (CPU); optional peer @tensorflow/tfjs-node',
   capabilities: { floatPrecision: 32, secondOrderVerified: false, gpu: false },
   async load() {
@@ -54,6 +57,7 @@ export const tensorflowGpuBackend: BackendRegistration = {
   tfjsName: 'tensorflow',
   priority: 500,
   packages: ['@tensorflow/tfjs-node-gpu'],
+  install: 'npm i @tensorflow/tfjs-node-gpu@4.22.0 (needs CUDA; see the @metarl/core README)',
   description: 'native libtensorflow with CUDA; optional peer @tensorflow/tfjs-node-gpu',
   capabilities: { floatPrecision: 32, secondOrderVerified: false, gpu: true },
   async load() {
@@ -78,6 +82,7 @@ export const webgpuBackend: BackendRegistration = {
   tfjsName: 'webgpu',
   priority: 300,
   packages: ['@tensorflow/tfjs-backend-webgpu', 'webgpu'],
+  install: 'npm i @tensorflow/tfjs-backend-webgpu@4.22.0 webgpu (in Node; in a browser only the first)',
   description: 'WebGPU; optional peers @tensorflow/tfjs-backend-webgpu (+ webgpu in Node)',
   capabilities: { floatPrecision: 32, secondOrderVerified: false, gpu: true },
   isCandidateForAuto: () => navigatorGpu() !== undefined,
