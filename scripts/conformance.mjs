@@ -7,18 +7,25 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const index = process.argv.indexOf('--backend');
 const backend = index === -1 ? 'wasm' : process.argv[index + 1];
-const build = spawnSync(join(root, 'node_modules', '.bin', 'turbo'), ['run', 'build', '--filter=@metarl/core', '--output-logs=errors-only'], {
-  cwd: root,
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
+const build = spawnSync(
+  join(root, 'node_modules', '.bin', 'turbo'),
+  ['run', 'build', '--filter=@metarl/core', '--output-logs=errors-only'],
+  {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  },
+);
 if (build.status !== 0) process.exit(build.status ?? 1);
 const program = `
 import { useBackend } from '@metarl/core';
 import { formatConformanceReport, runConformanceSuite } from '@metarl/core/testing';
 await useBackend(${JSON.stringify(backend)});
-const report = runConformanceSuite();
+const report = await runConformanceSuite();
 console.log(formatConformanceReport(report));
 process.exit(report.passed ? 0 : 1);
 `;
-const run = spawnSync(process.execPath, ['--input-type=module', '-e', program], { cwd: join(root, 'packages', 'core'), stdio: 'inherit' });
+const run = spawnSync(process.execPath, ['--input-type=module', '-e', program], {
+  cwd: join(root, 'packages', 'core'),
+  stdio: 'inherit',
+});
 process.exit(run.status ?? 1);

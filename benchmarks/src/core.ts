@@ -229,7 +229,8 @@ report({
       policy: 'Gaussian MLP 2-64-64-2 tanh',
       order: 'second',
     },
-    timing: 'median after >= 0.5 s of warm-up; >= 5 runs and >= 1 s (meta-gradient and HVP: 3 runs after 1 warm-up)',
+    timing:
+      'median after >= 0.5 s of warm-up; >= 5 runs and >= 1 s (meta-gradient and HVP: 3 runs after 1 warm-up)',
     flops: 'matrix-multiply FLOPs from tf.profile',
   },
   backend: backendsUsed,

@@ -37,7 +37,13 @@ export function median(values: readonly number[]): number {
  */
 export function timeRepeated(
   run: () => void,
-  options: { warmup?: number; warmupSeconds?: number; minRuns?: number; maxRuns?: number; minSeconds?: number } = {},
+  options: {
+    warmup?: number;
+    warmupSeconds?: number;
+    minRuns?: number;
+    maxRuns?: number;
+    minSeconds?: number;
+  } = {},
 ): { medianMs: number; runsMs: number[] } {
   const warmup = options.warmup ?? 2;
   const minRuns = options.minRuns ?? 5;
@@ -45,7 +51,12 @@ export function timeRepeated(
   const minSeconds = options.minSeconds ?? 1;
   const warmupStarted = performance.now();
   const warmupSeconds = options.warmupSeconds ?? 0.5;
-  for (let i = 0; i < warmup || (performance.now() - warmupStarted < warmupSeconds * 1000 && i < maxRuns); i += 1) run();
+  for (
+    let i = 0;
+    i < warmup || (performance.now() - warmupStarted < warmupSeconds * 1000 && i < maxRuns);
+    i += 1
+  )
+    run();
   const runsMs: number[] = [];
   const started = performance.now();
   while (

@@ -12,7 +12,7 @@ const { checkMamlMetaGradient } = require('@metarl/core/testing');
       if (Math.abs(g[i] - s(v) * (1 - s(v))) > 1e-6)
         throw new Error(`cjs ${backend}: wrong gradient ${g[i]}`);
     });
-    const maml = checkMamlMetaGradient();
+    const maml = await checkMamlMetaGradient();
     if (!maml.passed)
       throw new Error(`cjs ${backend}: MAML meta-gradient relative error ${maml.relativeError}`);
     console.log(

@@ -17,7 +17,7 @@ for (const backend of ['cpu', 'wasm']) {
   }
   const mlp = createMlp({ inputSize: 2, hiddenSizes: [8], outputSize: 1 });
   mlp.init(createRng(0));
-  const report = runConformanceSuite({ filter: 'tanh' });
+  const report = await runConformanceSuite({ filter: 'tanh' });
   if (!report.passed || report.results.length === 0)
     throw new Error(`esm ${backend}: conformance subset failed`);
   console.log(`@metarl/core ESM on ${backend}: gradient and Hessian-vector product of tanh exact`);

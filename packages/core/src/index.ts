@@ -19,11 +19,11 @@ export {
   type BackendCapabilities,
   type BackendInfo,
   type BackendRegistration,
-  type UseBackendOptions,
   BackendUnavailableError,
   currentBackend,
   listBackends,
   registerBackend,
+  type UseBackendOptions,
   useBackend,
 } from './backend/backend-registry';
 // Checkpoints
@@ -71,6 +71,7 @@ export {
   type ParamLeaf,
   type ParamTree,
   ParamTreeError,
+  readParams,
   rebuildTree,
   scaleParams,
   splitParams,

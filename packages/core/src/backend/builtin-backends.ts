@@ -76,6 +76,8 @@ function navigatorGpu(): unknown {
 /**
  * WebGPU (optional peer). In a browser it uses `navigator.gpu`; in Node, install the `webgpu`
  * package (Dawn) and it is wired in here. Not picked by `auto` unless `navigator.gpu` exists.
+ * Second order is verified in CI on Mesa's lavapipe (scripts/conformance-webgpu.sh). Read
+ * results with `await tensor.data()`: this backend cannot read synchronously in Node.
  */
 export const webgpuBackend: BackendRegistration = {
   name: 'webgpu',
@@ -84,7 +86,7 @@ export const webgpuBackend: BackendRegistration = {
   packages: ['@tensorflow/tfjs-backend-webgpu', 'webgpu'],
   install: 'npm i @tensorflow/tfjs-backend-webgpu@4.22.0 webgpu (in Node; in a browser only the first)',
   description: 'WebGPU; optional peers @tensorflow/tfjs-backend-webgpu (+ webgpu in Node)',
-  capabilities: { floatPrecision: 32, secondOrderVerified: false, gpu: true },
+  capabilities: { floatPrecision: 32, secondOrderVerified: true, gpu: true },
   isCandidateForAuto: () => navigatorGpu() !== undefined,
   async load() {
     if (navigatorGpu() === undefined) {

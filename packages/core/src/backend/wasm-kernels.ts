@@ -19,9 +19,11 @@ interface WasmBackend {
   disposeData(dataId: tf.DataId): boolean;
 }
 
-type KernelFunction = (args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown }) =>
-  | tf.TensorInfo
-  | tf.TensorInfo[];
+type KernelFunction = (args: {
+  inputs: tf.NamedTensorInfoMap;
+  attrs?: tf.NamedAttrMap;
+  backend: unknown;
+}) => tf.TensorInfo | tf.TensorInfo[];
 
 const product = (shape: readonly number[]) => shape.reduce((p, s) => p * s, 1);
 const SMALL_PRODUCT = 32768;
@@ -60,9 +62,21 @@ function createBatchMatMul(original: KernelFunction): KernelFunction {
     const batchShapeB = b.shape.slice(0, -2);
     const batchA = product(batchShapeA);
     const batchB = product(batchShapeB);
-    const simple = batchA === 1 && batchB === 1 && !transposeA && !transposeB && a.shape.length === 2 && b.shape.length === 2;
-    const sameBatch = batchShapeA.length === batchShapeB.length && batchShapeA.every((s, i) => s === batchShapeB[i]);
-    if (simple || a.dtype !== 'float32' || b.dtype !== 'float32' || !(sameBatch || batchA === 1 || batchB === 1)) {
+    const simple =
+      batchA === 1 &&
+      batchB === 1 &&
+      !transposeA &&
+      !transposeB &&
+      a.shape.length === 2 &&
+      b.shape.length === 2;
+    const sameBatch =
+      batchShapeA.length === batchShapeB.length && batchShapeA.every((s, i) => s === batchShapeB[i]);
+    if (
+      simple ||
+      a.dtype !== 'float32' ||
+      b.dtype !== 'float32' ||
+      !(sameBatch || batchA === 1 || batchB === 1)
+    ) {
       return original(args);
     }
     const [rowsA, colsA] = a.shape.slice(-2) as [number, number];
@@ -76,13 +90,21 @@ function createBatchMatMul(original: KernelFunction): KernelFunction {
     const batch = Math.max(batchA, batchB);
     const out = backend.makeOutput([...batchShape, m, n], 'float32');
     const multiply = (left: tf.TensorInfo, right: tf.TensorInfo) =>
-      original({ inputs: { a: left, b: right }, attrs: { transposeA: false, transposeB: false }, backend }) as tf.TensorInfo;
+      original({
+        inputs: { a: left, b: right },
+        attrs: { transposeA: false, transposeB: false },
+        backend,
+      }) as tf.TensorInfo;
     const store = (result: tf.TensorInfo, offset: number) => {
       backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(result), offset);
       backend.disposeData(result.dataId);
     };
 
-    const view = (info: tf.TensorInfo, shape: number[]): tf.TensorInfo => ({ dataId: info.dataId, shape, dtype: 'float32' });
+    const view = (info: tf.TensorInfo, shape: number[]): tf.TensorInfo => ({
+      dataId: info.dataId,
+      shape,
+      dtype: 'float32',
+    });
     if (batchB === 1 && !transposeA) {
       // One product: every A matrix stacked as [batch * m, k] (a view, no copy) against the shared B.
       const right = transposeB ? copyMatrix(backend, b, 0, rowsB, colsB, true) : view(b, [rowsB, colsB]);
@@ -123,7 +145,9 @@ export function selectWasmKernels(optimised: boolean): void {
       ? {
           kernelName: 'BatchMatMul',
           backendName: 'wasm',
-          kernelFunc: createBatchMatMul(tfjsKernel.kernelFunc as unknown as KernelFunction) as unknown as tf.KernelFunc,
+          kernelFunc: createBatchMatMul(
+            tfjsKernel.kernelFunc as unknown as KernelFunction,
+          ) as unknown as tf.KernelFunc,
         }
       : tfjsKernel,
   );

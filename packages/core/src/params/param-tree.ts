@@ -168,6 +168,22 @@ export function flattenParams(tree: ParamTree): Float32Array {
   return out;
 }
 
+/**
+ * `flattenParams` without blocking: reads the tensors asynchronously, as GPU backends (WebGPU)
+ * require.
+ */
+export async function readParams(tree: ParamTree): Promise<Float32Array> {
+  const leaves = listLeaves(tree);
+  const values = await Promise.all(leaves.map((leaf) => leaf.tensor.data()));
+  const out = new Float32Array(values.reduce((total, v) => total + v.length, 0));
+  let offset = 0;
+  for (const v of values) {
+    out.set(v as Float32Array, offset);
+    offset += v.length;
+  }
+  return out;
+}
+
 /** The inverse of `flattenParams`: new tensors shaped like `template`'s leaves. */
 export function unflattenParams(template: ParamTree, values: Float32Array): ParamTree {
   const expected = countParams(template);

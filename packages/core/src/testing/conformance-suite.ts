@@ -8,7 +8,7 @@
  * import { useBackend } from '@metarl/core';
  * import { formatConformanceReport, runConformanceSuite } from '@metarl/core/testing';
  * await useBackend('wasm');
- * const report = runConformanceSuite();
+ * const report = await runConformanceSuite();
  * console.log(formatConformanceReport(report));
  * if (!report.passed) process.exit(1);
  */
@@ -40,19 +40,19 @@ export interface ConformanceOptions {
 }
 
 /** Runs the suite on the current tfjs backend (select it with `useBackend` first). */
-export function runConformanceSuite(options: ConformanceOptions = {}): ConformanceReport {
+export async function runConformanceSuite(options: ConformanceOptions = {}): Promise<ConformanceReport> {
   ensureExactGradients();
   const rng = createRng(options.seed ?? 2024);
   const results: GradientCheckResult[] = [];
   for (const op of listOpCases()) {
     const caseRng = rng.split(1)[0]!;
     if (options.filter !== undefined && !op.name.includes(options.filter)) continue;
-    results.push(...checkGradientCase(toGradientCase(op, caseRng), caseRng));
+    results.push(...(await checkGradientCase(toGradientCase(op, caseRng), caseRng)));
   }
   if (options.filter === undefined || 'MAML meta-gradient'.includes(options.filter))
-    results.push(checkMamlMetaGradient());
+    results.push(await checkMamlMetaGradient());
   if (options.filter === undefined || 'Hessian-vector product'.includes(options.filter)) {
-    results.push(checkHessianVectorProduct());
+    results.push(await checkHessianVectorProduct());
   }
   const opResults = results.filter((r) => !r.name.startsWith('MAML') && !r.name.startsWith('Hessian'));
   const worstAt = (order: 1 | 2) =>

@@ -107,14 +107,12 @@ export function numericHessianVectorProduct(
 }
 
 /** Autodiff gradient and Hessian-vector product (exact, via nested gradients) in tfjs. */
-function autodiff(
+async function autodiff(
   testCase: GradientCheckCase,
   vector: Float64Array,
-): { gradient: Float64Array; hvp: Float64Array } {
+): Promise<{ gradient: Float64Array; hvp: Float64Array }> {
   ensureExactGradients();
-  let gradient: Float64Array = new Float64Array(0);
-  let hvp: Float64Array = new Float64Array(0);
-  tf.tidy(() => {
+  const { gradient, hvp } = tf.tidy(() => {
     const xs = testCase.inputs.map((input) =>
       tf.tensor(Float32Array.from(input.values), input.shape as number[]),
     );
@@ -122,24 +120,28 @@ function autodiff(
       tf.tensor(Float32Array.from(v), testCase.inputs[i]!.shape as number[]),
     );
     const gradientOf = tf.grads((...inputs: tf.Tensor[]) => testCase.compute(inputs));
-    gradient = concatenate(gradientOf(xs).map((g) => g.dataSync()));
+    const first = gradientOf(xs).map((g) => tf.reshape(g, [-1]));
     const product = tf.grads((...inputs: tf.Tensor[]) => {
       const g = gradientOf(inputs);
       return tf.addN(g.map((gi, i) => tf.sum(tf.mul(gi, vs[i]!)))) as tf.Scalar;
     })(xs);
-    hvp = concatenate(product.map((h) => h.dataSync()));
+    return { gradient: tf.concat(first), hvp: tf.concat(product.map((h) => tf.reshape(h, [-1]))) };
   });
-  return { gradient, hvp };
+  // Asynchronous reads: GPU backends (WebGPU) cannot read synchronously.
+  const [g, h] = await Promise.all([gradient.data(), hvp.data()]);
+  gradient.dispose();
+  hvp.dispose();
+  return { gradient: Float64Array.from(g), hvp: Float64Array.from(h) };
 }
 
 /**
  * Checks `testCase`'s gradient (order 1) and Hessian-vector product along a random direction
  * (order 2) against float64 central differences of its reference.
  */
-export function checkGradientCase(
+export async function checkGradientCase(
   testCase: GradientCheckCase,
   rng: Rng,
-): [GradientCheckResult, GradientCheckResult] {
+): Promise<[GradientCheckResult, GradientCheckResult]> {
   const x0 = concatenate(testCase.inputs.map((input) => input.values));
   const vector = direction(rng, x0.length);
   const f = (flat: Float64Array) => testCase.reference(splitLike(flat, testCase.inputs));
@@ -148,7 +150,7 @@ export function checkGradientCase(
 
   const numeric = numericGradient(f, x0, h1);
   const numericProduct = numericHessianVectorProduct(f, x0, vector, h2);
-  const { gradient, hvp } = autodiff(testCase, vector);
+  const { gradient, hvp } = await autodiff(testCase, vector);
   const first = relativeError(gradient, numeric);
   const second = relativeError(hvp, numericProduct);
   const firstTolerance = testCase.tolerance?.first ?? 1e-5;

@@ -9,8 +9,8 @@ import { DiagonalGaussian } from '../distributions/diagonal-gaussian';
 import { createMlp } from '../nn/mlp';
 import {
   disposeParams,
-  flattenParams,
   type ParamTree,
+  readParams,
   scaleParams,
   subtractParams,
   unflattenParams,
@@ -109,12 +109,12 @@ function initialParams(rng: Rng): ParamTree {
 }
 
 /** Everything the checks below share: the point, the data, and flat float64 views. */
-function setUp(seed: number) {
+async function setUp(seed: number) {
   const rng = createRng(seed);
   const params = initialParams(rng);
   const inner = drawBatch(rng);
   const outer = drawBatch(rng);
-  const flat = Float64Array.from(flattenParams(params));
+  const flat = Float64Array.from(await readParams(params));
   return { rng, params, inner, outer, flat };
 }
 
@@ -122,8 +122,8 @@ function setUp(seed: number) {
  * MAML meta-gradient d/dθ L_out(θ - α ∇L_in(θ)) by exact second-order autodiff, against
  * float64 finite differences of a reference whose inner gradient is itself a finite difference.
  */
-export function checkMamlMetaGradient(seed = 11, tolerance = 1e-4): GradientCheckResult {
-  const { params, inner, outer, flat } = setUp(seed);
+export async function checkMamlMetaGradient(seed = 11, tolerance = 1e-4): Promise<GradientCheckResult> {
+  const { params, inner, outer, flat } = await setUp(seed);
   const metaObjective = (theta: ParamTree): tf.Scalar => {
     const innerGradients = gradients((p) => surrogate(p, inner), theta);
     const step = scaleParams(innerGradients, INNER_STEP);
@@ -135,7 +135,7 @@ export function checkMamlMetaGradient(seed = 11, tolerance = 1e-4): GradientChec
     return loss;
   };
   const metaGradient = gradients(metaObjective, params);
-  const autodiff = flattenParams(metaGradient);
+  const autodiff = await readParams(metaGradient);
   disposeParams(metaGradient);
   disposeParams(params);
 
@@ -156,12 +156,12 @@ export function checkMamlMetaGradient(seed = 11, tolerance = 1e-4): GradientChec
 }
 
 /** Hessian-vector product of the policy-gradient surrogate (`hessianVectorProduct`). */
-export function checkHessianVectorProduct(seed = 12, tolerance = 1e-4): GradientCheckResult {
-  const { rng, params, outer, flat } = setUp(seed);
+export async function checkHessianVectorProduct(seed = 12, tolerance = 1e-4): Promise<GradientCheckResult> {
+  const { rng, params, outer, flat } = await setUp(seed);
   const direction = Float32Array.from(rng.normal(flat.length));
   const vector = unflattenParams(params, direction);
   const product = hessianVectorProduct((p) => surrogate(p, outer), params, vector);
-  const autodiff = flattenParams(product);
+  const autodiff = await readParams(product);
   disposeParams(product);
   disposeParams(vector);
   disposeParams(params);
