@@ -2,7 +2,7 @@
 # The gradient conformance suite on the WebGPU backend, in Node, without a GPU: Dawn (npm
 # `webgpu`) on Mesa's lavapipe software Vulkan driver. Installs what it needs, as a user would:
 # Mesa >= 25 from Debian bookworm-backports (Debian 12's Mesa 22 is refused by Dawn), and the
-# packed @metarl/core with its optional WebGPU peers in a scratch project.
+# packed @metarl/core (and @metarl/envs) with the optional WebGPU peers in a scratch project.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 WEBGPU_VERSION=0.6.2
@@ -22,10 +22,12 @@ fi
 
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
-(cd "$root/packages/core" && npx -y pnpm@10.34.9 pack --pack-destination "$scratch" > /dev/null)
+for package in envs core; do
+  (cd "$root/packages/$package" && npx -y pnpm@10.34.9 pack --pack-destination "$scratch" > /dev/null)
+done
 cd "$scratch"
 npm init -y > /dev/null
-npm install --no-audit --no-fund --loglevel=error ./metarl-core-*.tgz @tensorflow/tfjs-core@4.22.0 \
+npm install --no-audit --no-fund --loglevel=error ./metarl-envs-*.tgz ./metarl-core-*.tgz @tensorflow/tfjs-core@4.22.0 \
   @tensorflow/tfjs-backend-webgpu@4.22.0 "webgpu@${WEBGPU_VERSION}"
 cat > conformance.mjs <<'PROGRAM'
 import { useBackend } from '@metarl/core';

@@ -3,6 +3,8 @@
  * modules, distributions, optimisers, seeded RNG and checkpoints.
  */
 
+// Random numbers
+export { createRng, createRngFromState, type Rng, type RngState } from '@metarl/envs';
 // Tensors and backends
 export * as tf from '@tensorflow/tfjs-core';
 export {
@@ -12,7 +14,6 @@ export {
   type ValueAndGradients,
   valueAndGradients,
 } from './autodiff/differentiate';
-
 // Exact gradients
 export { listExactGradientKernels, registerExactGradients } from './autodiff/exact-gradients';
 export {
@@ -81,5 +82,3 @@ export {
   unstackParams,
   zipParams,
 } from './params/param-tree';
-// Random numbers
-export { createRng, createRngFromState, type Rng, type RngState } from './rng/rng';

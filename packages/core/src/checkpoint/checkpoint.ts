@@ -13,10 +13,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import type { RngState } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { OptimizerState } from '../optim/optimizer';
 import { assertFiniteParams, listLeaves, type ParamTree } from '../params/param-tree';
-import type { RngState } from '../rng/rng';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors';
 
 /** A JSON value. */

@@ -1,6 +1,6 @@
+import type { Rng } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
 import { logSoftmax, selectLastAxis } from '../ops/ops';
-import type { Rng } from '../rng/rng';
 import type { Distribution } from './distribution';
 
 /** A batch of categorical distributions over K choices, parameterised by logits `[...B, K]`. */

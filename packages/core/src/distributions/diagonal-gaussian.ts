@@ -1,5 +1,5 @@
+import type { Rng } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '../rng/rng';
 import type { Distribution } from './distribution';
 
 const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);

@@ -1,5 +1,5 @@
+import type { Rng } from '@metarl/envs';
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '../rng/rng';
 
 /**
  * A batch of probability distributions over actions. Shapes: a batch shape `[...B]` (e.g.

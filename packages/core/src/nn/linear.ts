@@ -1,6 +1,6 @@
+import type { Rng } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamTree } from '../params/param-tree';
-import type { Rng } from '../rng/rng';
 import type { Module } from './module';
 
 /** How weights are drawn. */

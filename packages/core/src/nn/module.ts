@@ -1,5 +1,5 @@
+import type { Rng } from '@metarl/envs';
 import type { ParamTree } from '../params/param-tree';
-import type { Rng } from '../rng/rng';
 
 /**
  * A pure parameterised function. Parameters live outside the module, so adapting them (an

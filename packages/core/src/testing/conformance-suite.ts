@@ -12,9 +12,10 @@
  * console.log(formatConformanceReport(report));
  * if (!report.passed) process.exit(1);
  */
+
+import { createRng } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureExactGradients } from '../autodiff/exact-gradients';
-import { createRng } from '../rng/rng';
 import { checkGradientCase, type GradientCheckResult } from './gradient-check';
 import { checkHessianVectorProduct, checkMamlMetaGradient } from './maml-check';
 import { listOpCases, toGradientCase } from './op-cases';

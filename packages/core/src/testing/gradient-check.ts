@@ -2,9 +2,10 @@
  * First- and second-order gradient checks of tfjs computations against float64 central finite
  * differences of an independent reference implementation.
  */
+
+import type { Rng } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureExactGradients } from '../autodiff/exact-gradients';
-import type { Rng } from '../rng/rng';
 
 /** A scalar function of several float inputs, in tfjs and in a float64 reference. */
 export interface GradientCheckCase {

@@ -3,6 +3,8 @@
  * a full MAML meta-gradient (Gaussian MLP policy, one inner policy-gradient step, outer
  * policy-gradient loss, differentiated through the inner step) and a Hessian-vector product.
  */
+
+import { createRng, type Rng } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
 import { gradients, hessianVectorProduct } from '../autodiff/differentiate';
 import { DiagonalGaussian } from '../distributions/diagonal-gaussian';
@@ -15,7 +17,6 @@ import {
   subtractParams,
   unflattenParams,
 } from '../params/param-tree';
-import { createRng, type Rng } from '../rng/rng';
 import {
   type GradientCheckResult,
   numericGradient,

@@ -4,6 +4,8 @@
  * second order through the scalar loss sum(w * y + y^2 / 2), whose Hessian is nonzero even for
  * linear ops, so every gradient function is itself differentiated.
  */
+
+import { createRng, type Rng } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
 import { Categorical } from '../distributions/categorical';
 import { DiagonalGaussian } from '../distributions/diagonal-gaussian';
@@ -11,7 +13,6 @@ import { createGru } from '../nn/gru';
 import { createMlp } from '../nn/mlp';
 import { logSoftmax, logSumExp, selectLastAxis } from '../ops/ops';
 import { listLeaves, rebuildTree } from '../params/param-tree';
-import { createRng, type Rng } from '../rng/rng';
 import type { GradientCheckCase } from './gradient-check';
 import * as R from './reference-array';
 

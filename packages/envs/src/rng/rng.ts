@@ -23,6 +23,8 @@ export interface Rng {
   nextInt(bound: number): number;
   /** A seed for another generator or a tfjs random op: an integer in [1, 2^31 - 1] (never 0). */
   nextSeed(): number;
+  /** One standard normal sample (Box-Muller; the pair's second value is kept for the next call). */
+  nextNormal(): number;
   /** Fills `out` (or a new array of `count`) with standard normal samples (Box-Muller). */
   normal(count: number, out?: Float32Array): Float32Array;
   /** `count` independent generators derived from this one (advances this one). */
@@ -37,6 +39,8 @@ export interface RngState {
   readonly algorithm: 'xoroshiro128plus';
   /** The four 32-bit state words. */
   readonly words: readonly [number, number, number, number];
+  /** The second normal of the last Box-Muller pair, not yet returned by `nextNormal`. */
+  readonly spareNormal?: number;
 }
 
 type Generator = ReturnType<typeof xoroshiro128plus>;
@@ -46,9 +50,11 @@ const TWO_POW_53 = 9007199254740992;
 
 class XoroshiroRng implements Rng {
   private generator: Generator;
+  private spareNormal = Number.NaN;
 
-  constructor(generator: Generator) {
+  constructor(generator: Generator, spareNormal = Number.NaN) {
     this.generator = generator;
+    this.spareNormal = spareNormal;
   }
 
   nextUint32(): number {
@@ -77,6 +83,20 @@ class XoroshiroRng implements Rng {
       const value = this.nextUint32() >>> 1;
       if (value !== 0) return value;
     }
+  }
+
+  nextNormal(): number {
+    if (!Number.isNaN(this.spareNormal)) {
+      const value = this.spareNormal;
+      this.spareNormal = Number.NaN;
+      return value;
+    }
+    let u = this.next();
+    while (u === 0) u = this.next();
+    const v = this.next();
+    const radius = Math.sqrt(-2 * Math.log(u));
+    this.spareNormal = radius * Math.sin(2 * Math.PI * v);
+    return radius * Math.cos(2 * Math.PI * v);
   }
 
   normal(count: number, out?: Float32Array): Float32Array {
@@ -110,7 +130,11 @@ class XoroshiroRng implements Rng {
 
   getState(): RngState {
     const words = this.generator.getState();
-    return { algorithm: 'xoroshiro128plus', words: [words[0]!, words[1]!, words[2]!, words[3]!] };
+    const state: RngState = {
+      algorithm: 'xoroshiro128plus',
+      words: [words[0]!, words[1]!, words[2]!, words[3]!],
+    };
+    return Number.isNaN(this.spareNormal) ? state : { ...state, spareNormal: this.spareNormal };
   }
 }
 
@@ -144,11 +168,12 @@ export function createRngFromState(state: RngState): Rng {
     !Array.isArray(words) ||
     words.length !== 4 ||
     !words.every((word) => Number.isInteger(word) && word >= -2147483648 && word <= 2147483647) ||
-    words.every((word) => word === 0)
+    words.every((word) => word === 0) ||
+    (state.spareNormal !== undefined && !Number.isFinite(state.spareNormal))
   ) {
     throw new TypeError(
       `createRngFromState: expected {algorithm: 'xoroshiro128plus', words: four int32, not all 0}, got ${JSON.stringify(state)}`,
     );
   }
-  return new XoroshiroRng(xoroshiro128plus.fromState(words as number[]));
+  return new XoroshiroRng(xoroshiro128plus.fromState(words as number[]), state.spareNormal ?? Number.NaN);
 }

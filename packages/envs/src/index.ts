@@ -1,0 +1,62 @@
+/**
+ * @metarl/envs: Gymnasium-style environments and meta-RL task distributions with fast
+ * vectorised stepping. No tensor dependency.
+ */
+
+// Reference agents (non-learning baselines)
+export {
+  type BanditAgent,
+  type BanditHistory,
+  createEpsilonGreedyBanditAgent,
+  createGreedyBanditAgent,
+  createRandomBanditAgent,
+  createThompsonBanditAgent,
+  createUcb1BanditAgent,
+  playBanditTrials,
+} from './agents/bandit-agents';
+export {
+  createGreedyMdpAgent,
+  createOracleMdpAgent,
+  createPosteriorMeanMdpAgent,
+  createPsrlMdpAgent,
+  createRandomMdpAgent,
+  type MdpAgent,
+  type MdpHistory,
+  playMdpTrials,
+  solveFiniteHorizon,
+  type TabularModel,
+} from './agents/mdp-agents';
+export { sampleBeta, sampleGamma, summarise } from './agents/sampling';
+export type { BatchedDynamics } from './batched-dynamics';
+export { type BanditTask, banditDistribution } from './distributions/bandit';
+export { type CartPoleTask, cartPoleDistribution } from './distributions/cart-pole';
+export { type Navigation2DTask, navigation2dDistribution } from './distributions/navigation-2d';
+export { normaliseAngle, type PendulumTask, pendulumDistribution } from './distributions/pendulum';
+export { type TabularMdpTask, tabularMdpDistribution } from './distributions/tabular-mdp';
+export type { Env, Info, StepResult } from './env';
+export { listTaskDistributions, makeTaskDistribution, registerTaskDistribution } from './registry';
+// Random numbers (shared with @metarl/core, which re-exports them)
+export { createRng, createRngFromState, type Rng, type RngState } from './rng/rng';
+export { SingleEnv } from './single-env';
+export { Box } from './spaces/box';
+export { Discrete } from './spaces/discrete';
+// Spaces and environments
+export type { Space } from './spaces/space';
+// Task distributions
+export {
+  defineTaskDistribution,
+  type TaskDistribution,
+  type TaskDistributionDefinition,
+} from './task-distribution';
+export {
+  type AutoresetMode,
+  BatchedVectorEnv,
+  type VectorEnv,
+  type VectorEnvOptions,
+  type VectorStepResult,
+} from './vector-env';
+export { NormalizeObservation, NormalizeReward } from './wrappers/normalize';
+export { RunningMeanVariance } from './wrappers/running-statistics';
+// Wrappers
+export { TimeLimit } from './wrappers/time-limit';
+export { type TrialOptions, type TrialStepResult, TrialVectorEnv } from './wrappers/trial';

@@ -1,0 +1,92 @@
+import type { Env, Info, StepResult } from '../env';
+import { RunningMeanVariance } from './running-statistics';
+
+/**
+ * Observations standardised by a running mean and variance (Gymnasium's
+ * `NormalizeObservation`): (o - mean) / sqrt(var + epsilon), statistics updated on every
+ * observation while `training` is true. Freeze them (`training = false`) for evaluation.
+ */
+export class NormalizeObservation implements Env<Float32Array, Float32Array | number> {
+  readonly id: string;
+  readonly observationSpace: Env<Float32Array, Float32Array | number>['observationSpace'];
+  readonly actionSpace: Env<Float32Array, Float32Array | number>['actionSpace'];
+  /** The running statistics. */
+  readonly statistics: RunningMeanVariance;
+  /** Update the statistics on new observations; default true. */
+  training = true;
+  private readonly env: Env<Float32Array, Float32Array | number>;
+  private readonly epsilon: number;
+
+  constructor(env: Env<Float32Array, Float32Array | number>, options: { readonly epsilon?: number } = {}) {
+    this.env = env;
+    this.id = env.id;
+    this.observationSpace = env.observationSpace;
+    this.actionSpace = env.actionSpace;
+    this.epsilon = options.epsilon ?? 1e-8;
+    const size = env.observationSpace.shape.reduce((p, d) => p * d, 1);
+    this.statistics = new RunningMeanVariance(size);
+  }
+
+  private normalise(observation: Float32Array): Float32Array {
+    if (this.training) this.statistics.update(observation, 1);
+    const { mean, variance } = this.statistics;
+    return observation.map((o, j) => (o - mean[j]!) / Math.sqrt(variance[j]! + this.epsilon));
+  }
+
+  reset(options?: { readonly seed?: number }): { observation: Float32Array; info: Info } {
+    const { observation, info } = this.env.reset(options);
+    return { observation: this.normalise(observation), info };
+  }
+
+  step(action: Float32Array | number): StepResult<Float32Array> {
+    const result = this.env.step(action);
+    return { ...result, observation: this.normalise(result.observation) };
+  }
+}
+
+/**
+ * Rewards scaled by the running standard deviation of the discounted return (Gymnasium's
+ * `NormalizeReward`): r / sqrt(var(G) + epsilon), G <- gamma G + r, reset at episode ends.
+ */
+export class NormalizeReward<Observation, Action> implements Env<Observation, Action> {
+  readonly id: string;
+  readonly observationSpace: Env<Observation, Action>['observationSpace'];
+  readonly actionSpace: Env<Observation, Action>['actionSpace'];
+  /** Running statistics of the discounted return. */
+  readonly statistics = new RunningMeanVariance(1);
+  /** Update the statistics; default true. */
+  training = true;
+  private readonly env: Env<Observation, Action>;
+  private readonly gamma: number;
+  private readonly epsilon: number;
+  private discountedReturn = 0;
+
+  constructor(
+    env: Env<Observation, Action>,
+    options: { readonly gamma?: number; readonly epsilon?: number } = {},
+  ) {
+    const gamma = options.gamma ?? 0.99;
+    if (!(gamma >= 0 && gamma <= 1))
+      throw new RangeError(`NormalizeReward(${env.id}): gamma must be in [0, 1], got ${gamma}`);
+    this.env = env;
+    this.id = env.id;
+    this.observationSpace = env.observationSpace;
+    this.actionSpace = env.actionSpace;
+    this.gamma = gamma;
+    this.epsilon = options.epsilon ?? 1e-8;
+  }
+
+  reset(options?: { readonly seed?: number }): { observation: Observation; info: Info } {
+    this.discountedReturn = 0;
+    return this.env.reset(options);
+  }
+
+  step(action: Action): StepResult<Observation> {
+    const result = this.env.step(action);
+    this.discountedReturn = this.gamma * this.discountedReturn + result.reward;
+    if (this.training) this.statistics.update([this.discountedReturn], 1);
+    const reward = result.reward / Math.sqrt(this.statistics.variance[0]! + this.epsilon);
+    if (result.terminated || result.truncated) this.discountedReturn = 0;
+    return { ...result, reward };
+  }
+}
