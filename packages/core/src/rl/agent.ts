@@ -1,0 +1,67 @@
+/**
+ * Agents act for a whole `VectorEnv` batch in one forward pass. A policy agent may hold
+ * task-batched parameters (leading axis T) so that a meta-batch of adapted policies samples in
+ * one pass: environments are then laid out task-major (environment i belongs to task
+ * floor(i / (N / T))).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '@metarl/envs';
+import type { ParamTree } from '../params/param-tree';
+import type { Policy } from './policies';
+
+/** One batched decision. */
+export interface AgentStep {
+  /** `[N * actionSize]`: Float32Array for continuous actions, Int32Array for discrete ones. */
+  readonly actions: Float32Array | Int32Array;
+  /** Per-environment extras, e.g. `logProb` `[N]`, recorded by the sampler. */
+  readonly info: Readonly<Record<string, Float32Array>>;
+}
+
+/** Acts for a whole batch of environments per call; may keep recurrent memory. */
+export interface Agent {
+  /** Actions for every environment from `observations` `[N * observationSize]`. */
+  act(observations: Float32Array, rng: Rng): AgentStep;
+  /** Episode boundaries of the environments where `envMask` is 1; RL²-style agents keep memory within a trial. */
+  onEpisodeStart(envMask: Uint8Array, options: { readonly keepMemory: boolean }): void;
+}
+
+/** Options of `createPolicyAgent`. */
+export interface PolicyAgentOptions {
+  /** T when `params` are task-batched (leading axis T); the N environments split into T equal groups. */
+  readonly tasks?: number;
+  /** Act with the distribution's mode instead of sampling (evaluation); default false. */
+  readonly deterministic?: boolean;
+}
+
+/** An agent that samples from `policy` under `params` (not copied: keep them alive while acting). */
+export function createPolicyAgent(policy: Policy, params: ParamTree, options: PolicyAgentOptions = {}): Agent {
+  const size = policy.observationSize;
+  const tasks = options.tasks;
+  if (tasks !== undefined && (!Number.isInteger(tasks) || tasks < 1)) {
+    throw new RangeError(`createPolicyAgent: tasks must be a positive integer, got ${tasks}`);
+  }
+  return {
+    act(observations, rng) {
+      const count = observations.length / size;
+      if (!Number.isInteger(count)) {
+        throw new RangeError(`policy agent: observations length ${observations.length} is not a multiple of observationSize ${size}`);
+      }
+      if (tasks !== undefined && count % tasks !== 0) {
+        throw new RangeError(`policy agent: ${count} environments cannot be split into ${tasks} equal task groups`);
+      }
+      const { actions, logProb } = tf.tidy(() => {
+        let input: tf.Tensor = tf.tensor2d(observations, [count, size]);
+        if (tasks !== undefined) input = tf.reshape(input, [tasks, count / tasks, size]);
+        const distribution = policy.apply(params, input);
+        const sample = options.deterministic ? distribution.mode() : distribution.sample(rng);
+        return { actions: sample, logProb: distribution.logProb(sample) };
+      });
+      const values = actions.dataSync();
+      const logProbValues = Float32Array.from(logProb.dataSync());
+      tf.dispose([actions, logProb]);
+      const out = policy.actionKind === 'discrete' ? Int32Array.from(values) : Float32Array.from(values);
+      return { actions: out, info: { logProb: logProbValues } };
+    },
+    onEpisodeStart: () => {},
+  };
+}

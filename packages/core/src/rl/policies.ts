@@ -1,0 +1,113 @@
+/**
+ * Policies: parameterised maps from observations to action distributions. Pure like every
+ * module: parameters live outside, so an adapted policy is just another parameter tree. With
+ * task-batched params (leading axis T) and observations `[T, B, O]`, all tasks run as one
+ * computation.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Categorical } from '../distributions/categorical';
+import { DiagonalGaussian } from '../distributions/diagonal-gaussian';
+import type { Distribution } from '../distributions/distribution';
+import { type Activation, createMlp } from '../nn/mlp';
+import type { ParamTree } from '../params/param-tree';
+import type { Rng } from '@metarl/envs';
+
+/** What kind of actions a policy emits. */
+export type ActionKind = 'continuous' | 'discrete';
+
+/** A feed-forward policy. */
+export interface Policy {
+  /** Floats per observation. */
+  readonly observationSize: number;
+  /** 'continuous' (a real vector) or 'discrete' (one integer choice). */
+  readonly actionKind: ActionKind;
+  /** Action dimension (continuous) or number of choices (discrete). */
+  readonly actionSize: number;
+  /** Fresh parameters. */
+  init(rng: Rng): ParamTree;
+  /** The action distribution at `observations` `[..., O]` (batch shape = the leading axes). */
+  apply(params: ParamTree, observations: tf.Tensor): Distribution;
+}
+
+/** Options of `createGaussianMlpPolicy`. */
+export interface GaussianMlpPolicyOptions {
+  /** Floats per observation. */
+  readonly observationSize: number;
+  /** Action dimension. */
+  readonly actionSize: number;
+  /** Hidden widths; default [64, 64]. */
+  readonly hiddenSizes?: readonly number[];
+  /** Hidden nonlinearity; default 'tanh'. */
+  readonly activation?: Activation;
+  /** Initial standard deviation of every action dimension; default 1. */
+  readonly initialStd?: number;
+}
+
+function checkSize(value: unknown, name: string): void {
+  if (!Number.isInteger(value) || (value as number) < 1) throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
+}
+
+/**
+ * A Gaussian policy: an MLP gives the mean, a learned state-independent log-std the spread
+ * (Finn et al. 2017; pytorch-maml-rl's NormalMLPPolicy). Params: `{ mean: mlp, logStd: [A] }`;
+ * with task-batched params `logStd` is `[T, A]`.
+ */
+export function createGaussianMlpPolicy(options: GaussianMlpPolicyOptions): Policy {
+  checkSize(options.observationSize, 'createGaussianMlpPolicy: observationSize');
+  checkSize(options.actionSize, 'createGaussianMlpPolicy: actionSize');
+  const initialStd = options.initialStd ?? 1;
+  if (!(initialStd > 0 && Number.isFinite(initialStd))) {
+    throw new RangeError(`createGaussianMlpPolicy: initialStd must be a finite number > 0, got ${initialStd}`);
+  }
+  const network = createMlp({
+    inputSize: options.observationSize,
+    hiddenSizes: options.hiddenSizes ?? [64, 64],
+    outputSize: options.actionSize,
+    activation: options.activation ?? 'tanh',
+  });
+  return {
+    observationSize: options.observationSize,
+    actionKind: 'continuous',
+    actionSize: options.actionSize,
+    init: (rng) => ({ mean: network.init(rng), logStd: tf.fill([options.actionSize], Math.log(initialStd)) }),
+    apply(params, observations) {
+      const mean = network.apply(params.mean as ParamTree, observations);
+      let logStd = params.logStd as tf.Tensor;
+      // Task-batched [T, A] against a mean [T, B, A]: insert the batch axis.
+      if (logStd.rank === 2 && mean.rank === 3) logStd = tf.expandDims(logStd, 1);
+      return new DiagonalGaussian(mean, logStd);
+    },
+  };
+}
+
+/** Options of `createCategoricalMlpPolicy`. */
+export interface CategoricalMlpPolicyOptions {
+  /** Floats per observation. */
+  readonly observationSize: number;
+  /** Number of discrete actions. */
+  readonly actions: number;
+  /** Hidden widths; default [64, 64]. */
+  readonly hiddenSizes?: readonly number[];
+  /** Hidden nonlinearity; default 'tanh'. */
+  readonly activation?: Activation;
+}
+
+/** A categorical policy: an MLP gives the logits. Params: `{ logits: mlp }`. */
+export function createCategoricalMlpPolicy(options: CategoricalMlpPolicyOptions): Policy {
+  checkSize(options.observationSize, 'createCategoricalMlpPolicy: observationSize');
+  checkSize(options.actions, 'createCategoricalMlpPolicy: actions');
+  const network = createMlp({
+    inputSize: options.observationSize,
+    hiddenSizes: options.hiddenSizes ?? [64, 64],
+    outputSize: options.actions,
+    activation: options.activation ?? 'tanh',
+    outputScale: 0.01,
+  });
+  return {
+    observationSize: options.observationSize,
+    actionKind: 'discrete',
+    actionSize: options.actions,
+    init: (rng) => ({ logits: network.init(rng) }),
+    apply: (params, observations) => new Categorical(network.apply(params.logits as ParamTree, observations)),
+  };
+}

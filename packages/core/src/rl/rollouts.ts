@@ -1,0 +1,185 @@
+/**
+ * Sampling: every environment of a `VectorEnv` runs the same number of whole episodes, all
+ * stepped together with one agent call per time step. Typed arrays only in the loop: no tensors,
+ * no per-environment objects.
+ */
+import type { Rng, VectorEnv } from '@metarl/envs';
+import type { Agent } from './agent';
+
+/** Whole episodes as flat arrays (steps of one episode contiguous, episodes env-major). */
+export interface EpisodeBatch {
+  /** Floats per observation (O). */
+  readonly observationSize: number;
+  /** Numbers per action (A; 1 for a discrete choice). */
+  readonly actionSize: number;
+  /** `[S * O]`: the observation each action was chosen from. */
+  readonly observations: Float32Array;
+  /** `[S * A]` (discrete choices as floats). */
+  readonly actions: Float32Array;
+  /** `[S]`. */
+  readonly rewards: Float32Array;
+  /** `[S]`, 1 at a step that ended its episode in a terminal state. */
+  readonly terminated: Uint8Array;
+  /** `[S]`, 1 at a step where the time limit cut its episode. */
+  readonly truncated: Uint8Array;
+  /** `[E]` steps per episode. */
+  readonly lengths: Int32Array;
+  /** `[E]` first step of each episode. */
+  readonly offsets: Int32Array;
+  /** `[E]` environment that ran each episode. */
+  readonly envIndex: Int32Array;
+  /** `[E]` task of each episode. */
+  readonly taskIndex: Int32Array;
+  /** `[E * O]` the observation after each episode's last step (to bootstrap truncated ones). */
+  readonly finalObservations: Float32Array;
+  /** Per-step agent extras, e.g. `logProb` `[S]`. */
+  readonly agentInfo: Readonly<Record<string, Float32Array>>;
+}
+
+/** Options of `collectEpisodes`. */
+export interface CollectOptions {
+  /** Whole episodes per environment. */
+  readonly episodesPerEnv: number;
+  /** Drives the agent's sampling. */
+  readonly rng: Rng;
+  /** Seed of the environments' first reset (environment i gets seed + i); default: continue. */
+  readonly seed?: number;
+  /** Task of each environment; default: N / tasks equal task-major groups, or the env index. */
+  readonly taskOfEnv?: Int32Array;
+  /** Number of tasks when `taskOfEnv` is not given (task-major groups); default N. */
+  readonly tasks?: number;
+  /** Keep the agent's memory across the episodes of an environment (RL² trials); default false. */
+  readonly keepMemoryAcrossEpisodes?: boolean;
+}
+
+/**
+ * Runs `episodesPerEnv` whole episodes in every environment of `env` (made with
+ * `autoresetMode: 'disabled'`) and returns them as one `EpisodeBatch`.
+ *
+ * @example
+ * const env = navigation.makeVectorEnv(tasks, { autoresetMode: 'disabled' });
+ * const batch = collectEpisodes(env, createPolicyAgent(policy, params), { episodesPerEnv: 20, rng, seed: 0 });
+ */
+export function collectEpisodes(env: VectorEnv, agent: Agent, options: CollectOptions): EpisodeBatch {
+  if (env.autoresetMode !== 'disabled') {
+    throw new RangeError(`collectEpisodes(${env.id}): the VectorEnv must be made with autoresetMode 'disabled' (the sampler resets episodes)`);
+  }
+  const perEnv = options.episodesPerEnv;
+  if (!Number.isInteger(perEnv) || perEnv < 1) {
+    throw new RangeError(`collectEpisodes(${env.id}): episodesPerEnv must be a positive integer, got ${String(perEnv)}`);
+  }
+  const n = env.numEnvs;
+  const o = env.observationSize;
+  const a = env.actionSize;
+  const tasks = options.tasks ?? n;
+  if (options.taskOfEnv === undefined && (!Number.isInteger(tasks) || tasks < 1 || n % tasks !== 0)) {
+    throw new RangeError(`collectEpisodes(${env.id}): ${n} environments cannot form ${tasks} equal task groups`);
+  }
+  const taskOfEnv = options.taskOfEnv ?? Int32Array.from({ length: n }, (_v, i) => Math.floor(i / (n / tasks)));
+  if (taskOfEnv.length !== n) throw new RangeError(`collectEpisodes(${env.id}): taskOfEnv must have ${n} entries`);
+  const capacity = perEnv * env.maxEpisodeSteps; // steps per environment at most
+  const observations = new Float32Array(n * capacity * o);
+  const actions = new Float32Array(n * capacity * a);
+  const rewards = new Float32Array(n * capacity);
+  const terminated = new Uint8Array(n * capacity);
+  const truncated = new Uint8Array(n * capacity);
+  const lengths = new Int32Array(n * perEnv);
+  const finalObservations = new Float32Array(n * perEnv * o);
+  const info: Record<string, Float32Array> = {};
+  const stepsOfEnv = new Int32Array(n);
+  const episodesOfEnv = new Int32Array(n);
+  const active = new Uint8Array(n).fill(1);
+  const restart = new Uint8Array(n);
+  const keepMemory = options.keepMemoryAcrossEpisodes ?? false;
+
+  let current = env.reset(options.seed === undefined ? {} : { seed: options.seed });
+  agent.onEpisodeStart(new Uint8Array(n).fill(1), { keepMemory: false });
+  let remaining = n;
+  while (remaining > 0) {
+    const decision = agent.act(current, options.rng);
+    for (let i = 0; i < n; i += 1) {
+      if (active[i] === 0) continue;
+      const slot = i * capacity + stepsOfEnv[i]!;
+      observations.set(current.subarray(i * o, (i + 1) * o), slot * o);
+      for (let j = 0; j < a; j += 1) actions[slot * a + j] = decision.actions[i * a + j]!;
+      for (const [key, values] of Object.entries(decision.info)) {
+        const width = values.length / n;
+        let target = info[key];
+        if (target === undefined) {
+          target = new Float32Array(n * capacity * width);
+          info[key] = target;
+        }
+        for (let j = 0; j < width; j += 1) target[slot * width + j] = values[i * width + j]!;
+      }
+    }
+    const result = env.step(decision.actions, { mask: active });
+    let anyRestart = false;
+    for (let i = 0; i < n; i += 1) {
+      if (active[i] === 0) continue;
+      const slot = i * capacity + stepsOfEnv[i]!;
+      rewards[slot] = result.rewards[i]!;
+      terminated[slot] = result.terminated[i]!;
+      truncated[slot] = result.truncated[i]!;
+      stepsOfEnv[i] = stepsOfEnv[i]! + 1;
+      const episode = i * perEnv + episodesOfEnv[i]!;
+      lengths[episode] = lengths[episode]! + 1;
+      restart[i] = 0;
+      if (result.terminated[i] === 1 || result.truncated[i] === 1) {
+        finalObservations.set(result.observations.subarray(i * o, (i + 1) * o), episode * o);
+        episodesOfEnv[i] = episodesOfEnv[i]! + 1;
+        if (episodesOfEnv[i] === perEnv) {
+          active[i] = 0;
+          remaining -= 1;
+        } else {
+          restart[i] = 1;
+          anyRestart = true;
+        }
+      }
+    }
+    current = result.observations;
+    if (anyRestart) {
+      current = env.reset({ mask: restart });
+      agent.onEpisodeStart(restart, { keepMemory });
+    }
+  }
+
+  // Compact the per-environment slots into one contiguous batch.
+  const total = lengths.reduce((p, v) => p + v, 0);
+  const out = {
+    observations: new Float32Array(total * o),
+    actions: new Float32Array(total * a),
+    rewards: new Float32Array(total),
+    terminated: new Uint8Array(total),
+    truncated: new Uint8Array(total),
+  };
+  const outInfo: Record<string, Float32Array> = {};
+  for (const [key, values] of Object.entries(info)) outInfo[key] = new Float32Array(total * (values.length / (n * capacity)));
+  let position = 0;
+  for (let i = 0; i < n; i += 1) {
+    const steps = stepsOfEnv[i]!;
+    const from = i * capacity;
+    out.observations.set(observations.subarray(from * o, (from + steps) * o), position * o);
+    out.actions.set(actions.subarray(from * a, (from + steps) * a), position * a);
+    out.rewards.set(rewards.subarray(from, from + steps), position);
+    out.terminated.set(terminated.subarray(from, from + steps), position);
+    out.truncated.set(truncated.subarray(from, from + steps), position);
+    for (const [key, values] of Object.entries(info)) {
+      const width = values.length / (n * capacity);
+      outInfo[key]!.set(values.subarray(from * width, (from + steps) * width), position * width);
+    }
+    position += steps;
+  }
+  const offsets = new Int32Array(lengths.length);
+  for (let e = 1; e < lengths.length; e += 1) offsets[e] = offsets[e - 1]! + lengths[e - 1]!;
+  return {
+    observationSize: o,
+    actionSize: a,
+    ...out,
+    lengths,
+    offsets,
+    envIndex: Int32Array.from({ length: n * perEnv }, (_v, e) => Math.floor(e / perEnv)),
+    taskIndex: Int32Array.from({ length: n * perEnv }, (_v, e) => taskOfEnv[Math.floor(e / perEnv)]!),
+    finalObservations,
+    agentInfo: outInfo,
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * Trust-region policy optimisation (Schulman et al. 2015) for any differentiable objective:
+ * the natural-gradient direction from conjugate gradient on exact Fisher-vector products
+ * (Hessian-vector products of the KL, second-order autodiff, no finite differences), scaled to
+ * the KL bound, then a backtracking line search that accepts the first step that both improves
+ * the loss and keeps the KL under the bound. MAML plugs in its post-adaptation surrogate and KL.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { gradients, hessianVectorProduct } from '../autodiff/differentiate';
+import { disposeParams, flattenParams, type ParamTree, unflattenParams, zipParams } from '../params/param-tree';
+
+/** Options of `trpoStep` (defaults as pytorch-maml-rl's MAML-TRPO). */
+export interface TrpoOptions {
+  /** KL bound delta; default 0.01. */
+  readonly maxKl?: number;
+  /** Damping added to the Fisher-vector product (F + damping I); default 1e-5. */
+  readonly damping?: number;
+  /** Conjugate-gradient iterations; default 10. */
+  readonly conjugateGradientIterations?: number;
+  /** Line-search halvings at most; default 15. */
+  readonly lineSearchSteps?: number;
+  /** Step shrink factor per line-search step; default 0.8. */
+  readonly backtrackRatio?: number;
+}
+
+/** Conjugate gradient for A x = b with A given as a product; returns x after `iterations`. */
+export function conjugateGradient(
+  product: (v: Float64Array) => Float64Array,
+  b: Float64Array,
+  iterations: number,
+  residualTolerance = 1e-10,
+): Float64Array {
+  const x = new Float64Array(b.length);
+  const r = Float64Array.from(b);
+  const p = Float64Array.from(b);
+  let rr = r.reduce((s, v) => s + v * v, 0);
+  for (let i = 0; i < iterations && rr > residualTolerance; i += 1) {
+    const ap = product(p);
+    const alpha = rr / p.reduce((s, v, j) => s + v * ap[j]!, 0);
+    for (let j = 0; j < x.length; j += 1) {
+      x[j] = x[j]! + alpha * p[j]!;
+      r[j] = r[j]! - alpha * ap[j]!;
+    }
+    const next = r.reduce((s, v) => s + v * v, 0);
+    const beta = next / rr;
+    for (let j = 0; j < p.length; j += 1) p[j] = r[j]! + beta * p[j]!;
+    rr = next;
+  }
+  return x;
+}
+
+/** What `trpoStep` did. */
+export interface TrpoResult {
+  /** The new parameters (new tensors; equal to a copy of the old ones if no step was accepted). */
+  readonly params: ParamTree;
+  /** Diagnostics: loss before/after, KL, accepted step fraction, line-search steps. */
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+function readScalar(tensor: tf.Scalar): number {
+  const value = tensor.dataSync()[0]!;
+  tensor.dispose();
+  return value;
+}
+
+/**
+ * One TRPO update of `params` minimising `loss` under mean-KL `kl` (KL(old || new), zero at
+ * `params`). The Fisher-vector products are exact Hessian-vector products of `kl`.
+ */
+export function trpoStep(
+  params: ParamTree,
+  loss: (params: ParamTree) => tf.Scalar,
+  kl: (params: ParamTree) => tf.Scalar,
+  options: TrpoOptions = {},
+): TrpoResult {
+  const maxKl = options.maxKl ?? 0.01;
+  const damping = options.damping ?? 1e-5;
+  const iterations = options.conjugateGradientIterations ?? 10;
+  const steps = options.lineSearchSteps ?? 15;
+  const ratio = options.backtrackRatio ?? 0.8;
+  if (!(maxKl > 0)) throw new RangeError(`trpoStep: maxKl must be > 0, got ${maxKl}`);
+  if (!(damping >= 0)) throw new RangeError(`trpoStep: damping must be >= 0, got ${damping}`);
+  if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError(`trpoStep: conjugateGradientIterations must be a positive integer, got ${iterations}`);
+  if (!(ratio > 0 && ratio < 1)) throw new RangeError(`trpoStep: backtrackRatio must be in (0, 1), got ${ratio}`);
+
+  const lossBefore = readScalar(loss(params));
+  const gradientTree = gradients(loss, params);
+  const gradient = Float64Array.from(flattenParams(gradientTree));
+  disposeParams(gradientTree);
+
+  const fisherProduct = (v: Float64Array): Float64Array => {
+    const vector = unflattenParams(params, Float32Array.from(v));
+    const product = hessianVectorProduct(kl, params, vector);
+    const flat = flattenParams(product);
+    disposeParams(vector);
+    disposeParams(product);
+    return Float64Array.from(flat, (value, i) => value + damping * v[i]!);
+  };
+  const direction = conjugateGradient(fisherProduct, gradient, iterations);
+  const directionProduct = fisherProduct(direction);
+  const curvature = direction.reduce((s, v, i) => s + v * directionProduct[i]!, 0);
+  const scale = curvature > 0 ? Math.sqrt((2 * maxKl) / curvature) : 0;
+  const fullStep = unflattenParams(params, Float32Array.from(direction, (v) => v * scale));
+
+  let accepted: ParamTree | undefined;
+  let metrics: Record<string, number> = { 'trpo/lossBefore': lossBefore, 'trpo/lossAfter': lossBefore, 'trpo/kl': 0, 'trpo/stepFraction': 0 };
+  let fraction = 1;
+  for (let k = 0; k < steps && scale > 0; k += 1) {
+    const candidate = zipParams([params, fullStep], ([p, s]) => tf.tidy(() => tf.sub(p!, tf.mul(s!, tf.scalar(fraction)))), 'trpoStep');
+    const lossAfter = readScalar(loss(candidate));
+    const klAfter = readScalar(kl(candidate));
+    if (lossAfter < lossBefore && klAfter <= maxKl) {
+      accepted = candidate;
+      metrics = { 'trpo/lossBefore': lossBefore, 'trpo/lossAfter': lossAfter, 'trpo/kl': klAfter, 'trpo/stepFraction': fraction, 'trpo/lineSearchSteps': k };
+      break;
+    }
+    disposeParams(candidate);
+    fraction *= ratio;
+  }
+  disposeParams(fullStep);
+  return {
+    params: accepted ?? zipParams([params], ([p]) => tf.clone(p!), 'trpoStep'),
+    metrics: { ...metrics, 'trpo/accepted': accepted === undefined ? 0 : 1 },
+  };
+}
