@@ -82,13 +82,31 @@ export {
   unstackParams,
   zipParams,
 } from './params/param-tree';
-
-// Reinforcement learning
-export { type ActionKind, type CategoricalMlpPolicyOptions, createCategoricalMlpPolicy, createGaussianMlpPolicy, type GaussianMlpPolicyOptions, type Policy } from './rl/policies';
-export { createMlpValueFunction, type ValueFunction } from './rl/value-function';
+export {
+  discountedReturns,
+  type GaeOptions,
+  generalizedAdvantages,
+  normalizeAdvantages,
+} from './rl/advantages';
 export { type Agent, type AgentStep, createPolicyAgent, type PolicyAgentOptions } from './rl/agent';
-export { type CollectOptions, collectEpisodes, type EpisodeBatch } from './rl/rollouts';
-export { discountedReturns, type GaeOptions, generalizedAdvantages, normalizeAdvantages } from './rl/advantages';
 export { baselineFeatures, fitLinearBaseline } from './rl/linear-baseline';
-export { type PolicyGradientData, policyGradientLoss, type PpoOptions, ppoLoss, ppoUpdate, vpgStep } from './rl/policy-gradient';
+// Reinforcement learning
+export {
+  type ActionKind,
+  type CategoricalMlpPolicyOptions,
+  createCategoricalMlpPolicy,
+  createGaussianMlpPolicy,
+  type GaussianMlpPolicyOptions,
+  type Policy,
+} from './rl/policies';
+export {
+  type PolicyGradientData,
+  type PpoOptions,
+  policyGradientLoss,
+  ppoLoss,
+  ppoUpdate,
+  vpgStep,
+} from './rl/policy-gradient';
+export { type CollectOptions, collectEpisodes, type EpisodeBatch } from './rl/rollouts';
 export { conjugateGradient, type TrpoOptions, type TrpoResult, trpoStep } from './rl/trpo';
+export { createMlpValueFunction, type ValueFunction } from './rl/value-function';

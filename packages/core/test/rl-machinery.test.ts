@@ -6,7 +6,7 @@ import {
   createGaussianMlpPolicy,
   createPolicyAgent,
   createRng,
-  DiagonalGaussian,
+  type DiagonalGaussian,
   discountedReturns,
   disposeParams,
   type EpisodeBatch,
@@ -57,7 +57,11 @@ describe('advantages', () => {
     expect(Array.from(discountedReturns(batch, 0.5))).toEqual([1.5, 1, 2, 3]);
     const values = Float32Array.of(0.5, 1, 1.5, 2);
     // episode 0 truncated: bootstrap V(final) = 4; gamma 0.5, lambda 0.5
-    const { advantages, returns } = generalizedAdvantages(batch, values, { gamma: 0.5, lambda: 0.5, bootstrapValues: Float32Array.of(4, 99) });
+    const { advantages, returns } = generalizedAdvantages(batch, values, {
+      gamma: 0.5,
+      lambda: 0.5,
+      bootstrapValues: Float32Array.of(4, 99),
+    });
     const d2 = 2 + 0.5 * 4 - 1.5; // 2.5
     const d1 = 0 + 0.5 * 1.5 - 1; // -0.25
     const d0 = 1 + 0.5 * 1 - 0.5; // 1
@@ -86,7 +90,8 @@ describe('advantages', () => {
         const index = batch.offsets[e]! + t;
         const s = batch.observations[index]!;
         const time = t / 100;
-        targets[index] = w[0]! * s + w[1]! * s * s + w[2]! * time + w[3]! * time ** 2 + w[4]! * time ** 3 + w[5]!;
+        targets[index] =
+          w[0]! * s + w[1]! * s * s + w[2]! * time + w[3]! * time ** 2 + w[4]! * time ** 3 + w[5]!;
       }
     }
     const { values } = fitLinearBaseline(batch, targets, { regularisation: 1e-12 });
@@ -110,7 +115,12 @@ describe('sampling', () => {
     const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [8] });
     const params = policy.init(createRng(0));
     const before = tf.memory().numTensors;
-    const batch = collectEpisodes(env, createPolicyAgent(policy, params), { episodesPerEnv: 2, rng: createRng(1), seed: 5, tasks: 3 });
+    const batch = collectEpisodes(env, createPolicyAgent(policy, params), {
+      episodesPerEnv: 2,
+      rng: createRng(1),
+      seed: 5,
+      tasks: 3,
+    });
     expect(tf.memory().numTensors).toBe(before);
     expect(batch.lengths.length).toBe(12);
     expect(Array.from(batch.taskIndex)).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]);
@@ -126,15 +136,23 @@ describe('sampling', () => {
         expect(result.terminated || result.truncated).toBe(t === batch.lengths[e]! - 1);
       }
     }
-    expect(() => collectEpisodes(navigation.makeVectorEnv(tasks), createPolicyAgent(policy, params), { episodesPerEnv: 1, rng: createRng(0) })).toThrow(
-      /autoresetMode 'disabled'/,
-    );
+    expect(() =>
+      collectEpisodes(navigation.makeVectorEnv(tasks), createPolicyAgent(policy, params), {
+        episodesPerEnv: 1,
+        rng: createRng(0),
+      }),
+    ).toThrow(/autoresetMode 'disabled'/);
     disposeParams(params);
   });
 
   it('a task-batched agent samples every task with its own parameters', () => {
     const navigation = makeTaskDistribution('Navigation2D-v0');
-    const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [4], initialStd: 1e-3 });
+    const policy = createGaussianMlpPolicy({
+      observationSize: 2,
+      actionSize: 2,
+      hiddenSizes: [4],
+      initialStd: 1e-3,
+    });
     const a = policy.init(createRng(1));
     const b = policy.init(createRng(2));
     const stacked = { mean: { ...(a.mean as ParamTree) }, logStd: a.logStd } as ParamTree;
@@ -143,17 +161,32 @@ describe('sampling', () => {
         Object.keys(a.mean as ParamTree).map((layer) => [
           layer,
           {
-            weight: tf.stack([((a.mean as ParamTree)[layer] as ParamTree).weight as tf.Tensor, ((b.mean as ParamTree)[layer] as ParamTree).weight as tf.Tensor]),
-            bias: tf.stack([((a.mean as ParamTree)[layer] as ParamTree).bias as tf.Tensor, ((b.mean as ParamTree)[layer] as ParamTree).bias as tf.Tensor]),
+            weight: tf.stack([
+              ((a.mean as ParamTree)[layer] as ParamTree).weight as tf.Tensor,
+              ((b.mean as ParamTree)[layer] as ParamTree).weight as tf.Tensor,
+            ]),
+            bias: tf.stack([
+              ((a.mean as ParamTree)[layer] as ParamTree).bias as tf.Tensor,
+              ((b.mean as ParamTree)[layer] as ParamTree).bias as tf.Tensor,
+            ]),
           },
         ]),
       ),
       logStd: tf.stack([a.logStd as tf.Tensor, b.logStd as tf.Tensor]),
     };
     const observations = Float32Array.of(0.1, 0.2, 0.3, -0.4);
-    const together = createPolicyAgent(policy, batched, { tasks: 2, deterministic: true }).act(observations, createEnvRng(0));
-    const first = createPolicyAgent(policy, stacked, { deterministic: true }).act(observations.slice(0, 2), createEnvRng(0));
-    const second = createPolicyAgent(policy, b, { deterministic: true }).act(observations.slice(2), createEnvRng(0));
+    const together = createPolicyAgent(policy, batched, { tasks: 2, deterministic: true }).act(
+      observations,
+      createEnvRng(0),
+    );
+    const first = createPolicyAgent(policy, stacked, { deterministic: true }).act(
+      observations.slice(0, 2),
+      createEnvRng(0),
+    );
+    const second = createPolicyAgent(policy, b, { deterministic: true }).act(
+      observations.slice(2),
+      createEnvRng(0),
+    );
     Array.from(together.actions).forEach((v, i) => {
       expect(v).toBeCloseTo([...first.actions, ...second.actions][i]!, 5);
     });
@@ -170,7 +203,10 @@ describe('policy-gradient math', () => {
     // A 1-D Gaussian policy with a constant mean (no hidden layer): log pi known in closed form.
     const policy = createGaussianMlpPolicy({ observationSize: 1, actionSize: 1, hiddenSizes: [] });
     const params: ParamTree = {
-      policy: { mean: { output: { weight: tf.zeros([1, 1]), bias: tf.tensor1d([0.5]) } }, logStd: tf.tensor1d([0]) },
+      policy: {
+        mean: { output: { weight: tf.zeros([1, 1]), bias: tf.tensor1d([0.5]) } },
+        logStd: tf.tensor1d([0]),
+      },
     };
     const actions = [0.0, 1.5];
     const logPi = actions.map((x) => -0.5 * (x - 0.5) ** 2 - 0.5 * Math.log(2 * Math.PI));
@@ -198,10 +234,14 @@ describe('policy-gradient math', () => {
     const states = [0.3, -1.2, 0.8, 0.1, -0.5, 1.4, 0.9, -0.2, 0.0, 0.6, -1.0, 0.4];
     const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [] });
     const old = policy.init(createRng(3));
-    const theta = unflattenParams(old, Float32Array.from(flattenParams(old), (v, i) => v + 0.1 * Math.sin(i + 1)));
+    const theta = unflattenParams(
+      old,
+      Float32Array.from(flattenParams(old), (v, i) => v + 0.1 * Math.sin(i + 1)),
+    );
     const observations = tf.tensor2d(states, [6, 2]);
     const oldDistribution = policy.apply(old, observations) as DiagonalGaussian;
-    const kl = (p: ParamTree) => tf.tidy(() => tf.mean(oldDistribution.kl(policy.apply(p, observations))) as tf.Scalar);
+    const kl = (p: ParamTree) =>
+      tf.tidy(() => tf.mean(oldDistribution.kl(policy.apply(p, observations))) as tf.Scalar);
     const v = Float32Array.from({ length: 8 }, (_x, i) => Math.cos(i));
     const product = hessianVectorProduct(kl, theta, unflattenParams(theta, v));
     const oldFlat = Float64Array.from(flattenParams(old));
@@ -211,7 +251,8 @@ describe('policy-gradient math', () => {
       let total = 0;
       for (let n = 0; n < 6; n += 1) {
         for (let d = 0; d < 2; d += 1) {
-          const meanOf = (f: Float64Array) => f[2 + d]! + states[2 * n]! * f[4 + d]! + states[2 * n + 1]! * f[6 + d]!;
+          const meanOf = (f: Float64Array) =>
+            f[2 + d]! + states[2 * n]! * f[4 + d]! + states[2 * n + 1]! * f[6 + d]!;
           const mu1 = meanOf(oldFlat);
           const mu2 = meanOf(flat);
           const s1 = logStdOld[d]!;
@@ -221,13 +262,19 @@ describe('policy-gradient math', () => {
       }
       return total / 6;
     };
-    const numeric = numericHessianVectorProduct(klReference, Float64Array.from(flattenParams(theta)), Float64Array.from(v), 1e-4);
+    const numeric = numericHessianVectorProduct(
+      klReference,
+      Float64Array.from(flattenParams(theta)),
+      Float64Array.from(v),
+      1e-4,
+    );
     expect(relativeError(flattenParams(product), numeric)).toBeLessThan(1e-4);
   });
 
   it('conjugate gradient solves a symmetric positive-definite system', () => {
     const a = [4, 1, 0, 1, 3, 1, 0, 1, 2];
-    const product = (x: Float64Array) => Float64Array.from([0, 1, 2], (i) => a[3 * i]! * x[0]! + a[3 * i + 1]! * x[1]! + a[3 * i + 2]! * x[2]!);
+    const product = (x: Float64Array) =>
+      Float64Array.from([0, 1, 2], (i) => a[3 * i]! * x[0]! + a[3 * i + 1]! * x[1]! + a[3 * i + 2]! * x[2]!);
     const x = conjugateGradient(product, Float64Array.of(1, 2, 3), 10);
     const ax = product(x);
     [1, 2, 3].forEach((b, i) => {

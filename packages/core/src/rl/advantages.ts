@@ -50,10 +50,14 @@ export function generalizedAdvantages(
   checkDiscount('generalizedAdvantages: gamma', gamma);
   checkDiscount('generalizedAdvantages: lambda', lambda);
   if (values.length !== batch.rewards.length) {
-    throw new RangeError(`generalizedAdvantages: values has ${values.length} entries for ${batch.rewards.length} steps`);
+    throw new RangeError(
+      `generalizedAdvantages: values has ${values.length} entries for ${batch.rewards.length} steps`,
+    );
   }
   if (bootstrapValues !== undefined && bootstrapValues.length !== batch.lengths.length) {
-    throw new RangeError(`generalizedAdvantages: bootstrapValues has ${bootstrapValues.length} entries for ${batch.lengths.length} episodes`);
+    throw new RangeError(
+      `generalizedAdvantages: bootstrapValues has ${bootstrapValues.length} entries for ${batch.lengths.length} episodes`,
+    );
   }
   const advantages = new Float32Array(values.length);
   const returns = new Float32Array(values.length);

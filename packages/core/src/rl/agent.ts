@@ -4,8 +4,9 @@
  * one pass: environments are then laid out task-major (environment i belongs to task
  * floor(i / (N / T))).
  */
-import * as tf from '@tensorflow/tfjs-core';
+
 import type { Rng } from '@metarl/envs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ParamTree } from '../params/param-tree';
 import type { Policy } from './policies';
 
@@ -34,7 +35,11 @@ export interface PolicyAgentOptions {
 }
 
 /** An agent that samples from `policy` under `params` (not copied: keep them alive while acting). */
-export function createPolicyAgent(policy: Policy, params: ParamTree, options: PolicyAgentOptions = {}): Agent {
+export function createPolicyAgent(
+  policy: Policy,
+  params: ParamTree,
+  options: PolicyAgentOptions = {},
+): Agent {
   const size = policy.observationSize;
   const tasks = options.tasks;
   if (tasks !== undefined && (!Number.isInteger(tasks) || tasks < 1)) {
@@ -44,10 +49,14 @@ export function createPolicyAgent(policy: Policy, params: ParamTree, options: Po
     act(observations, rng) {
       const count = observations.length / size;
       if (!Number.isInteger(count)) {
-        throw new RangeError(`policy agent: observations length ${observations.length} is not a multiple of observationSize ${size}`);
+        throw new RangeError(
+          `policy agent: observations length ${observations.length} is not a multiple of observationSize ${size}`,
+        );
       }
       if (tasks !== undefined && count % tasks !== 0) {
-        throw new RangeError(`policy agent: ${count} environments cannot be split into ${tasks} equal task groups`);
+        throw new RangeError(
+          `policy agent: ${count} environments cannot be split into ${tasks} equal task groups`,
+        );
       }
       const { actions, logProb } = tf.tidy(() => {
         let input: tf.Tensor = tf.tensor2d(observations, [count, size]);

@@ -22,7 +22,11 @@ export function baselineFeatures(observation: ArrayLike<number>, t: number, out:
 }
 
 /** Solves the symmetric positive-definite system A x = b (Cholesky; undefined if not SPD). */
-function solvePositiveDefinite(matrix: Float64Array, vector: Float64Array, size: number): Float64Array | undefined {
+function solvePositiveDefinite(
+  matrix: Float64Array,
+  vector: Float64Array,
+  size: number,
+): Float64Array | undefined {
   const lower = new Float64Array(size * size);
   for (let i = 0; i < size; i += 1) {
     for (let j = 0; j <= i; j += 1) {
@@ -76,7 +80,8 @@ export function fitLinearBaseline(
         const target = targets[start + t]!;
         for (let i = 0; i < size; i += 1) {
           moment[i] = moment[i]! + features[i]! * target;
-          for (let j = 0; j <= i; j += 1) gram[i * size + j] = gram[i * size + j]! + features[i]! * features[j]!;
+          for (let j = 0; j <= i; j += 1)
+            gram[i * size + j] = gram[i * size + j]! + features[i]! * features[j]!;
         }
       }
     }
@@ -98,7 +103,9 @@ export function fitLinearBaseline(
       const length = batch.lengths[e]!;
       for (let t = 0; t <= length; t += 1) {
         const observation =
-          t < length ? batch.observations.subarray((start + t) * o, (start + t + 1) * o) : batch.finalObservations.subarray(e * o, (e + 1) * o);
+          t < length
+            ? batch.observations.subarray((start + t) * o, (start + t + 1) * o)
+            : batch.finalObservations.subarray(e * o, (e + 1) * o);
         baselineFeatures(observation, t, features);
         let value = 0;
         for (let i = 0; i < size; i += 1) value += w[i]! * features[i]!;

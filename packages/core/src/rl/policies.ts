@@ -4,13 +4,14 @@
  * task-batched params (leading axis T) and observations `[T, B, O]`, all tasks run as one
  * computation.
  */
+
+import type { Rng } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
 import { Categorical } from '../distributions/categorical';
 import { DiagonalGaussian } from '../distributions/diagonal-gaussian';
 import type { Distribution } from '../distributions/distribution';
 import { type Activation, createMlp } from '../nn/mlp';
 import type { ParamTree } from '../params/param-tree';
-import type { Rng } from '@metarl/envs';
 
 /** What kind of actions a policy emits. */
 export type ActionKind = 'continuous' | 'discrete';
@@ -44,7 +45,8 @@ export interface GaussianMlpPolicyOptions {
 }
 
 function checkSize(value: unknown, name: string): void {
-  if (!Number.isInteger(value) || (value as number) < 1) throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
+  if (!Number.isInteger(value) || (value as number) < 1)
+    throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
 }
 
 /**
@@ -57,7 +59,9 @@ export function createGaussianMlpPolicy(options: GaussianMlpPolicyOptions): Poli
   checkSize(options.actionSize, 'createGaussianMlpPolicy: actionSize');
   const initialStd = options.initialStd ?? 1;
   if (!(initialStd > 0 && Number.isFinite(initialStd))) {
-    throw new RangeError(`createGaussianMlpPolicy: initialStd must be a finite number > 0, got ${initialStd}`);
+    throw new RangeError(
+      `createGaussianMlpPolicy: initialStd must be a finite number > 0, got ${initialStd}`,
+    );
   }
   const network = createMlp({
     inputSize: options.observationSize,

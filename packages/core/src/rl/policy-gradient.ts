@@ -3,11 +3,12 @@
  * bonus, minibatch epochs). Both work on any `Policy`; losses are plain differentiable functions
  * of the parameters, so meta-learners differentiate through them.
  */
-import * as tf from '@tensorflow/tfjs-core';
+
 import type { Rng } from '@metarl/envs';
+import * as tf from '@tensorflow/tfjs-core';
 import { valueAndGradients } from '../autodiff/differentiate';
-import type { Optimizer, OptimizerState } from '../optim/optimizer';
 import { clipByGlobalNorm } from '../optim/clip-by-global-norm';
+import type { Optimizer, OptimizerState } from '../optim/optimizer';
 import { disposeParams, type ParamTree } from '../params/param-tree';
 import type { Policy } from './policies';
 import type { ValueFunction } from './value-function';
@@ -84,7 +85,13 @@ export function ppoLoss(
   params: ParamTree,
   data: PolicyGradientData,
   options: PpoOptions = {},
-): { loss: tf.Scalar; policyLoss: tf.Scalar; valueLoss: tf.Scalar; entropy: tf.Scalar; clipFraction: tf.Scalar } {
+): {
+  loss: tf.Scalar;
+  policyLoss: tf.Scalar;
+  valueLoss: tf.Scalar;
+  entropy: tf.Scalar;
+  clipFraction: tf.Scalar;
+} {
   const clip = options.clipRange ?? 0.2;
   if (data.oldLogProb === undefined) throw new RangeError('ppoLoss: data.oldLogProb is required');
   return tf.tidy(() => {
@@ -97,7 +104,8 @@ export function ppoLoss(
     const entropy = tf.mean(distribution.entropy()) as tf.Scalar;
     let valueLoss = tf.scalar(0);
     if (valueFunction !== undefined) {
-      if (data.returns === undefined) throw new RangeError('ppoLoss: data.returns is required with a value function');
+      if (data.returns === undefined)
+        throw new RangeError('ppoLoss: data.returns is required with a value function');
       const predicted = valueFunction.apply(params.value as ParamTree, data.observations);
       valueLoss = tf.mul(tf.scalar(0.5), tf.mean(tf.square(tf.sub(predicted, data.returns)))) as tf.Scalar;
     }
@@ -124,8 +132,10 @@ export function ppoUpdate(
   const steps = data.advantages.shape[0]!;
   const epochs = options.epochs ?? 10;
   const size = Math.min(options.minibatchSize ?? 64, steps);
-  if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`ppoUpdate: epochs must be a positive integer, got ${epochs}`);
-  if (!Number.isInteger(size) || size < 1) throw new RangeError(`ppoUpdate: minibatchSize must be a positive integer, got ${options.minibatchSize}`);
+  if (!Number.isInteger(epochs) || epochs < 1)
+    throw new RangeError(`ppoUpdate: epochs must be a positive integer, got ${epochs}`);
+  if (!Number.isInteger(size) || size < 1)
+    throw new RangeError(`ppoUpdate: minibatchSize must be a positive integer, got ${options.minibatchSize}`);
   const totals = { policyLoss: 0, valueLoss: 0, entropy: 0, clipFraction: 0, gradientNorm: 0 };
   let updates = 0;
   let current = params;
@@ -177,7 +187,11 @@ export function ppoUpdate(
       totals.clipFraction += terms!.clipFraction.dataSync()[0]!;
       totals.gradientNorm += clipped.norm;
       updates += 1;
-      tf.dispose([value, indices, ...Object.values(minibatch).filter((t): t is tf.Tensor => t !== undefined)]);
+      tf.dispose([
+        value,
+        indices,
+        ...Object.values(minibatch).filter((t): t is tf.Tensor => t !== undefined),
+      ]);
       tf.dispose([terms!.policyLoss, terms!.valueLoss, terms!.entropy, terms!.clipFraction]);
       disposeParams(gradients);
       disposeParams(clipped.gradients);

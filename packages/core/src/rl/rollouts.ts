@@ -50,6 +50,12 @@ export interface CollectOptions {
   readonly tasks?: number;
   /** Keep the agent's memory across the episodes of an environment (RL² trials); default false. */
   readonly keepMemoryAcrossEpisodes?: boolean;
+  /**
+   * Clip continuous actions into the action space's bounds before stepping (the batch records
+   * the unclipped action, whose log-probability the policy gave); default true. Gaussian
+   * policies sample outside any box, and the environments reject out-of-space actions.
+   */
+  readonly clipActionsToSpace?: boolean;
 }
 
 /**
@@ -62,21 +68,29 @@ export interface CollectOptions {
  */
 export function collectEpisodes(env: VectorEnv, agent: Agent, options: CollectOptions): EpisodeBatch {
   if (env.autoresetMode !== 'disabled') {
-    throw new RangeError(`collectEpisodes(${env.id}): the VectorEnv must be made with autoresetMode 'disabled' (the sampler resets episodes)`);
+    throw new RangeError(
+      `collectEpisodes(${env.id}): the VectorEnv must be made with autoresetMode 'disabled' (the sampler resets episodes)`,
+    );
   }
   const perEnv = options.episodesPerEnv;
   if (!Number.isInteger(perEnv) || perEnv < 1) {
-    throw new RangeError(`collectEpisodes(${env.id}): episodesPerEnv must be a positive integer, got ${String(perEnv)}`);
+    throw new RangeError(
+      `collectEpisodes(${env.id}): episodesPerEnv must be a positive integer, got ${String(perEnv)}`,
+    );
   }
   const n = env.numEnvs;
   const o = env.observationSize;
   const a = env.actionSize;
   const tasks = options.tasks ?? n;
   if (options.taskOfEnv === undefined && (!Number.isInteger(tasks) || tasks < 1 || n % tasks !== 0)) {
-    throw new RangeError(`collectEpisodes(${env.id}): ${n} environments cannot form ${tasks} equal task groups`);
+    throw new RangeError(
+      `collectEpisodes(${env.id}): ${n} environments cannot form ${tasks} equal task groups`,
+    );
   }
-  const taskOfEnv = options.taskOfEnv ?? Int32Array.from({ length: n }, (_v, i) => Math.floor(i / (n / tasks)));
-  if (taskOfEnv.length !== n) throw new RangeError(`collectEpisodes(${env.id}): taskOfEnv must have ${n} entries`);
+  const taskOfEnv =
+    options.taskOfEnv ?? Int32Array.from({ length: n }, (_v, i) => Math.floor(i / (n / tasks)));
+  if (taskOfEnv.length !== n)
+    throw new RangeError(`collectEpisodes(${env.id}): taskOfEnv must have ${n} entries`);
   const capacity = perEnv * env.maxEpisodeSteps; // steps per environment at most
   const observations = new Float32Array(n * capacity * o);
   const actions = new Float32Array(n * capacity * a);
@@ -91,6 +105,12 @@ export function collectEpisodes(env: VectorEnv, agent: Agent, options: CollectOp
   const active = new Uint8Array(n).fill(1);
   const restart = new Uint8Array(n);
   const keepMemory = options.keepMemoryAcrossEpisodes ?? false;
+
+  const space = env.actionSpace;
+  const clip = (options.clipActionsToSpace ?? true) && space.shape.length > 0;
+  const low = clip ? (space as { low: Float32Array }).low : undefined;
+  const high = clip ? (space as { high: Float32Array }).high : undefined;
+  const clipped = new Float32Array(clip ? n * a : 0);
 
   let current = env.reset(options.seed === undefined ? {} : { seed: options.seed });
   agent.onEpisodeStart(new Uint8Array(n).fill(1), { keepMemory: false });
@@ -112,7 +132,15 @@ export function collectEpisodes(env: VectorEnv, agent: Agent, options: CollectOp
         for (let j = 0; j < width; j += 1) target[slot * width + j] = values[i * width + j]!;
       }
     }
-    const result = env.step(decision.actions, { mask: active });
+    let stepActions = decision.actions;
+    if (clip) {
+      for (let k = 0; k < n * a; k += 1) {
+        const j = k % a;
+        clipped[k] = Math.min(Math.max(decision.actions[k]!, low![j]!), high![j]!);
+      }
+      stepActions = clipped;
+    }
+    const result = env.step(stepActions, { mask: active });
     let anyRestart = false;
     for (let i = 0; i < n; i += 1) {
       if (active[i] === 0) continue;
@@ -153,7 +181,8 @@ export function collectEpisodes(env: VectorEnv, agent: Agent, options: CollectOp
     truncated: new Uint8Array(total),
   };
   const outInfo: Record<string, Float32Array> = {};
-  for (const [key, values] of Object.entries(info)) outInfo[key] = new Float32Array(total * (values.length / (n * capacity)));
+  for (const [key, values] of Object.entries(info))
+    outInfo[key] = new Float32Array(total * (values.length / (n * capacity)));
   let position = 0;
   for (let i = 0; i < n; i += 1) {
     const steps = stepsOfEnv[i]!;

@@ -7,7 +7,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { gradients, hessianVectorProduct } from '../autodiff/differentiate';
-import { disposeParams, flattenParams, type ParamTree, unflattenParams, zipParams } from '../params/param-tree';
+import {
+  disposeParams,
+  flattenParams,
+  type ParamTree,
+  unflattenParams,
+  zipParams,
+} from '../params/param-tree';
 
 /** Options of `trpoStep` (defaults as pytorch-maml-rl's MAML-TRPO). */
 export interface TrpoOptions {
@@ -80,8 +86,12 @@ export function trpoStep(
   const ratio = options.backtrackRatio ?? 0.8;
   if (!(maxKl > 0)) throw new RangeError(`trpoStep: maxKl must be > 0, got ${maxKl}`);
   if (!(damping >= 0)) throw new RangeError(`trpoStep: damping must be >= 0, got ${damping}`);
-  if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError(`trpoStep: conjugateGradientIterations must be a positive integer, got ${iterations}`);
-  if (!(ratio > 0 && ratio < 1)) throw new RangeError(`trpoStep: backtrackRatio must be in (0, 1), got ${ratio}`);
+  if (!Number.isInteger(iterations) || iterations < 1)
+    throw new RangeError(
+      `trpoStep: conjugateGradientIterations must be a positive integer, got ${iterations}`,
+    );
+  if (!(ratio > 0 && ratio < 1))
+    throw new RangeError(`trpoStep: backtrackRatio must be in (0, 1), got ${ratio}`);
 
   const lossBefore = readScalar(loss(params));
   const gradientTree = gradients(loss, params);
@@ -100,18 +110,36 @@ export function trpoStep(
   const directionProduct = fisherProduct(direction);
   const curvature = direction.reduce((s, v, i) => s + v * directionProduct[i]!, 0);
   const scale = curvature > 0 ? Math.sqrt((2 * maxKl) / curvature) : 0;
-  const fullStep = unflattenParams(params, Float32Array.from(direction, (v) => v * scale));
+  const fullStep = unflattenParams(
+    params,
+    Float32Array.from(direction, (v) => v * scale),
+  );
 
   let accepted: ParamTree | undefined;
-  let metrics: Record<string, number> = { 'trpo/lossBefore': lossBefore, 'trpo/lossAfter': lossBefore, 'trpo/kl': 0, 'trpo/stepFraction': 0 };
+  let metrics: Record<string, number> = {
+    'trpo/lossBefore': lossBefore,
+    'trpo/lossAfter': lossBefore,
+    'trpo/kl': 0,
+    'trpo/stepFraction': 0,
+  };
   let fraction = 1;
   for (let k = 0; k < steps && scale > 0; k += 1) {
-    const candidate = zipParams([params, fullStep], ([p, s]) => tf.tidy(() => tf.sub(p!, tf.mul(s!, tf.scalar(fraction)))), 'trpoStep');
+    const candidate = zipParams(
+      [params, fullStep],
+      ([p, s]) => tf.tidy(() => tf.sub(p!, tf.mul(s!, tf.scalar(fraction)))),
+      'trpoStep',
+    );
     const lossAfter = readScalar(loss(candidate));
     const klAfter = readScalar(kl(candidate));
     if (lossAfter < lossBefore && klAfter <= maxKl) {
       accepted = candidate;
-      metrics = { 'trpo/lossBefore': lossBefore, 'trpo/lossAfter': lossAfter, 'trpo/kl': klAfter, 'trpo/stepFraction': fraction, 'trpo/lineSearchSteps': k };
+      metrics = {
+        'trpo/lossBefore': lossBefore,
+        'trpo/lossAfter': lossAfter,
+        'trpo/kl': klAfter,
+        'trpo/stepFraction': fraction,
+        'trpo/lineSearchSteps': k,
+      };
       break;
     }
     disposeParams(candidate);

@@ -1,7 +1,7 @@
+import type { Rng } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Activation, createMlp } from '../nn/mlp';
 import type { ParamTree } from '../params/param-tree';
-import type { Rng } from '@metarl/envs';
 
 /** A state-value estimate V(s). */
 export interface ValueFunction {

@@ -1,0 +1,131 @@
+/**
+ * pnpm bench rollouts [-- --out <file>] [-- --backends wasm,cpu]
+ *
+ * The MAML meta-batch on Navigation2D-v0: 20 tasks x 20 episodes x 100 steps (40,000 env steps)
+ * collected by `collectEpisodes` in one call with a Gaussian MLP [64, 64] policy (one batched
+ * forward pass for all 400 environments per step), then one TRPO step (10 conjugate-gradient
+ * iterations of exact Fisher-vector products) on that batch. The peer (pytorch-maml-rl, one
+ * worker) samples 11.3k env steps/s on this machine kind (BENCHMARKS.md section 3).
+ */
+
+import {
+  collectEpisodes,
+  createGaussianMlpPolicy,
+  createPolicyAgent,
+  createRng,
+  discountedReturns,
+  disposeParams,
+  fitLinearBaseline,
+  generalizedAdvantages,
+  normalizeAdvantages,
+  type ParamTree,
+  tf,
+  trpoStep,
+  useBackend,
+} from '@metarl/core';
+import { navigation2dDistribution } from '@metarl/envs';
+import { describeMachine, median, readFlag, report } from './shared';
+
+const started = performance.now();
+const backends = readFlag('backends', 'wasm,cpu').split(',');
+const TASKS = 20;
+const EPISODES = 20;
+const navigation = navigation2dDistribution();
+const tasks = navigation.sampleTasks(TASKS, { seed: 1 });
+const envTasks = tasks.flatMap((task) => Array.from({ length: EPISODES }, () => task));
+const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [64, 64] });
+
+const results: Record<string, unknown>[] = [];
+for (const backend of backends) {
+  await useBackend(backend);
+  const rng = createRng(0);
+  const params = policy.init(rng);
+  const env = navigation.makeVectorEnv(envTasks, { autoresetMode: 'disabled' });
+  const collect = () =>
+    collectEpisodes(env, createPolicyAgent(policy, params), {
+      episodesPerEnv: 1,
+      rng,
+      seed: 0,
+      tasks: TASKS,
+    });
+  collect(); // warm-up
+  const sampleTimes: number[] = [];
+  let batch = collect();
+  for (let i = 0; i < 3; i += 1) {
+    const t0 = performance.now();
+    batch = collect();
+    sampleTimes.push(performance.now() - t0);
+  }
+  const steps = batch.rewards.length;
+  const t0 = performance.now();
+  const returns = discountedReturns(batch, 0.99);
+  const baseline = fitLinearBaseline(batch, returns);
+  const { advantages } = generalizedAdvantages(batch, baseline.values, { gamma: 0.99, lambda: 1 });
+  const baselineMs = performance.now() - t0;
+  const observations = tf.tensor2d(batch.observations, [steps, 2]);
+  const actions = tf.tensor2d(batch.actions, [steps, 2]);
+  const advantageTensor = tf.tensor1d(normalizeAdvantages(advantages));
+  const oldLogProb = tf.tensor1d(batch.agentInfo.logProb!);
+  const old = policy.apply(params, observations);
+  const loss = (p: ParamTree) =>
+    tf.tidy(
+      () =>
+        tf.neg(
+          tf.mean(
+            tf.mul(
+              tf.exp(tf.sub(policy.apply(p, observations).logProb(actions), oldLogProb)),
+              advantageTensor,
+            ),
+          ),
+        ) as tf.Scalar,
+    );
+  const kl = (p: ParamTree) => tf.tidy(() => tf.mean(old.kl(policy.apply(p, observations))) as tf.Scalar);
+  const trpoTimes: number[] = [];
+  let trpoMetrics: Readonly<Record<string, number>> = {};
+  for (let i = 0; i < 2; i += 1) {
+    const t1 = performance.now();
+    const result = trpoStep(params, loss, kl, {
+      maxKl: 0.01,
+      damping: 1e-5,
+      conjugateGradientIterations: 10,
+    });
+    trpoTimes.push(performance.now() - t1);
+    trpoMetrics = result.metrics;
+    disposeParams(result.params);
+  }
+  tf.dispose([observations, actions, advantageTensor, oldLogProb]);
+  disposeParams(params);
+  const sampleMs = median(sampleTimes);
+  const row = {
+    backend,
+    envSteps: steps,
+    sampleSecondsMedian: Number((sampleMs / 1000).toFixed(3)),
+    envStepsPerSecond: Math.round(steps / (sampleMs / 1000)),
+    baselineAndAdvantagesMs: Number(baselineMs.toFixed(1)),
+    trpoStepSeconds: Number((median(trpoTimes) / 1000).toFixed(3)),
+    trpoAccepted: trpoMetrics['trpo/accepted'],
+    liveTensors: tf.memory().numTensors,
+  };
+  results.push(row);
+  console.error(
+    `${backend}: ${steps} steps in ${row.sampleSecondsMedian} s (${row.envStepsPerSecond} steps/s), baseline+GAE ${row.baselineAndAdvantagesMs} ms, TRPO step ${row.trpoStepSeconds} s`,
+  );
+}
+
+report({
+  name: 'rollouts',
+  config: {
+    distribution: 'Navigation2D-v0',
+    tasks: TASKS,
+    episodesPerTask: EPISODES,
+    horizon: 100,
+    policy: 'Gaussian MLP [64, 64] tanh',
+    trpo: { maxKl: 0.01, damping: 1e-5, conjugateGradientIterations: 10 },
+    seeds: { tasks: 1, params: 0, environments: 0 },
+  },
+  backend: backends,
+  machine: describeMachine(),
+  wallSeconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+  peer: { envStepsPerSecond: 11300, note: 'pytorch-maml-rl, 1 worker, BENCHMARKS.md section 3' },
+  results,
+});
