@@ -8,7 +8,7 @@ import type { BatchedDynamics } from '../batched-dynamics';
 import { Box } from '../spaces/box';
 import { Discrete } from '../spaces/discrete';
 import { defineTaskDistribution, type TaskDistribution } from '../task-distribution';
-import { checkOptionNames, checkTaskNumber, readNumberOption } from './options';
+import { checkOptionNames, checkTaskNumber, readRangeOption } from './options';
 
 /** A CartPole task: the physical parameters. */
 export interface CartPoleTask {
@@ -101,11 +101,7 @@ export function cartPoleDistribution(options: Record<string, unknown> = {}): Tas
     'cartMassHigh',
   ];
   checkOptionNames(ID, options, names);
-  const range = (name: string, low: number, high: number) => {
-    const lo = readNumberOption(ID, options, `${name}Low`, low, { min: 1e-3, max: 1e3 });
-    const hi = readNumberOption(ID, options, `${name}High`, high, { min: lo, max: 1e3 });
-    return [lo, hi] as const;
-  };
+  const range = (name: string, low: number, high: number) => readRangeOption(ID, options, name, low, high);
   const [lengthLow, lengthHigh] = range('poleLength', 0.25, 1.0);
   const [poleLow, poleHigh] = range('poleMass', 0.05, 0.5);
   const [cartLow, cartHigh] = range('cartMass', 0.5, 2.0);

@@ -44,3 +44,16 @@ export function checkTaskNumber(name: string, value: unknown, min: number, max: 
     throw new RangeError(`${name} must be a finite number in [${min}, ${max}], got ${String(value)}`);
   }
 }
+
+/** Reads `${name}Low` and `${name}High` (a sampling range within [1e-3, 1e3]) with defaults. */
+export function readRangeOption(
+  id: string,
+  options: Record<string, unknown>,
+  name: string,
+  low: number,
+  high: number,
+): readonly [number, number] {
+  const lo = readNumberOption(id, options, `${name}Low`, low, { min: 1e-3, max: 1e3 });
+  const hi = readNumberOption(id, options, `${name}High`, high, { min: lo, max: 1e3 });
+  return [lo, hi];
+}

@@ -7,7 +7,7 @@
 import type { BatchedDynamics } from '../batched-dynamics';
 import { Box } from '../spaces/box';
 import { defineTaskDistribution, type TaskDistribution } from '../task-distribution';
-import { checkOptionNames, checkTaskNumber, readNumberOption } from './options';
+import { checkOptionNames, checkTaskNumber, readRangeOption } from './options';
 
 /** A Pendulum task: the physical parameters. */
 export interface PendulumTask {
@@ -87,11 +87,7 @@ export function pendulumDistribution(options: Record<string, unknown> = {}): Tas
     'gravityLow',
     'gravityHigh',
   ]);
-  const range = (name: string, low: number, high: number) => {
-    const lo = readNumberOption(ID, options, `${name}Low`, low, { min: 1e-3, max: 1e3 });
-    const hi = readNumberOption(ID, options, `${name}High`, high, { min: lo, max: 1e3 });
-    return [lo, hi] as const;
-  };
+  const range = (name: string, low: number, high: number) => readRangeOption(ID, options, name, low, high);
   const [massLow, massHigh] = range('mass', 0.5, 2.0);
   const [lengthLow, lengthHigh] = range('length', 0.5, 2.0);
   const [gravityLow, gravityHigh] = range('gravity', 5, 15);

@@ -8,6 +8,7 @@ import type { Env } from '../env';
 import { createRng } from '../rng/rng';
 import { Box } from '../spaces/box';
 import { Discrete } from '../spaces/discrete';
+import { createCheckRunner } from './check-runner';
 
 /** Raised by `checkEnv` and `checkTaskDistribution`; `failures` lists what went wrong. */
 export class EnvCheckError extends Error {
@@ -43,19 +44,7 @@ function describeValue(value: unknown): string {
 export function checkEnv(makeEnv: () => AnyEnv, options: CheckEnvOptions = {}): string[] {
   const seed = options.seed ?? 0;
   const steps = options.steps ?? 50;
-  const failures: string[] = [];
-  const passed: string[] = [];
-  const check = (name: string, body: () => void) => {
-    try {
-      body();
-      passed.push(name);
-    } catch (error) {
-      failures.push(`${name}: ${(error as Error).message}`);
-    }
-  };
-  const assert = (condition: boolean, message: string) => {
-    if (!condition) throw new Error(message);
-  };
+  const { check, assert, passed, failures } = createCheckRunner();
   const expectThrow = (run: () => unknown, what: string, mention?: string) => {
     let thrown: unknown;
     try {

@@ -7,6 +7,7 @@
 import { createRng } from '../rng/rng';
 import type { TaskDistribution } from '../task-distribution';
 import { checkEnv, EnvCheckError } from './check-env';
+import { createCheckRunner } from './check-runner';
 
 /** Options of `checkTaskDistribution`. */
 export interface CheckTaskDistributionOptions {
@@ -23,20 +24,9 @@ export function checkTaskDistribution<Task>(
 ): string[] {
   const seed = options.seed ?? 0;
   const steps = options.steps ?? 300;
-  const failures: string[] = [];
-  const passed: string[] = [];
-  const check = (name: string, body: () => void) => {
-    try {
-      body();
-      passed.push(name);
-    } catch (error) {
-      const message = error instanceof EnvCheckError ? error.failures.join('; ') : (error as Error).message;
-      failures.push(`${name}: ${message}`);
-    }
-  };
-  const assert = (condition: boolean, message: string) => {
-    if (!condition) throw new Error(message);
-  };
+  const { check, assert, passed, failures } = createCheckRunner((error) =>
+    error instanceof EnvCheckError ? error.failures.join('; ') : (error as Error).message,
+  );
   const throwsNaming = (run: () => unknown, what: string) => {
     try {
       run();
