@@ -45,6 +45,17 @@ export { Categorical } from './distributions/categorical';
 export { DiagonalGaussian } from './distributions/diagonal-gaussian';
 // Distributions
 export type { Distribution } from './distributions/distribution';
+export {
+  type AdaptationResult,
+  type EvaluationProtocol,
+  type EvaluationReport,
+  evaluateMetaLearner,
+  meanReturnPerTask,
+} from './meta/evaluate-meta-learner';
+// Meta-learning contract, evaluation and training
+export type { MetaLearner, MetaMetrics } from './meta/meta-learner';
+export { MetricsLog, type MetricsRecord, readMetrics } from './meta/metrics-log';
+export { type TrainOptions, type TrainResult, trainMetaLearner } from './meta/train-meta-learner';
 export { createGru, type GruInput, type GruOptions } from './nn/gru';
 export { applyLinear, createLinear, type LinearOptions, type WeightInitialisation } from './nn/linear';
 export { type Activation, createMlp, type MlpOptions } from './nn/mlp';

@@ -7,7 +7,7 @@
 
 import type { Rng } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ParamTree } from '../params/param-tree';
+import { disposeParams, type ParamTree } from '../params/param-tree';
 import type { Policy } from './policies';
 
 /** One batched decision. */
@@ -24,10 +24,14 @@ export interface Agent {
   act(observations: Float32Array, rng: Rng): AgentStep;
   /** Episode boundaries of the environments where `envMask` is 1; RL²-style agents keep memory within a trial. */
   onEpisodeStart(envMask: Uint8Array, options: { readonly keepMemory: boolean }): void;
+  /** Frees what the agent owns (adapted parameters, recurrent state); a no-op for borrowed ones. */
+  dispose?(): void;
 }
 
 /** Options of `createPolicyAgent`. */
 export interface PolicyAgentOptions {
+  /** Dispose `params` when the agent is disposed (for adapted parameters it owns); default false. */
+  readonly ownsParams?: boolean;
   /** T when `params` are task-batched (leading axis T); the N environments split into T equal groups. */
   readonly tasks?: number;
   /** Act with the distribution's mode instead of sampling (evaluation); default false. */
@@ -72,5 +76,8 @@ export function createPolicyAgent(
       return { actions: out, info: { logProb: logProbValues } };
     },
     onEpisodeStart: () => {},
+    dispose: () => {
+      if (options.ownsParams) disposeParams(params);
+    },
   };
 }

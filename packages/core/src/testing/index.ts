@@ -1,12 +1,15 @@
 /**
  * @metarl/core/testing: conformance checks that every backend and every algorithm package runs.
  */
+
+export { type CheckMetaLearnerOptions, checkMetaLearner, MetaLearnerCheckError } from './check-meta-learner';
 export {
   type ConformanceOptions,
   type ConformanceReport,
   formatConformanceReport,
   runConformanceSuite,
 } from './conformance-suite';
+export { createFineTuningLearner, type FineTuningLearnerConfig } from './fine-tuning-learner';
 export {
   checkGradientCase,
   type GradientCheckCase,

@@ -1,0 +1,37 @@
+/**
+ * The contract every meta-learner implements (garage's MetaRLAlgorithm idea), so one evaluator
+ * and one training loop drive them all. Adaptation never mutates the learner: it returns a new
+ * agent.
+ */
+import type { Rng } from '@metarl/envs';
+import type { Checkpoint } from '../checkpoint/checkpoint';
+import type { Agent } from '../rl/agent';
+import type { EpisodeBatch } from '../rl/rollouts';
+
+/** Metrics of one meta-training step: fixed keys (`metaTrain/returnBefore`, `losses/...`, `time/...`). */
+export type MetaMetrics = Readonly<Record<string, number>>;
+
+/** A meta-learner over tasks of type `Task`. */
+export interface MetaLearner<Task> {
+  /** Algorithm name, e.g. 'maml'; written into checkpoints and checked on restore. */
+  readonly kind: string;
+  /**
+   * The agent that explores new tasks before adaptation. It acts for a `VectorEnv` whose
+   * environments form `tasks.length` equal task-major groups (environment i plays task
+   * floor(i / (N / T))).
+   */
+  explorationAgent(tasks: readonly Task[]): Agent;
+  /** A task-specific agent from `episodes` gathered by `agent` on the same tasks; never mutates the learner. */
+  adapt(agent: Agent, episodes: EpisodeBatch): Agent;
+  /** One outer-loop update over `tasks`; metrics with fixed keys. */
+  metaTrainStep(tasks: readonly Task[], rng: Rng): Promise<MetaMetrics>;
+  /**
+   * Everything needed to resume exactly: params, optimizer, RNG states, step, config. The
+   * tensors are the learner's own: save them before the next step, and do not dispose them.
+   */
+  toCheckpoint(): Promise<Checkpoint>;
+  /** Replaces this learner's state with `checkpoint`'s (of the same kind and config); takes ownership of its tensors. */
+  fromCheckpoint(checkpoint: Checkpoint): Promise<void>;
+  /** Frees the learner's tensors. */
+  dispose(): void;
+}

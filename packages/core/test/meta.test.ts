@@ -1,0 +1,163 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { navigation2dDistribution } from '@metarl/envs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createGaussianMlpPolicy,
+  evaluateMetaLearner,
+  flattenParams,
+  type MetaLearner,
+  MetricsLog,
+  readMetrics,
+  tf,
+  trainMetaLearner,
+  useBackend,
+} from '../src/index';
+import { checkMetaLearner, createFineTuningLearner, MetaLearnerCheckError } from '../src/testing/index';
+
+const navigation = navigation2dDistribution();
+const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [16] });
+const makeLearner = () =>
+  createFineTuningLearner({ distribution: navigation, policy, seed: 3, episodesPerTask: 2 });
+let directory = '';
+
+describe('MetaLearner machinery', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+    directory = await mkdtemp(join(tmpdir(), 'metarl-meta-'));
+  });
+  afterAll(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('the reference learner passes checkMetaLearner', async () => {
+    const passed = await checkMetaLearner(makeLearner, navigation);
+    expect(passed).toEqual([
+      'contract shape',
+      'metaTrainStep returns finite metrics with namespaced keys',
+      'the same seed gives the same parameters',
+      'adapt returns an acting agent and leaves the learner untouched',
+      'no tensor leaks across iterations',
+      'checkpoint round trip resumes exactly',
+    ]);
+  }, 60_000);
+
+  it('checkMetaLearner catches a leaking, nondeterministic learner', async () => {
+    const leaky = (): MetaLearner<unknown> => {
+      const inner = makeLearner() as MetaLearner<unknown>;
+      return {
+        ...inner,
+        kind: inner.kind,
+        async metaTrainStep(tasks, rng) {
+          tf.keep(tf.scalar(Math.random())); // a leaked tensor, and randomness outside the seed
+          return inner.metaTrainStep(tasks, rng);
+        },
+        async toCheckpoint() {
+          const checkpoint = await inner.toCheckpoint();
+          return { ...checkpoint, params: { ...checkpoint.params, noise: tf.scalar(Math.random()) } };
+        },
+      };
+    };
+    const error = await checkMetaLearner(leaky, navigation).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(MetaLearnerCheckError);
+    const failures = (error as MetaLearnerCheckError).failures.join('\n');
+    expect(failures).toMatch(/no tensor leaks across iterations: live tensors grew/);
+    expect(failures).toMatch(
+      /the same seed gives the same parameters: two learners trained with the same seeds differ/,
+    );
+  }, 60_000);
+
+  it('evaluateMetaLearner reports before/after returns per task with intervals', () => {
+    const learner = makeLearner();
+    const report = evaluateMetaLearner(learner, navigation, {
+      tasks: 4,
+      episodesPerTask: 2,
+      adaptationSteps: 2,
+      seed: 5,
+    });
+    expect(report.protocol).toEqual({ tasks: 4, episodesPerTask: 2, adaptationSteps: 2, seed: 5 });
+    expect(report.steps.map((s) => s.adaptationStep)).toEqual([0, 1, 2]);
+    for (const step of report.steps) {
+      expect(step.perTask).toHaveLength(4);
+      expect(Number.isFinite(step.meanReturn) && step.meanReturn < 0).toBe(true);
+      expect(step.halfWidth95).toBeGreaterThan(0);
+    }
+    expect(() => evaluateMetaLearner(learner, navigation, { tasks: 0 })).toThrow(
+      'evaluateMetaLearner: protocol.tasks must be an integer >= 1, got 0',
+    );
+    learner.dispose();
+  });
+
+  it('trainMetaLearner logs fixed-key metrics and resumes exactly: 4 iterations == 2, save, load, 2', async () => {
+    const straight = makeLearner();
+    const lines: string[] = [];
+    const full = await trainMetaLearner(straight, navigation, {
+      iterations: 4,
+      metaBatchSize: 2,
+      seed: 9,
+      outputDirectory: join(directory, 'straight'),
+      progress: 'none',
+      onIteration: (record) => lines.push(String(record.iteration)),
+    });
+    expect(full.iterations).toBe(4);
+    expect(lines).toEqual(['1', '2', '3', '4']);
+    const records = readMetrics(join(directory, 'straight', 'metrics.jsonl'));
+    expect(records).toHaveLength(4);
+    expect(Object.keys(records[0]!)).toEqual([
+      'iteration',
+      'metaTrain/returnBefore',
+      'losses/policy',
+      'time/iterationSeconds',
+      'time/totalSeconds',
+    ]);
+    const csv = readFileSync(join(directory, 'straight', 'metrics.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(csv).toHaveLength(5);
+    expect(csv[0]).toBe(
+      'iteration,metaTrain/returnBefore,losses/policy,time/iterationSeconds,time/totalSeconds',
+    );
+
+    const first = makeLearner();
+    await trainMetaLearner(first, navigation, {
+      iterations: 2,
+      metaBatchSize: 2,
+      seed: 9,
+      outputDirectory: join(directory, 'split'),
+      progress: 'none',
+    });
+    expect(existsSync(join(directory, 'split', 'checkpoint', 'state.json'))).toBe(true);
+    first.dispose();
+    const resumed = makeLearner();
+    const rest = await trainMetaLearner(resumed, navigation, {
+      iterations: 4,
+      metaBatchSize: 2,
+      seed: 9,
+      outputDirectory: join(directory, 'split'),
+      resumeFrom: join(directory, 'split', 'checkpoint'),
+      progress: 'none',
+    });
+    expect(rest.records.map((r) => r.iteration)).toEqual([3, 4]);
+    const a = flattenParams((await straight.toCheckpoint()).params);
+    const b = flattenParams((await resumed.toCheckpoint()).params);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    expect(
+      readMetrics(join(directory, 'split', 'metrics.jsonl')).map((r) => r['metaTrain/returnBefore']),
+    ).toEqual(records.map((r) => r['metaTrain/returnBefore']));
+    straight.dispose();
+    resumed.dispose();
+  }, 60_000);
+
+  it('metrics JSONL keeps NaN and Infinity; CSV keys must stay fixed', () => {
+    const log = new MetricsLog(join(directory, 'm.jsonl'), join(directory, 'm.csv'));
+    log.append({ 'losses/a': Number.NaN, 'losses/b': Number.POSITIVE_INFINITY, 'losses/c': -1 });
+    const [record] = readMetrics(join(directory, 'm.jsonl'));
+    expect(record!['losses/a']).toBeNaN();
+    expect(record!['losses/b']).toBe(Number.POSITIVE_INFINITY);
+    expect(() => log.append({ 'losses/a': 1 })).toThrow(
+      /metrics keys must stay fixed \(missing: losses\/b, losses\/c; new: none\)/,
+    );
+  });
+});
