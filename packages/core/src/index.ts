@@ -55,6 +55,7 @@ export {
 // Meta-learning contract, evaluation and training
 export type { MetaLearner, MetaMetrics } from './meta/meta-learner';
 export { MetricsLog, type MetricsRecord, readMetrics } from './meta/metrics-log';
+export { type PlotOptions, plotLearningCurve } from './meta/plot-learning-curve';
 export { type TrainOptions, type TrainResult, trainMetaLearner } from './meta/train-meta-learner';
 export { createGru, type GruInput, type GruOptions } from './nn/gru';
 export { applyLinear, createLinear, type LinearOptions, type WeightInitialisation } from './nn/linear';

@@ -4,12 +4,13 @@
  * plain lines otherwise), checkpoint every k iterations, and resume exactly: training N
  * iterations equals training k, saving, loading and training N - k (bit for bit on cpu).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRng, createRngFromState, type Rng, type TaskDistribution } from '@metarl/envs';
 import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint';
 import type { MetaLearner } from './meta-learner';
-import { MetricsLog, type MetricsRecord } from './metrics-log';
+import { MetricsLog, type MetricsRecord, readMetrics } from './metrics-log';
+import { plotLearningCurve } from './plot-learning-curve';
 
 /** Options of `trainMetaLearner`. */
 export interface TrainOptions {
@@ -19,7 +20,7 @@ export interface TrainOptions {
   readonly metaBatchSize: number;
   /** Seed of task sampling and of every step's generator. */
   readonly seed: number;
-  /** Where metrics.jsonl, metrics.csv and checkpoint/ go; nothing is written without it. */
+  /** Where metrics.jsonl, metrics.csv, learning-curve.png and checkpoint/ go; nothing is written without it. */
   readonly outputDirectory?: string;
   /** Save a checkpoint every this many iterations (and at the end); default: only at the end. */
   readonly checkpointEvery?: number;
@@ -80,11 +81,9 @@ export async function trainMetaLearner<Task>(
     iteration = checkpoint.step;
   }
   const out = options.outputDirectory;
+  if (out !== undefined) mkdirSync(out, { recursive: true });
   const log =
-    out === undefined
-      ? undefined
-      : (mkdirSync(out, { recursive: true }),
-        new MetricsLog(join(out, 'metrics.jsonl'), join(out, 'metrics.csv')));
+    out === undefined ? undefined : new MetricsLog(join(out, 'metrics.jsonl'), join(out, 'metrics.csv'));
   const mode = options.progress ?? 'auto';
   const bar = mode === 'bar' || (mode === 'auto' && process.stderr.isTTY === true);
   const lines = mode === 'lines' || (mode === 'auto' && !bar);
@@ -129,5 +128,14 @@ export async function trainMetaLearner<Task>(
     if (every !== undefined && iteration % every === 0 && iteration < iterations) await save();
   }
   await save();
+  if (out !== undefined && iteration > 0) {
+    const all = readMetrics(join(out, 'metrics.jsonl'));
+    if (all.some((r) => Object.keys(r).some((k) => k.startsWith('metaTrain/return')))) {
+      writeFileSync(
+        join(out, 'learning-curve.png'),
+        await plotLearningCurve(all, { title: `${learner.kind}: return per meta-iteration` }),
+      );
+    }
+  }
   return { iterations: iteration, records, ...(checkpointDirectory ? { checkpointDirectory } : {}) };
 }

@@ -1,0 +1,59 @@
+/**
+ * Learning curves as PNG without native downloads: a Vega-Lite spec compiled to Vega, rendered
+ * to SVG headlessly, rasterised by resvg (a Rust renderer shipped as a prebuilt npm package).
+ */
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import type { MetricsRecord } from './metrics-log';
+
+/** Options of `plotLearningCurve`. */
+export interface PlotOptions {
+  /** The x-axis key; default 'iteration'. */
+  readonly x?: string;
+  /** The series to draw; default the `metaTrain/return*` keys present. */
+  readonly series?: readonly string[];
+  /** Chart title. */
+  readonly title?: string;
+  /** Pixel width and height of the plot area; default 560 x 280. */
+  readonly width?: number;
+  /** Plot area height; default 280. */
+  readonly height?: number;
+}
+
+/** A PNG of `records` (one line per series against x; non-finite values are skipped). */
+export async function plotLearningCurve(
+  records: readonly MetricsRecord[],
+  options: PlotOptions = {},
+): Promise<Uint8Array> {
+  const x = options.x ?? 'iteration';
+  const present = new Set(records.flatMap((r) => Object.keys(r)));
+  const series = options.series ?? [...present].filter((k) => k.startsWith('metaTrain/return')).sort();
+  if (series.length === 0)
+    throw new RangeError(`plotLearningCurve: no series to plot (keys: ${[...present].join(', ') || 'none'})`);
+  const values = records.flatMap((record) =>
+    series
+      .filter((key) => Number.isFinite(record[key]) && Number.isFinite(record[x]))
+      .map((key) => ({ x: record[x], value: record[key], series: key })),
+  );
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    width: options.width ?? 560,
+    height: options.height ?? 280,
+    background: 'white',
+    ...(options.title ? { title: options.title } : {}),
+    data: { values },
+    mark: { type: 'line', point: values.length <= 200 },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: x },
+      y: { field: 'value', type: 'quantitative', title: 'value', scale: { zero: false } },
+      color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 400, orient: 'bottom' } },
+    },
+  };
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } })
+    .render()
+    .asPng();
+}
