@@ -119,6 +119,12 @@ export {
   ppoUpdate,
   vpgStep,
 } from './rl/policy-gradient';
+export {
+  createGruPolicy,
+  createRecurrentAgent,
+  type GruPolicyOptions,
+  type RecurrentPolicy,
+} from './rl/recurrent-policy';
 export { type CollectOptions, collectEpisodes, type EpisodeBatch } from './rl/rollouts';
 export { conjugateGradient, type TrpoOptions, type TrpoResult, trpoStep } from './rl/trpo';
 export { createMlpValueFunction, type ValueFunction } from './rl/value-function';
