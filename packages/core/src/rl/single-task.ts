@@ -1,0 +1,196 @@
+/**
+ * Single-task training loops built from the pieces above: PPO (CleanRL-style, with a value
+ * network and GAE) and TRPO (linear baseline, GAE, trust-region step). They are the reference
+ * uses of the pieces, the proof that they learn, and a starting point for your own loops.
+ */
+import { createRng, type TaskDistribution } from '@metarl/envs';
+import * as tf from '@tensorflow/tfjs-core';
+import { createAdam } from '../optim/adam';
+import { disposeParams, type ParamTree } from '../params/param-tree';
+import { discountedReturns, generalizedAdvantages, normalizeAdvantages } from './advantages';
+import { createPolicyAgent } from './agent';
+import { fitLinearBaseline } from './linear-baseline';
+import type { Policy } from './policies';
+import { type PpoOptions, ppoUpdate } from './policy-gradient';
+import { collectEpisodes, type EpisodeBatch } from './rollouts';
+import { type TrpoOptions, trpoStep } from './trpo';
+import type { ValueFunction } from './value-function';
+
+/** One iteration of a single-task loop. */
+export interface SingleTaskIteration {
+  /** 1-based iteration. */
+  readonly iteration: number;
+  /** Mean undiscounted return of the iteration's episodes. */
+  readonly meanReturn: number;
+  /** Environment steps so far. */
+  readonly environmentSteps: number;
+}
+
+/** Options shared by `trainPpo` and `trainTrpo`. */
+export interface SingleTaskOptions<Task> {
+  /** Where environments come from. */
+  readonly distribution: TaskDistribution<Task>;
+  /** The task to learn (e.g. `distribution.defaultTask()`). */
+  readonly task: Task;
+  /** The policy to train. */
+  readonly policy: Policy;
+  /** Parallel environments (one episode each per iteration). */
+  readonly environments: number;
+  /** Iterations at most. */
+  readonly iterations: number;
+  /** Seed of parameters, environments and sampling. */
+  readonly seed: number;
+  /** Discount; default 0.99. */
+  readonly gamma?: number;
+  /** GAE lambda; default 0.95 (PPO) or 0.97 (TRPO). */
+  readonly lambda?: number;
+  /** Stop early once the last `window` iterations all reach this mean return. */
+  readonly stopAt?: { readonly meanReturn: number; readonly window: number };
+  /** Called after every iteration. */
+  readonly onIteration?: (iteration: SingleTaskIteration) => void;
+}
+
+function meanReturn(batch: EpisodeBatch): number {
+  return batch.rewards.reduce((p, v) => p + v, 0) / batch.lengths.length;
+}
+
+function shouldStop(
+  history: readonly SingleTaskIteration[],
+  stopAt: SingleTaskOptions<unknown>['stopAt'],
+): boolean {
+  if (stopAt === undefined || history.length < stopAt.window) return false;
+  return history.slice(-stopAt.window).every((h) => h.meanReturn >= stopAt.meanReturn);
+}
+
+function actionTensor(batch: EpisodeBatch, policy: Policy): tf.Tensor {
+  const steps = batch.rewards.length;
+  return policy.actionKind === 'discrete'
+    ? tf.tensor1d(Int32Array.from(batch.actions), 'int32')
+    : tf.tensor2d(batch.actions, [steps, batch.actionSize]);
+}
+
+/** PPO with a value network: returns the trained params and the history. */
+export function trainPpo<Task>(
+  options: SingleTaskOptions<Task> & {
+    readonly valueFunction: ValueFunction;
+    readonly learningRate?: number;
+    readonly ppo?: PpoOptions;
+  },
+): { params: ParamTree; history: SingleTaskIteration[] } {
+  const { distribution, policy, valueFunction } = options;
+  const env = distribution.makeVectorEnv(
+    Array.from({ length: options.environments }, () => options.task),
+    { autoresetMode: 'disabled' },
+  );
+  const rng = createRng(options.seed);
+  let params: ParamTree = { policy: policy.init(rng), value: valueFunction.init(rng) };
+  const optimizer = createAdam({ learningRate: options.learningRate ?? 1e-3 });
+  let state = optimizer.init(params);
+  const history: SingleTaskIteration[] = [];
+  let environmentSteps = 0;
+  const o = policy.observationSize;
+  for (let iteration = 1; iteration <= options.iterations; iteration += 1) {
+    const batch = collectEpisodes(env, createPolicyAgent(policy, params.policy as ParamTree), {
+      episodesPerEnv: 1,
+      rng,
+      ...(iteration === 1 ? { seed: options.seed } : {}),
+    });
+    environmentSteps += batch.rewards.length;
+    const record = { iteration, meanReturn: meanReturn(batch), environmentSteps };
+    history.push(record);
+    options.onIteration?.(record);
+    if (shouldStop(history, options.stopAt)) break;
+    const observations = tf.tensor2d(batch.observations, [batch.rewards.length, o]);
+    const values = tf.tidy(() => valueFunction.apply(params.value as ParamTree, observations));
+    const finalValues = tf.tidy(() =>
+      valueFunction.apply(
+        params.value as ParamTree,
+        tf.tensor2d(batch.finalObservations, [batch.lengths.length, o]),
+      ),
+    );
+    const { advantages, returns } = generalizedAdvantages(batch, values.dataSync() as Float32Array, {
+      gamma: options.gamma ?? 0.99,
+      lambda: options.lambda ?? 0.95,
+      bootstrapValues: finalValues.dataSync() as Float32Array,
+    });
+    const data = {
+      observations,
+      actions: actionTensor(batch, policy),
+      advantages: tf.tensor1d(advantages),
+      oldLogProb: tf.tensor1d(batch.agentInfo.logProb!),
+      returns: tf.tensor1d(returns),
+    };
+    const next = ppoUpdate(policy, valueFunction, params, data, optimizer, state, rng, {
+      epochs: 4,
+      minibatchSize: 256,
+      ...options.ppo,
+    });
+    disposeParams(params);
+    for (const slot of Object.values(state.slots)) disposeParams(slot);
+    params = next.params;
+    state = next.state;
+    tf.dispose([values, finalValues, ...Object.values(data)]);
+  }
+  for (const slot of Object.values(state.slots)) disposeParams(slot);
+  return { params, history };
+}
+
+/** TRPO with the linear feature baseline: returns the trained policy params and the history. */
+export function trainTrpo<Task>(options: SingleTaskOptions<Task> & { readonly trpo?: TrpoOptions }): {
+  params: ParamTree;
+  history: SingleTaskIteration[];
+} {
+  const { distribution, policy } = options;
+  const env = distribution.makeVectorEnv(
+    Array.from({ length: options.environments }, () => options.task),
+    { autoresetMode: 'disabled' },
+  );
+  const rng = createRng(options.seed);
+  let params = policy.init(rng);
+  const history: SingleTaskIteration[] = [];
+  let environmentSteps = 0;
+  const gamma = options.gamma ?? 0.99;
+  for (let iteration = 1; iteration <= options.iterations; iteration += 1) {
+    const batch = collectEpisodes(env, createPolicyAgent(policy, params), {
+      episodesPerEnv: 1,
+      rng,
+      ...(iteration === 1 ? { seed: options.seed } : {}),
+    });
+    environmentSteps += batch.rewards.length;
+    const record = { iteration, meanReturn: meanReturn(batch), environmentSteps };
+    history.push(record);
+    options.onIteration?.(record);
+    if (shouldStop(history, options.stopAt)) break;
+    const baseline = fitLinearBaseline(batch, discountedReturns(batch, gamma));
+    const { advantages } = generalizedAdvantages(batch, baseline.values, {
+      gamma,
+      lambda: options.lambda ?? 0.97,
+      bootstrapValues: baseline.finalValues,
+    });
+    const steps = batch.rewards.length;
+    const observations = tf.tensor2d(batch.observations, [steps, policy.observationSize]);
+    const actions = actionTensor(batch, policy);
+    const advantageTensor = tf.tensor1d(normalizeAdvantages(advantages));
+    const oldLogProb = tf.tensor1d(batch.agentInfo.logProb!);
+    const old = policy.apply(params, observations);
+    const loss = (p: ParamTree) =>
+      tf.tidy(() => {
+        const ratio = tf.exp(tf.sub(policy.apply(p, observations).logProb(actions), oldLogProb));
+        return tf.neg(tf.mean(tf.mul(ratio, advantageTensor))) as tf.Scalar;
+      });
+    const kl = (p: ParamTree) => tf.tidy(() => tf.mean(old.kl(policy.apply(p, observations))) as tf.Scalar);
+    const result = trpoStep(params, loss, kl, { maxKl: 0.01, damping: 0.1, ...options.trpo });
+    disposeParams(params);
+    params = result.params;
+    // The old distribution's tensors: its outputs, and views of the old params (already
+    // disposed with them above; dispose is idempotent).
+    tf.dispose([
+      observations,
+      actions,
+      advantageTensor,
+      oldLogProb,
+      ...Object.values(old as unknown as Record<string, tf.Tensor>),
+    ]);
+  }
+  return { params, history };
+}
