@@ -1,4 +1,4 @@
-import { createRng, disposeParams, flattenParams, tf, useBackend } from '@metarl/core';
+import { createRng, disposeParams, flattenParams, type ParamTree, tf, useBackend } from '@metarl/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSupervisedMaml, sampleSinusoidTasks } from '../src/index';
 
@@ -80,7 +80,7 @@ describe('supervised MAML on sinusoids', () => {
 
   it('Meta-SGD learns a step size per parameter and adapts with them', () => {
     const metaSgd = createSupervisedMaml({ learnInnerStepSizes: true, metaBatchSize: 4, shots: 5, seed: 7 });
-    const stepSizes = () => flattenParams((metaSgd.parameters() as Record<string, never>).stepSizes);
+    const stepSizes = () => flattenParams(metaSgd.parameters().stepSizes as ParamTree);
     expect(stepSizes().every((v) => Math.abs(v - 0.01) < 1e-9)).toBe(true);
     const before = tf.memory().numTensors;
     for (let i = 0; i < 5; i += 1) metaSgd.metaTrainStep(createRng(i));
