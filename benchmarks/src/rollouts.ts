@@ -13,12 +13,12 @@ import {
   createGaussianMlpPolicy,
   createPolicyAgent,
   createRng,
+  createTrpoObjective,
   discountedReturns,
   disposeParams,
   fitLinearBaseline,
   generalizedAdvantages,
   normalizeAdvantages,
-  type ParamTree,
   tf,
   trpoStep,
   useBackend,
@@ -62,29 +62,12 @@ for (const backend of backends) {
   const baseline = fitLinearBaseline(batch, returns);
   const { advantages } = generalizedAdvantages(batch, baseline.values, { gamma: 0.99, lambda: 1 });
   const baselineMs = performance.now() - t0;
-  const observations = tf.tensor2d(batch.observations, [steps, 2]);
-  const actions = tf.tensor2d(batch.actions, [steps, 2]);
-  const advantageTensor = tf.tensor1d(normalizeAdvantages(advantages));
-  const oldLogProb = tf.tensor1d(batch.agentInfo.logProb!);
-  const old = policy.apply(params, observations);
-  const loss = (p: ParamTree) =>
-    tf.tidy(
-      () =>
-        tf.neg(
-          tf.mean(
-            tf.mul(
-              tf.exp(tf.sub(policy.apply(p, observations).logProb(actions), oldLogProb)),
-              advantageTensor,
-            ),
-          ),
-        ) as tf.Scalar,
-    );
-  const kl = (p: ParamTree) => tf.tidy(() => tf.mean(old.kl(policy.apply(p, observations))) as tf.Scalar);
+  const objective = createTrpoObjective(policy, params, batch, normalizeAdvantages(advantages));
   const trpoTimes: number[] = [];
   let trpoMetrics: Readonly<Record<string, number>> = {};
   for (let i = 0; i < 2; i += 1) {
     const t1 = performance.now();
-    const result = trpoStep(params, loss, kl, {
+    const result = trpoStep(params, objective.loss, objective.kl, {
       maxKl: 0.01,
       damping: 1e-5,
       conjugateGradientIterations: 10,
@@ -93,7 +76,7 @@ for (const backend of backends) {
     trpoMetrics = result.metrics;
     disposeParams(result.params);
   }
-  tf.dispose([observations, actions, advantageTensor, oldLogProb]);
+  objective.dispose();
   disposeParams(params);
   const sampleMs = median(sampleTimes);
   const row = {

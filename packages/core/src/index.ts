@@ -126,6 +126,12 @@ export {
   type RecurrentPolicy,
 } from './rl/recurrent-policy';
 export { type CollectOptions, collectEpisodes, type EpisodeBatch } from './rl/rollouts';
-export { type SingleTaskIteration, type SingleTaskOptions, trainPpo, trainTrpo } from './rl/single-task';
+export {
+  createTrpoObjective,
+  type SingleTaskIteration,
+  type SingleTaskOptions,
+  trainPpo,
+  trainTrpo,
+} from './rl/single-task';
 export { conjugateGradient, type TrpoOptions, type TrpoResult, trpoStep } from './rl/trpo';
 export { createMlpValueFunction, type ValueFunction } from './rl/value-function';

@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { meaningfulStderr, runExample } from '../../../test-support/examples';
 
 const packageDirectory = join(__dirname, '..');
-const tsx = join(packageDirectory, '..', '..', 'node_modules', '.bin', 'tsx');
 const expected: Record<string, RegExp> = {
   'ppo-cartpole.ts': /PPO CartPole-v1: mean return (19[5-9]|[2-9]\d\d) after \d+ environment steps/,
   'meta-training.ts':
@@ -14,8 +13,8 @@ const expected: Record<string, RegExp> = {
 describe('every example runs against the built package', () => {
   for (const file of readdirSync(join(packageDirectory, 'examples'))) {
     it(file, () => {
-      const run = spawnSync(tsx, [join('examples', file)], { cwd: packageDirectory, encoding: 'utf8' });
-      expect(run.stderr.replace(/=+\nHi, looks like[^\n]*\n=+\n/g, '').trim()).toBe('');
+      const run = runExample(packageDirectory, join('examples', file));
+      expect(meaningfulStderr(run)).toBe('');
       expect(run.status).toBe(0);
       expect(run.stdout).toMatch(expected[file] ?? /^$/);
     }, 120_000);

@@ -1,24 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-
-const packageDirectory = join(__dirname, '..');
+import { meaningfulStderr, runReadmeExample } from '../../../test-support/examples';
 
 it('the README example runs against the built package and prints a gradient tree', () => {
-  const readme = readFileSync(join(packageDirectory, 'README.md'), 'utf8');
-  const example = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-  expect(example).toBeDefined();
-  const file = join(packageDirectory, '.readme-example.mts');
-  writeFileSync(file, example!);
-  try {
-    const tsx = join(packageDirectory, '..', '..', 'node_modules', '.bin', 'tsx');
-    const run = spawnSync(tsx, [file], { cwd: packageDirectory, encoding: 'utf8' });
-    expect(run.stderr).not.toMatch(/Error/);
-    expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/weight/);
-    expect(run.stdout).toMatch(/bias/);
-  } finally {
-    rmSync(file, { force: true });
-  }
+  const run = runReadmeExample(join(__dirname, '..'));
+  expect(meaningfulStderr(run)).toBe('');
+  expect(run.status).toBe(0);
+  expect(run.stdout).toMatch(/weight/);
+  expect(run.stdout).toMatch(/bias/);
 }, 60_000);

@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { meaningfulStderr, runExample } from '../../../test-support/examples';
 
 const packageDirectory = join(__dirname, '..');
-const tsx = join(packageDirectory, '..', '..', 'node_modules', '.bin', 'tsx');
 const expected: Record<string, RegExp> = {
   'bandit.ts': /UCB1 \(c = 0\.2\): 6\.\d\d ± 0\.\d\d per trial of 10 pulls/,
   'tabular-mdp.ts': /episode over after 10 steps[\s\S]*value-iteration oracle: \d+\.\d per trial/,
@@ -16,8 +15,8 @@ const expected: Record<string, RegExp> = {
 describe('every example runs against the built package', () => {
   for (const file of readdirSync(join(packageDirectory, 'examples'))) {
     it(file, () => {
-      const run = spawnSync(tsx, [join('examples', file)], { cwd: packageDirectory, encoding: 'utf8' });
-      expect(run.stderr).toBe('');
+      const run = runExample(packageDirectory, join('examples', file));
+      expect(meaningfulStderr(run)).toBe('');
       expect(run.status).toBe(0);
       expect(run.stdout).toMatch(expected[file] ?? /^$/);
     }, 60_000);

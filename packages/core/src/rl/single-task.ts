@@ -6,7 +6,7 @@
 import { createRng, type TaskDistribution } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAdam } from '../optim/adam';
-import { disposeParams, type ParamTree } from '../params/param-tree';
+import { disposeParams, listLeaves, type ParamTree } from '../params/param-tree';
 import { discountedReturns, generalizedAdvantages, normalizeAdvantages } from './advantages';
 import { createPolicyAgent } from './agent';
 import { fitLinearBaseline } from './linear-baseline';
@@ -67,6 +67,40 @@ function actionTensor(batch: EpisodeBatch, policy: Policy): tf.Tensor {
   return policy.actionKind === 'discrete'
     ? tf.tensor1d(Int32Array.from(batch.actions), 'int32')
     : tf.tensor2d(batch.actions, [steps, batch.actionSize]);
+}
+
+/**
+ * TRPO's surrogate on a batch: `loss(p)` = -mean(pi_p(a|s) / pi_old(a|s) * A) and `kl(p)` =
+ * mean KL(pi_params || pi_p) over the batch's observations; `dispose` frees the batch tensors.
+ */
+export function createTrpoObjective(
+  policy: Policy,
+  params: ParamTree,
+  batch: EpisodeBatch,
+  advantages: Float32Array,
+): { loss: (p: ParamTree) => tf.Scalar; kl: (p: ParamTree) => tf.Scalar; dispose: () => void } {
+  const steps = batch.rewards.length;
+  const observations = tf.tensor2d(batch.observations, [steps, policy.observationSize]);
+  const actions = actionTensor(batch, policy);
+  const advantageTensor = tf.tensor1d(advantages);
+  const oldLogProb = tf.tensor1d(batch.agentInfo.logProb!);
+  const old = policy.apply(params, observations);
+  return {
+    loss: (p) =>
+      tf.tidy(() => {
+        const ratio = tf.exp(tf.sub(policy.apply(p, observations).logProb(actions), oldLogProb));
+        return tf.neg(tf.mean(tf.mul(ratio, advantageTensor))) as tf.Scalar;
+      }),
+    kl: (p) => tf.tidy(() => tf.mean(old.kl(policy.apply(p, observations))) as tf.Scalar),
+    dispose: () => {
+      // The old distribution holds its outputs and views of `params`; dispose only the former.
+      const views = new Set(listLeaves(params).map((leaf) => leaf.tensor));
+      const owned = Object.values(old as unknown as Record<string, tf.Tensor>).filter(
+        (tensor) => !views.has(tensor),
+      );
+      tf.dispose([observations, actions, advantageTensor, oldLogProb, ...owned]);
+    },
+  };
 }
 
 /** PPO with a value network: returns the trained params and the history. */
@@ -167,30 +201,15 @@ export function trainTrpo<Task>(options: SingleTaskOptions<Task> & { readonly tr
       lambda: options.lambda ?? 0.97,
       bootstrapValues: baseline.finalValues,
     });
-    const steps = batch.rewards.length;
-    const observations = tf.tensor2d(batch.observations, [steps, policy.observationSize]);
-    const actions = actionTensor(batch, policy);
-    const advantageTensor = tf.tensor1d(normalizeAdvantages(advantages));
-    const oldLogProb = tf.tensor1d(batch.agentInfo.logProb!);
-    const old = policy.apply(params, observations);
-    const loss = (p: ParamTree) =>
-      tf.tidy(() => {
-        const ratio = tf.exp(tf.sub(policy.apply(p, observations).logProb(actions), oldLogProb));
-        return tf.neg(tf.mean(tf.mul(ratio, advantageTensor))) as tf.Scalar;
-      });
-    const kl = (p: ParamTree) => tf.tidy(() => tf.mean(old.kl(policy.apply(p, observations))) as tf.Scalar);
-    const result = trpoStep(params, loss, kl, { maxKl: 0.01, damping: 0.1, ...options.trpo });
+    const objective = createTrpoObjective(policy, params, batch, normalizeAdvantages(advantages));
+    const result = trpoStep(params, objective.loss, objective.kl, {
+      maxKl: 0.01,
+      damping: 0.1,
+      ...options.trpo,
+    });
+    objective.dispose();
     disposeParams(params);
     params = result.params;
-    // The old distribution's tensors: its outputs, and views of the old params (already
-    // disposed with them above; dispose is idempotent).
-    tf.dispose([
-      observations,
-      actions,
-      advantageTensor,
-      oldLogProb,
-      ...Object.values(old as unknown as Record<string, tf.Tensor>),
-    ]);
   }
   return { params, history };
 }

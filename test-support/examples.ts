@@ -1,0 +1,33 @@
+/**
+ * Test helpers shared by the packages: run a README's first TypeScript block, or a file of a
+ * package's examples/ folder, against the built package (as a user would, through its exports).
+ */
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');
+
+/** Runs `file` (relative to the package directory) with tsx from the package directory. */
+export function runExample(packageDirectory: string, file: string): SpawnSyncReturns<string> {
+  return spawnSync(tsx, [file], { cwd: packageDirectory, encoding: 'utf8' });
+}
+
+/** Runs the first ```ts block of the package's README.md. */
+export function runReadmeExample(packageDirectory: string): SpawnSyncReturns<string> {
+  const readme = readFileSync(join(packageDirectory, 'README.md'), 'utf8');
+  const example = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (example === undefined) throw new Error(`${packageDirectory}/README.md has no \`\`\`ts block`);
+  const file = join(packageDirectory, '.readme-example.mts');
+  writeFileSync(file, example);
+  try {
+    return runExample(packageDirectory, file);
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+/** stderr without tfjs's one-time "install the node backend" banner. */
+export function meaningfulStderr(run: SpawnSyncReturns<string>): string {
+  return run.stderr.replace(/=+\nHi, looks like[^\n]*\n=+\n/g, '').trim();
+}
