@@ -282,3 +282,45 @@ describe('policy-gradient math', () => {
     });
   });
 });
+
+describe('TRPO objective', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+
+  it('freezes the old policy: the KL has zero gradient at the old parameters and a Fisher-like (positive) curvature, so a tiny damping still steps', async () => {
+    const {
+      createTrpoObjective,
+      trpoStep,
+      gradients: gradientsOf,
+      discountedReturns: returnsOf,
+      fitLinearBaseline: fit,
+      normalizeAdvantages: normalise,
+    } = await import('../src/index');
+    const navigation = navigation2dDistribution();
+    const tasks = navigation.sampleTasks(2, { seed: 4 }).flatMap((t) => [t, t, t]);
+    const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [16] });
+    const params = policy.init(createRng(0));
+    const env = navigation.makeVectorEnv(tasks, { autoresetMode: 'disabled' });
+    const batch = collectEpisodes(env, createPolicyAgent(policy, params), {
+      episodesPerEnv: 1,
+      rng: createRng(1),
+      seed: 0,
+      tasks: 2,
+    });
+    const baseline = fit(batch, returnsOf(batch, 0.99));
+    const { advantages } = generalizedAdvantages(batch, baseline.values, { gamma: 0.99, lambda: 1 });
+    const objective = createTrpoObjective(policy, params, batch, normalise(advantages));
+    const klGradient = flattenParams(gradientsOf(objective.kl, params));
+    expect(Math.max(...Array.from(klGradient, Math.abs))).toBeLessThan(1e-6);
+    const before = tf.memory().numTensors;
+    const result = trpoStep(params, objective.loss, objective.kl, { damping: 1e-5 });
+    expect(result.metrics['trpo/accepted']).toBe(1);
+    expect(result.metrics['trpo/lossAfter']!).toBeLessThan(result.metrics['trpo/lossBefore']!);
+    expect(result.metrics['trpo/kl']!).toBeLessThanOrEqual(0.01);
+    disposeParams(result.params);
+    expect(tf.memory().numTensors).toBe(before);
+    objective.dispose();
+    disposeParams(params);
+  });
+});

@@ -6,7 +6,7 @@
 import { createRng, type TaskDistribution } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAdam } from '../optim/adam';
-import { disposeParams, listLeaves, type ParamTree } from '../params/param-tree';
+import { cloneParams, disposeParams, listLeaves, type ParamTree } from '../params/param-tree';
 import { discountedReturns, generalizedAdvantages, normalizeAdvantages } from './advantages';
 import { createPolicyAgent } from './agent';
 import { fitLinearBaseline } from './linear-baseline';
@@ -84,7 +84,11 @@ export function createTrpoObjective(
   const actions = actionTensor(batch, policy);
   const advantageTensor = tf.tensor1d(advantages);
   const oldLogProb = tf.tensor1d(batch.agentInfo.logProb!);
-  const old = policy.apply(params, observations);
+  // The old policy must be a constant: a distribution built on `params` itself would share
+  // tensors (e.g. the log-std) with the variables being differentiated, and the KL's Hessian
+  // would no longer be the Fisher matrix (it can even be indefinite).
+  const frozen = cloneParams(params);
+  const old = policy.apply(frozen, observations);
   return {
     loss: (p) =>
       tf.tidy(() => {

@@ -148,6 +148,8 @@ export function trpoStep(
   disposeParams(fullStep);
   return {
     params: accepted ?? zipParams([params], ([p]) => tf.clone(p!), 'trpoStep'),
-    metrics: { ...metrics, 'trpo/accepted': accepted === undefined ? 0 : 1 },
+    // curvature = x' F x of the natural-gradient direction; <= 0 means the KL's Hessian is not a
+    // Fisher matrix (e.g. an old policy that shares tensors with the params) and no step is taken.
+    metrics: { ...metrics, 'trpo/curvature': curvature, 'trpo/accepted': accepted === undefined ? 0 : 1 },
   };
 }
