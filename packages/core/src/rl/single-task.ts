@@ -97,12 +97,13 @@ export function createTrpoObjective(
       }),
     kl: (p) => tf.tidy(() => tf.mean(old.kl(policy.apply(p, observations))) as tf.Scalar),
     dispose: () => {
-      // The old distribution holds its outputs and views of `params`; dispose only the former.
-      const views = new Set(listLeaves(params).map((leaf) => leaf.tensor));
+      // The old distribution holds its own outputs and views of `frozen`.
+      const views = new Set(listLeaves(frozen).map((leaf) => leaf.tensor));
       const owned = Object.values(old as unknown as Record<string, tf.Tensor>).filter(
         (tensor) => !views.has(tensor),
       );
       tf.dispose([observations, actions, advantageTensor, oldLogProb, ...owned]);
+      disposeParams(frozen);
     },
   };
 }
