@@ -3,7 +3,7 @@
  * network and GAE) and TRPO (linear baseline, GAE, trust-region step). They are the reference
  * uses of the pieces, the proof that they learn, and a starting point for your own loops.
  */
-import { createRng, type TaskDistribution } from '@metarl/envs';
+import { createRng, type Rng, type TaskDistribution, type VectorEnv } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAdam } from '../optim/adam';
 import { cloneParams, disposeParams, listLeaves, type ParamTree } from '../params/param-tree';
@@ -60,6 +60,31 @@ function shouldStop(
 ): boolean {
   if (stopAt === undefined || history.length < stopAt.window) return false;
   return history.slice(-stopAt.window).every((h) => h.meanReturn >= stopAt.meanReturn);
+}
+
+/**
+ * Samples one episode per environment with `params`, appends the iteration's record to `history`
+ * and reports it; true when the loop should stop (the target is held).
+ */
+function sampleIteration<Task>(
+  env: VectorEnv,
+  policy: Policy,
+  params: ParamTree,
+  rng: Rng,
+  iteration: number,
+  history: SingleTaskIteration[],
+  options: SingleTaskOptions<Task>,
+): { batch: EpisodeBatch; stop: boolean } {
+  const batch = collectEpisodes(env, createPolicyAgent(policy, params), {
+    episodesPerEnv: 1,
+    rng,
+    ...(iteration === 1 ? { seed: options.seed } : {}),
+  });
+  const environmentSteps = (history.at(-1)?.environmentSteps ?? 0) + batch.rewards.length;
+  const record = { iteration, meanReturn: meanReturn(batch), environmentSteps };
+  history.push(record);
+  options.onIteration?.(record);
+  return { batch, stop: shouldStop(history, options.stopAt) };
 }
 
 function actionTensor(batch: EpisodeBatch, policy: Policy): tf.Tensor {
@@ -126,19 +151,18 @@ export function trainPpo<Task>(
   const optimizer = createAdam({ learningRate: options.learningRate ?? 1e-3 });
   let state = optimizer.init(params);
   const history: SingleTaskIteration[] = [];
-  let environmentSteps = 0;
   const o = policy.observationSize;
   for (let iteration = 1; iteration <= options.iterations; iteration += 1) {
-    const batch = collectEpisodes(env, createPolicyAgent(policy, params.policy as ParamTree), {
-      episodesPerEnv: 1,
+    const { batch, stop } = sampleIteration(
+      env,
+      policy,
+      params.policy as ParamTree,
       rng,
-      ...(iteration === 1 ? { seed: options.seed } : {}),
-    });
-    environmentSteps += batch.rewards.length;
-    const record = { iteration, meanReturn: meanReturn(batch), environmentSteps };
-    history.push(record);
-    options.onIteration?.(record);
-    if (shouldStop(history, options.stopAt)) break;
+      iteration,
+      history,
+      options,
+    );
+    if (stop) break;
     const observations = tf.tensor2d(batch.observations, [batch.rewards.length, o]);
     const values = tf.tidy(() => valueFunction.apply(params.value as ParamTree, observations));
     const finalValues = tf.tidy(() =>
@@ -187,19 +211,10 @@ export function trainTrpo<Task>(options: SingleTaskOptions<Task> & { readonly tr
   const rng = createRng(options.seed);
   let params = policy.init(rng);
   const history: SingleTaskIteration[] = [];
-  let environmentSteps = 0;
   const gamma = options.gamma ?? 0.99;
   for (let iteration = 1; iteration <= options.iterations; iteration += 1) {
-    const batch = collectEpisodes(env, createPolicyAgent(policy, params), {
-      episodesPerEnv: 1,
-      rng,
-      ...(iteration === 1 ? { seed: options.seed } : {}),
-    });
-    environmentSteps += batch.rewards.length;
-    const record = { iteration, meanReturn: meanReturn(batch), environmentSteps };
-    history.push(record);
-    options.onIteration?.(record);
-    if (shouldStop(history, options.stopAt)) break;
+    const { batch, stop } = sampleIteration(env, policy, params, rng, iteration, history, options);
+    if (stop) break;
     const baseline = fitLinearBaseline(batch, discountedReturns(batch, gamma));
     const { advantages } = generalizedAdvantages(batch, baseline.values, {
       gamma,
