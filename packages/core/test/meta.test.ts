@@ -150,6 +150,30 @@ describe('MetaLearner machinery', () => {
     resumed.dispose();
   }, 60_000);
 
+  it('shows progress as plain lines or as a bar', async () => {
+    const written: string[] = [];
+    const original = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => {
+      written.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      for (const progress of ['lines', 'bar'] as const) {
+        const learner = makeLearner();
+        await trainMetaLearner(learner, navigation, { iterations: 2, metaBatchSize: 2, seed: 1, progress });
+        learner.dispose();
+      }
+    } finally {
+      process.stderr.write = original;
+    }
+    const text = written.join('');
+    expect(text).toMatch(
+      /iteration 1\/2 {2}returnBefore -\d+\.\d\d\niteration 2\/2 {2}returnBefore -\d+\.\d\d\n/,
+    );
+    expect(text).toMatch(/\r\[#{12}-{12}\] 1\/2 {2}returnBefore/);
+    expect(text).toMatch(/\r\[#{24}\] 2\/2 {2}returnBefore -\d+\.\d\d {3}\n/);
+  });
+
   it('metrics JSONL keeps NaN and Infinity; CSV keys must stay fixed', () => {
     const log = new MetricsLog(join(directory, 'm.jsonl'), join(directory, 'm.csv'));
     log.append({ 'losses/a': Number.NaN, 'losses/b': Number.POSITIVE_INFINITY, 'losses/c': -1 });
