@@ -31,3 +31,26 @@ export function runReadmeExample(packageDirectory: string): SpawnSyncReturns<str
 export function meaningfulStderr(run: SpawnSyncReturns<string>): string {
   return run.stderr.replace(/=+\nHi, looks like[^\n]*\n=+\n/g, '').trim();
 }
+
+/**
+ * Registers one test per file in the package's examples/ folder: it must run cleanly and print
+ * output matching `expected[file]` (a file missing from `expected` fails).
+ */
+export async function describeExamples(
+  packageDirectory: string,
+  expected: Readonly<Record<string, RegExp>>,
+): Promise<void> {
+  const { readdirSync } = await import('node:fs');
+  const { describe, expect, it } = await import('vitest');
+  describe('every example runs against the built package', () => {
+    for (const file of readdirSync(join(packageDirectory, 'examples'))) {
+      it(file, () => {
+        const run = runExample(packageDirectory, join('examples', file));
+        expect(meaningfulStderr(run)).toBe('');
+        expect(run.status).toBe(0);
+        expect(expected[file], `no expected output listed for ${file}`).toBeDefined();
+        expect(run.stdout).toMatch(expected[file]!);
+      }, 120_000);
+    }
+  });
+}

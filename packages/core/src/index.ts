@@ -125,7 +125,7 @@ export {
   type GruPolicyOptions,
   type RecurrentPolicy,
 } from './rl/recurrent-policy';
-export { type CollectOptions, collectEpisodes, type EpisodeBatch } from './rl/rollouts';
+export { actionsAsTensor, type CollectOptions, collectEpisodes, type EpisodeBatch } from './rl/rollouts';
 export {
   createTrpoObjective,
   type SingleTaskIteration,

@@ -21,7 +21,7 @@ import {
   valueAndGradients,
   zipParams,
 } from '@metarl/core';
-import { createRng, type Rng } from '@metarl/envs';
+import { createRng, type Rng, summarise } from '@metarl/envs';
 import { type SinusoidTask, sampleSinusoidPoints, sampleSinusoidTasks } from './sinusoid';
 
 /** Configuration (paper symbols in brackets; defaults: Finn et al.'s sinusoid setup). */
@@ -130,9 +130,11 @@ export function createSupervisedMaml(config: SupervisedMamlConfig = {}): Supervi
     y: tf.Tensor,
     steps: number,
     firstOrder: boolean,
+    onStep?: (step: number, phi: ParamTree) => void,
   ): ParamTree => {
     const tasks = x.shape[0]!;
     let phi = broadcastParams(theta.model as ParamTree, tasks);
+    onStep?.(0, phi);
     // Meta-SGD's step sizes, one copy per task (the outer gradient sums over the copies).
     const stepSizes =
       theta.stepSizes === undefined ? undefined : broadcastParams(theta.stepSizes as ParamTree, tasks);
@@ -152,6 +154,7 @@ export function createSupervisedMaml(config: SupervisedMamlConfig = {}): Supervi
       disposeParams(grads);
       disposeParams(phi);
       phi = next;
+      onStep?.(s + 1, phi);
     }
     if (stepSizes !== undefined) disposeParams(stepSizes);
     return phi;
@@ -197,21 +200,24 @@ export function createSupervisedMaml(config: SupervisedMamlConfig = {}): Supervi
       const support = batchTensors(tasks, options.shots, sampler);
       const query = batchTensors(tasks, options.queryPoints ?? 100, sampler);
       const results: { steps: number; meanSquaredError: number; halfWidth95: number }[] = [];
-      const maximum = Math.max(...options.reportSteps);
-      for (let steps = 0; steps <= maximum; steps += 1) {
-        if (!options.reportSteps.includes(steps)) continue;
-        const perTask = tf.tidy(() => {
-          const phi = adapt(meta, support.x, support.y, steps, true);
-          return tf.mean(tf.square(tf.sub(network.apply(phi, query.x), query.y)), [1, 2]);
-        });
-        const values = Array.from(perTask.dataSync());
-        perTask.dispose();
-        const mean = values.reduce((p, v) => p + v, 0) / values.length;
-        const std = Math.sqrt(
-          values.reduce((p, v) => p + (v - mean) ** 2, 0) / Math.max(1, values.length - 1),
-        );
-        results.push({ steps, meanSquaredError: mean, halfWidth95: (1.96 * std) / Math.sqrt(values.length) });
-      }
+      // One adaptation run, measured at every reported step on the way.
+      const adapted = adapt(
+        meta,
+        support.x,
+        support.y,
+        Math.max(...options.reportSteps),
+        true,
+        (steps, phi) => {
+          if (!options.reportSteps.includes(steps)) return;
+          const perTask = tf.tidy(() =>
+            tf.mean(tf.square(tf.sub(network.apply(phi, query.x), query.y)), [1, 2]),
+          );
+          const { mean, halfWidth95 } = summarise(perTask.dataSync());
+          perTask.dispose();
+          results.push({ steps, meanSquaredError: mean, halfWidth95 });
+        },
+      );
+      disposeParams(adapted);
       tf.dispose([support.x, support.y, query.x, query.y]);
       return results;
     },

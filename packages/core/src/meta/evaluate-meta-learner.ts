@@ -4,7 +4,7 @@
  * adaptation step with 95% confidence intervals across tasks.
  */
 import type { TaskDistribution } from '@metarl/envs';
-import { createRng } from '@metarl/envs';
+import { createRng, summarise } from '@metarl/envs';
 import type { Agent } from '../rl/agent';
 import { collectEpisodes, type EpisodeBatch } from '../rl/rollouts';
 import type { MetaLearner } from './meta-learner';
@@ -57,14 +57,8 @@ export function meanReturnPerTask(batch: EpisodeBatch, count: number): number[] 
 }
 
 function summary(values: readonly number[], adaptationStep: number): AdaptationResult {
-  const mean = values.reduce((p, v) => p + v, 0) / values.length;
-  const variance = values.reduce((p, v) => p + (v - mean) ** 2, 0) / Math.max(1, values.length - 1);
-  return {
-    adaptationStep,
-    meanReturn: mean,
-    halfWidth95: (1.96 * Math.sqrt(variance)) / Math.sqrt(values.length),
-    perTask: values,
-  };
+  const { mean, halfWidth95 } = summarise(values);
+  return { adaptationStep, meanReturn: mean, halfWidth95, perTask: values };
 }
 
 /** Evaluates `learner` on new tasks of `distribution` (does not change the learner). */

@@ -4,6 +4,7 @@
  * no per-environment objects.
  */
 import type { Rng, VectorEnv } from '@metarl/envs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Agent } from './agent';
 
 /** Whole episodes as flat arrays (steps of one episode contiguous, episodes env-major). */
@@ -117,18 +118,17 @@ export function collectEpisodes(env: VectorEnv, agent: Agent, options: CollectOp
   let remaining = n;
   while (remaining > 0) {
     const decision = agent.act(current, options.rng);
+    const extras = Object.entries(decision.info).map(([key, values]) => {
+      const width = values.length / n;
+      info[key] ??= new Float32Array(n * capacity * width);
+      return { values, width, target: info[key]! };
+    });
     for (let i = 0; i < n; i += 1) {
       if (active[i] === 0) continue;
       const slot = i * capacity + stepsOfEnv[i]!;
       observations.set(current.subarray(i * o, (i + 1) * o), slot * o);
       for (let j = 0; j < a; j += 1) actions[slot * a + j] = decision.actions[i * a + j]!;
-      for (const [key, values] of Object.entries(decision.info)) {
-        const width = values.length / n;
-        let target = info[key];
-        if (target === undefined) {
-          target = new Float32Array(n * capacity * width);
-          info[key] = target;
-        }
+      for (const { values, width, target } of extras) {
         for (let j = 0; j < width; j += 1) target[slot * width + j] = values[i * width + j]!;
       }
     }
@@ -211,4 +211,12 @@ export function collectEpisodes(env: VectorEnv, agent: Agent, options: CollectOp
     finalObservations,
     agentInfo: outInfo,
   };
+}
+
+/** The batch's actions as a tensor: int32 `[S]` for discrete choices, float `[S, A]` otherwise. */
+export function actionsAsTensor(batch: EpisodeBatch, kind: 'continuous' | 'discrete'): tf.Tensor {
+  const steps = batch.rewards.length;
+  return kind === 'discrete'
+    ? tf.tensor1d(Int32Array.from(batch.actions), 'int32')
+    : tf.tensor2d(batch.actions, [steps, batch.actionSize]);
 }

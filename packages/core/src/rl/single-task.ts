@@ -12,7 +12,7 @@ import { createPolicyAgent } from './agent';
 import { fitLinearBaseline } from './linear-baseline';
 import type { Policy } from './policies';
 import { type PpoOptions, ppoUpdate } from './policy-gradient';
-import { collectEpisodes, type EpisodeBatch } from './rollouts';
+import { actionsAsTensor, collectEpisodes, type EpisodeBatch } from './rollouts';
 import { type TrpoOptions, trpoStep } from './trpo';
 import type { ValueFunction } from './value-function';
 
@@ -87,13 +87,6 @@ function sampleIteration<Task>(
   return { batch, stop: shouldStop(history, options.stopAt) };
 }
 
-function actionTensor(batch: EpisodeBatch, policy: Policy): tf.Tensor {
-  const steps = batch.rewards.length;
-  return policy.actionKind === 'discrete'
-    ? tf.tensor1d(Int32Array.from(batch.actions), 'int32')
-    : tf.tensor2d(batch.actions, [steps, batch.actionSize]);
-}
-
 /**
  * TRPO's surrogate on a batch: `loss(p)` = -mean(pi_p(a|s) / pi_old(a|s) * A) and `kl(p)` =
  * mean KL(pi_params || pi_p) over the batch's observations; `dispose` frees the batch tensors.
@@ -106,7 +99,7 @@ export function createTrpoObjective(
 ): { loss: (p: ParamTree) => tf.Scalar; kl: (p: ParamTree) => tf.Scalar; dispose: () => void } {
   const steps = batch.rewards.length;
   const observations = tf.tensor2d(batch.observations, [steps, policy.observationSize]);
-  const actions = actionTensor(batch, policy);
+  const actions = actionsAsTensor(batch, policy.actionKind);
   const advantageTensor = tf.tensor1d(advantages);
   const oldLogProb = tf.tensor1d(batch.agentInfo.logProb!);
   // The old policy must be a constant: a distribution built on `params` itself would share
@@ -178,7 +171,7 @@ export function trainPpo<Task>(
     });
     const data = {
       observations,
-      actions: actionTensor(batch, policy),
+      actions: actionsAsTensor(batch, policy.actionKind),
       advantages: tf.tensor1d(advantages),
       oldLogProb: tf.tensor1d(batch.agentInfo.logProb!),
       returns: tf.tensor1d(returns),

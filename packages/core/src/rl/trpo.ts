@@ -6,7 +6,7 @@
  * the loss and keeps the KL under the bound. MAML plugs in its post-adaptation surrogate and KL.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { gradients, hessianVectorProduct } from '../autodiff/differentiate';
+import { hessianVectorProduct, valueAndGradients } from '../autodiff/differentiate';
 import {
   disposeParams,
   flattenParams,
@@ -93,8 +93,8 @@ export function trpoStep(
   if (!(ratio > 0 && ratio < 1))
     throw new RangeError(`trpoStep: backtrackRatio must be in (0, 1), got ${ratio}`);
 
-  const lossBefore = readScalar(loss(params));
-  const gradientTree = gradients(loss, params);
+  const { value: lossValue, gradients: gradientTree } = valueAndGradients(loss, params);
+  const lossBefore = readScalar(lossValue);
   const gradient = Float64Array.from(flattenParams(gradientTree));
   disposeParams(gradientTree);
 

@@ -23,7 +23,7 @@ import { createPolicyAgent } from '../rl/agent';
 import { fitLinearBaseline } from '../rl/linear-baseline';
 import type { Policy } from '../rl/policies';
 import { policyGradientLoss } from '../rl/policy-gradient';
-import { collectEpisodes, type EpisodeBatch } from '../rl/rollouts';
+import { actionsAsTensor, collectEpisodes, type EpisodeBatch } from '../rl/rollouts';
 
 /** Configuration of `createFineTuningLearner`. */
 export interface FineTuningLearnerConfig<Task> {
@@ -51,10 +51,7 @@ function lossData(batch: EpisodeBatch, gamma: number, policy: Policy) {
   const steps = batch.rewards.length;
   return {
     observations: tf.tensor2d(batch.observations, [steps, batch.observationSize]),
-    actions:
-      policy.actionKind === 'discrete'
-        ? tf.tensor1d(Int32Array.from(batch.actions), 'int32')
-        : tf.tensor2d(batch.actions, [steps, batch.actionSize]),
+    actions: actionsAsTensor(batch, policy.actionKind),
     advantages: tf.tensor1d(normalizeAdvantages(advantages)),
   };
 }
