@@ -51,3 +51,37 @@ describe('wasm BatchMatMul kernel', () => {
     });
   }
 });
+
+describe('wasm Tanh and Identity kernels', () => {
+  it('tanh is within 3e-7 relative error of Math.tanh from 1e-7 to saturation', async () => {
+    await useBackend('wasm');
+    const values = new Float32Array(200_003);
+    for (let i = 0; i < values.length; i += 1) {
+      const magnitude = 10 ** (-7 + (9 * i) / values.length); // 1e-7 .. 1e2, log-spaced
+      values[i] = i % 2 === 0 ? magnitude : -magnitude;
+    }
+    const x = tf.tensor1d(values);
+    const y = tf.tanh(x);
+    const out = y.dataSync();
+    let worst = 0;
+    values.forEach((v, i) => {
+      const exact = Math.tanh(v);
+      worst = Math.max(worst, Math.abs(out[i]! - exact) / Math.abs(exact));
+    });
+    tf.dispose([x, y]);
+    expect(worst).toBeLessThan(3e-7);
+    expect(worst).toBeGreaterThan(0); // it is the approximation that ran, not Math.tanh
+  });
+
+  it('identity shares the data: the copy outlives its source, and memory is freed with both', async () => {
+    await useBackend('wasm');
+    const before = tf.engine().backend.numDataIds();
+    const source = tf.tensor1d([1, 2, 3]);
+    const copy = tf.clone(source);
+    expect(tf.engine().backend.numDataIds()).toBe(before + 1);
+    source.dispose();
+    expect(Array.from(copy.dataSync())).toEqual([1, 2, 3]);
+    copy.dispose();
+    expect(tf.engine().backend.numDataIds()).toBe(before);
+  });
+});
