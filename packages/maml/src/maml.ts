@@ -136,7 +136,8 @@ function settingsOf(config: MamlConfig<unknown>): MamlSettings {
   if (!(settings.innerStepSize > 0 && Number.isFinite(settings.innerStepSize)))
     fail(`innerStepSize must be a finite number > 0, got ${settings.innerStepSize}`);
   for (const name of ['gamma', 'lambda'] as const) {
-    if (!(settings[name] >= 0 && settings[name] <= 1)) fail(`${name} must be in [0, 1], got ${settings[name]}`);
+    if (!(settings[name] >= 0 && settings[name] <= 1))
+      fail(`${name} must be in [0, 1], got ${settings[name]}`);
   }
   if (settings.outerOptimizer !== 'trpo' && settings.outerOptimizer !== 'ppo')
     fail(`outerOptimizer must be 'trpo' or 'ppo', got '${String(settings.outerOptimizer)}'`);
@@ -207,7 +208,10 @@ export function innerStep(
     ([p, g, a]) =>
       tf.tidy(() => {
         const gradient = options.firstOrder ? stopGradient(g!) : g!;
-        return tf.sub(p!, a === undefined ? tf.mul(gradient, tf.scalar(options.innerStepSize)) : tf.mul(gradient, a));
+        return tf.sub(
+          p!,
+          a === undefined ? tf.mul(gradient, tf.scalar(options.innerStepSize)) : tf.mul(gradient, a),
+        );
       }),
     'innerStep',
   );
@@ -255,7 +259,9 @@ export function createMamlObjective(
   options: InnerLoopOptions & { readonly clipRange?: number },
 ): MamlObjective {
   const frozen = cloneParams(oldTaskParams);
-  const old = tf.tidy(() => policy.apply(frozen, validBatch.observations) as unknown as tf.TensorContainer) as unknown as Distribution;
+  const old = tf.tidy(
+    () => policy.apply(frozen, validBatch.observations) as unknown as tf.TensorContainer,
+  ) as unknown as Distribution;
   const oldLogProb = tf.tidy(() => old.logProb(validBatch.actions));
   const tasks = tf.scalar(validBatch.tasks);
   const adapted = (meta: ParamTree) => {
@@ -329,13 +335,17 @@ export function createMaml<Task>(config: MamlConfig<Task>): Maml<Task> {
     ? { policy: initial, stepSizes: mapParams(initial, (p) => tf.fill(p.shape, settings.innerStepSize)) }
     : { policy: initial };
   const optimizer = createAdam({ learningRate: settings.ppo.learningRate });
-  let state: OptimizerState | undefined = settings.outerOptimizer === 'ppo' ? optimizer.init(meta) : undefined;
+  let state: OptimizerState | undefined =
+    settings.outerOptimizer === 'ppo' ? optimizer.init(meta) : undefined;
   let step = 0;
   /** Agents made by this learner and the parameters they act with. */
   const agents = new WeakMap<Agent, { readonly params: ParamTree; readonly tasks?: number }>();
 
   const makeAgent = (params: ParamTree, tasks?: number): Agent => {
-    const agent = createPolicyAgent(policy, params, { ownsParams: true, ...(tasks === undefined ? {} : { tasks }) });
+    const agent = createPolicyAgent(policy, params, {
+      ownsParams: true,
+      ...(tasks === undefined ? {} : { tasks }),
+    });
     agents.set(agent, tasks === undefined ? { params } : { params, tasks });
     return agent;
   };
@@ -368,11 +378,14 @@ export function createMaml<Task>(config: MamlConfig<Task>): Maml<Task> {
       }
       const batch = toTaskBatch(episodes, taskAdvantages(episodes, advantageOptions), policy.actionKind);
       const phi = tf.tidy(() => {
-        const start =
-          source.tasks === undefined ? broadcastParams(source.params, tasks) : source.params;
-        return innerStep(policy, start, batch, { ...inner, firstOrder: true }, meta.stepSizes as
-          | ParamTree
-          | undefined) as unknown as tf.TensorContainer;
+        const start = source.tasks === undefined ? broadcastParams(source.params, tasks) : source.params;
+        return innerStep(
+          policy,
+          start,
+          batch,
+          { ...inner, firstOrder: true },
+          meta.stepSizes as ParamTree | undefined,
+        ) as unknown as tf.TensorContainer;
       }) as unknown as ParamTree;
       disposeTaskBatch(batch);
       return makeAgent(phi, tasks);
@@ -416,7 +429,13 @@ export function createMaml<Task>(config: MamlConfig<Task>): Maml<Task> {
         lap('advantages');
         const next = tf.tidy(
           () =>
-            innerStep(policy, phi, trainBatches[k]!, inner, meta.stepSizes as ParamTree | undefined) as unknown as tf.TensorContainer,
+            innerStep(
+              policy,
+              phi,
+              trainBatches[k]!,
+              inner,
+              meta.stepSizes as ParamTree | undefined,
+            ) as unknown as tf.TensorContainer,
         ) as unknown as ParamTree;
         disposeParams(phi);
         phi = next;
@@ -424,7 +443,11 @@ export function createMaml<Task>(config: MamlConfig<Task>): Maml<Task> {
       }
       const validEpisodes = collect(createPolicyAgent(policy, phi, { tasks: count }), false);
       lap('sampling');
-      const valid = toTaskBatch(validEpisodes, taskAdvantages(validEpisodes, advantageOptions), policy.actionKind);
+      const valid = toTaskBatch(
+        validEpisodes,
+        taskAdvantages(validEpisodes, advantageOptions),
+        policy.actionKind,
+      );
       lap('advantages');
 
       const objective = createMamlObjective(policy, trainBatches, valid, phi, {

@@ -1,0 +1,307 @@
+import {
+  broadcastParams,
+  collectEpisodes,
+  createCategoricalMlpPolicy,
+  createGaussianMlpPolicy,
+  createPolicyAgent,
+  createRng,
+  disposeParams,
+  type EpisodeBatch,
+  evaluateMetaLearner,
+  flattenParams,
+  listLeaves,
+  mapParams,
+  type ParamTree,
+  tf,
+  useBackend,
+  valueAndGradients,
+} from '@metarl/core';
+import { checkMetaLearner } from '@metarl/core/testing';
+import { makeTaskDistribution } from '@metarl/envs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  createMaml,
+  createMamlObjective,
+  disposeTaskBatch,
+  innerStep,
+  type TaskBatch,
+  taskAdvantages,
+  toTaskBatch,
+} from '../src/index';
+
+const navigation = makeTaskDistribution('Navigation2D-v0');
+
+/** A hand-made batch: task 0 has episodes of 3 and 2 steps, task 1 one of 4 (ragged on purpose). */
+function handMadeBatch(): EpisodeBatch {
+  const lengths = Int32Array.of(3, 2, 4);
+  const steps = 9;
+  const rng = createRng(5);
+  return {
+    observationSize: 2,
+    actionSize: 2,
+    observations: Float32Array.from(rng.normal(steps * 2)),
+    actions: Float32Array.from(rng.normal(steps * 2)),
+    rewards: new Float32Array(steps),
+    terminated: new Uint8Array(steps),
+    truncated: new Uint8Array(steps),
+    lengths,
+    offsets: Int32Array.of(0, 3, 5),
+    envIndex: Int32Array.of(0, 1, 2),
+    taskIndex: Int32Array.of(0, 0, 1),
+    finalObservations: new Float32Array(6),
+    agentInfo: {},
+  };
+}
+
+/** Sampled meta-batch pieces on Navigation2D for objective-level tests. */
+function sampleObjectiveInputs(hiddenSizes: number[], innerStepSize: number, seed: number) {
+  const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes, initialStd: 0.5 });
+  const rng = createRng(seed);
+  const meta: ParamTree = { policy: policy.init(rng) };
+  const tasks = navigation.sampleTasks(2, { seed });
+  const env = navigation.makeVectorEnv([tasks[0]!, tasks[0]!, tasks[1]!, tasks[1]!], {
+    autoresetMode: 'disabled',
+  });
+  const advantages = { gamma: 0.99, lambda: 1 };
+  const start = broadcastParams(meta.policy as ParamTree, 2);
+  const first = collectEpisodes(env, createPolicyAgent(policy, start, { tasks: 2 }), {
+    episodesPerEnv: 1,
+    rng,
+    seed,
+    tasks: 2,
+  });
+  const train = toTaskBatch(first, taskAdvantages(first, advantages), 'continuous');
+  const inner = { innerStepSize, firstOrder: false };
+  const phi = tf.tidy(
+    () => innerStep(policy, start, train, inner) as unknown as tf.TensorContainer,
+  ) as unknown as ParamTree;
+  const second = collectEpisodes(env, createPolicyAgent(policy, phi, { tasks: 2 }), {
+    episodesPerEnv: 1,
+    rng,
+    tasks: 2,
+  });
+  const valid = toTaskBatch(second, taskAdvantages(second, advantages), 'continuous');
+  disposeParams(start);
+  return { policy, meta, train, valid, phi };
+}
+
+function scalar(t: tf.Tensor): number {
+  const v = t.dataSync()[0]!;
+  t.dispose();
+  return v;
+}
+
+describe('MAML for reinforcement learning', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it('the batched inner step equals a hand-computed VPG step of each task (ragged episodes)', () => {
+    // A linear Gaussian policy: mean = s W + b, state-independent log-std.
+    const policy = createGaussianMlpPolicy({
+      observationSize: 2,
+      actionSize: 2,
+      hiddenSizes: [],
+      initialStd: 0.7,
+    });
+    const theta = policy.init(createRng(3));
+    const batch = handMadeBatch();
+    const advantages = Float32Array.of(1, -0.5, 2, 0.3, -1, 0.7, -2, 1.5, 0.1);
+    const taskBatch = toTaskBatch(batch, advantages, 'continuous');
+    const alpha = 0.3;
+    const phi = innerStep(policy, broadcastParams(theta, 2), taskBatch, {
+      innerStepSize: alpha,
+      firstOrder: false,
+    });
+
+    const leaves = Object.fromEntries(listLeaves(theta).map((l) => [l.path, l.tensor.dataSync()]));
+    const W = leaves['mean/output/weight']!; // [in 2, out 2]
+    const b = leaves['mean/output/bias']!;
+    const logStd = leaves.logStd!;
+    const adapted = Object.fromEntries(listLeaves(phi).map((l) => [l.path, l.tensor.dataSync()]));
+    for (const [task, first, count] of [
+      [0, 0, 5],
+      [1, 5, 4],
+    ] as const) {
+      const gW = new Float64Array(4);
+      const gb = new Float64Array(2);
+      const gLogStd = new Float64Array(2);
+      for (let i = first; i < first + count; i += 1) {
+        const s = [batch.observations[2 * i]!, batch.observations[2 * i + 1]!];
+        for (let j = 0; j < 2; j += 1) {
+          const mean = s[0]! * W[j]! + s[1]! * W[2 + j]! + b[j]!;
+          const variance = Math.exp(2 * logStd[j]!);
+          const error = batch.actions[2 * i + j]! - mean;
+          // d/dparam of -(A / n) log pi(a|s)
+          const weight = -advantages[i]! / count;
+          gb[j] = gb[j]! + weight * (error / variance);
+          gW[j] = gW[j]! + weight * (error / variance) * s[0]!;
+          gW[2 + j] = gW[2 + j]! + weight * (error / variance) * s[1]!;
+          gLogStd[j] = gLogStd[j]! + weight * ((error * error) / variance - 1);
+        }
+      }
+      for (let k = 0; k < 4; k += 1)
+        expect(adapted['mean/output/weight']![task * 4 + k]).toBeCloseTo(W[k]! - alpha * gW[k]!, 5);
+      for (let j = 0; j < 2; j += 1) {
+        expect(adapted['mean/output/bias']![task * 2 + j]).toBeCloseTo(b[j]! - alpha * gb[j]!, 5);
+        expect(adapted.logStd![task * 2 + j]).toBeCloseTo(logStd[j]! - alpha * gLogStd[j]!, 5);
+      }
+    }
+    disposeParams(phi);
+    disposeParams(theta);
+    disposeTaskBatch(taskBatch);
+  });
+
+  it('the second-order meta-gradient matches finite differences; the first-order one does not', () => {
+    const { policy, meta, train, valid, phi } = sampleObjectiveInputs([4], 0.5, 11);
+    const objectiveOf = (firstOrder: boolean) =>
+      createMamlObjective(policy, [train], valid, phi, { innerStepSize: 0.5, firstOrder });
+    const exact = objectiveOf(false);
+    const firstOrder = objectiveOf(true);
+    const gradientOf = (objective: typeof exact) => {
+      const { value, gradients } = valueAndGradients(objective.loss, meta);
+      value.dispose();
+      const flat = flattenParams(gradients);
+      disposeParams(gradients);
+      return flat;
+    };
+    const secondOrderGradient = gradientOf(exact);
+    const firstOrderGradient = gradientOf(firstOrder);
+    const rng = createRng(4);
+    const errors = { secondOrder: 0, firstOrder: 0 };
+    for (let trial = 0; trial < 3; trial += 1) {
+      const direction = Float32Array.from(rng.normal(secondOrderGradient.length));
+      const along = (epsilon: number) => {
+        let offset = 0;
+        const shifted = (sign: number) =>
+          mapParams(meta, (p) => {
+            const values = p.dataSync().map((v, i) => v + sign * epsilon * direction[offset + i]!);
+            offset += p.size;
+            return tf.tensor(values, p.shape);
+          });
+        const plus = shifted(1);
+        offset = 0;
+        const minus = shifted(-1);
+        const difference = (scalar(exact.loss(plus)) - scalar(exact.loss(minus))) / (2 * epsilon);
+        disposeParams(plus);
+        disposeParams(minus);
+        return difference;
+      };
+      // Richardson extrapolation of two central differences: O(epsilon^4) truncation error.
+      const numeric = (4 * along(0.005) - along(0.01)) / 3;
+      const dot = (g: Float32Array) => g.reduce((s, v, i) => s + v * direction[i]!, 0);
+      const scale = Math.max(Math.abs(numeric), 1e-3);
+      errors.secondOrder = Math.max(errors.secondOrder, Math.abs(dot(secondOrderGradient) - numeric) / scale);
+      errors.firstOrder = Math.max(errors.firstOrder, Math.abs(dot(firstOrderGradient) - numeric) / scale);
+    }
+    console.log(
+      `meta-gradient vs finite differences: second order ${errors.secondOrder.toExponential(2)}, first order ${errors.firstOrder.toExponential(2)}`,
+    );
+    expect(errors.secondOrder).toBeLessThan(1e-3);
+    expect(errors.firstOrder).toBeGreaterThan(2e-2);
+    for (const objective of [exact, firstOrder]) objective.dispose();
+    disposeParams(meta);
+    disposeParams(phi);
+    for (const batch of [train, valid] as TaskBatch[]) disposeTaskBatch(batch);
+  });
+
+  it('the KL of the objective is zero with zero gradient at the old parameters', () => {
+    const { policy, meta, train, valid, phi } = sampleObjectiveInputs([4], 0.1, 12);
+    const objective = createMamlObjective(policy, [train], valid, phi, {
+      innerStepSize: 0.1,
+      firstOrder: false,
+    });
+    const { value, gradients } = valueAndGradients(objective.kl, meta);
+    expect(Math.abs(scalar(value))).toBeLessThan(1e-6);
+    expect(Math.max(...flattenParams(gradients).map(Math.abs))).toBeLessThan(1e-5);
+    disposeParams(gradients);
+    objective.dispose();
+    disposeParams(meta);
+    disposeParams(phi);
+    disposeTaskBatch(train);
+    disposeTaskBatch(valid);
+  });
+
+  it('passes checkMetaLearner with TRPO, with PPO and with Meta-SGD', async () => {
+    const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [8] });
+    for (const options of [
+      {},
+      { outerOptimizer: 'ppo' as const, ppo: { epochs: 2 } },
+      { learnInnerStepSizes: true },
+    ]) {
+      const passed = await checkMetaLearner(
+        () => createMaml({ distribution: navigation, policy, episodesPerTask: 2, seed: 1, ...options }),
+        navigation,
+      );
+      expect(passed).toHaveLength(6);
+    }
+  });
+
+  it('Meta-SGD learns its step sizes; first-order and second-order MAML take different steps', async () => {
+    const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [8] });
+    const tasks = navigation.sampleTasks(3, { seed: 2 });
+    const step = async (options: Parameters<typeof createMaml>[0]) => {
+      const maml = createMaml(options);
+      await maml.metaTrainStep(tasks, createRng(7));
+      const params = Object.fromEntries(
+        listLeaves(maml.parameters()).map((l) => [l.path, l.tensor.dataSync()]),
+      );
+      maml.dispose();
+      return params;
+    };
+    const base = { distribution: navigation, policy, episodesPerTask: 4, seed: 3, innerStepSize: 0.5 };
+    const metaSgd = await step({ ...base, learnInnerStepSizes: true });
+    const stepSizes = Object.entries(metaSgd).filter(([path]) => path.startsWith('stepSizes/'));
+    expect(stepSizes.length).toBeGreaterThan(0);
+    expect(stepSizes.some(([, values]) => values.some((v) => Math.abs(v - 0.5) > 1e-6))).toBe(true);
+    const second = await step(base);
+    const first = await step({ ...base, firstOrder: true });
+    const difference = Object.keys(second).reduce(
+      (max, path) => Math.max(max, ...second[path]!.map((v, i) => Math.abs(v - first[path]![i]!))),
+      0,
+    );
+    expect(difference).toBeGreaterThan(1e-4);
+  });
+
+  it('rejects bad configurations, empty meta-batches, mismatched policies and foreign agents', async () => {
+    const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [4] });
+    expect(() => createMaml({ distribution: navigation, policy, innerStepSize: -0.1 })).toThrow(
+      /innerStepSize must be a finite number > 0, got -0.1/,
+    );
+    expect(() => createMaml({ distribution: navigation, policy, episodesPerTask: 0 })).toThrow(
+      /episodesPerTask must be a positive integer, got 0/,
+    );
+    expect(() => createMaml({ distribution: navigation, policy, trpo: { maxKl: 0 } })).toThrow(/trpo.maxKl/);
+    const wide = createGaussianMlpPolicy({ observationSize: 2, actionSize: 3, hiddenSizes: [4] });
+    expect(() => createMaml({ distribution: navigation, policy: wide })).toThrow(
+      /the policy's actions are Box of size 3 but Navigation2D-v0's action space is Box of size 2/,
+    );
+    const discrete = createCategoricalMlpPolicy({ observationSize: 2, actions: 4, hiddenSizes: [4] });
+    expect(() => createMaml({ distribution: navigation, policy: discrete })).toThrow(/Discrete\(4\)/);
+    const maml = createMaml({ distribution: navigation, policy, episodesPerTask: 1 });
+    await expect(maml.metaTrainStep([], createRng(0))).rejects.toThrow(/tasks must be a non-empty array/);
+    const foreign = createPolicyAgent(policy, maml.parameters().policy as ParamTree);
+    expect(() => maml.adapt(foreign, handMadeBatch())).toThrow(/not made by this learner/);
+    maml.dispose();
+  });
+
+  it('learns Navigation2D: adapted returns beat pre-adaptation and the untrained policy (fixed seed)', async () => {
+    await useBackend('wasm');
+    const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [32, 32] });
+    const maml = createMaml({ distribution: navigation, policy, episodesPerTask: 5, seed: 1 });
+    const protocol = { tasks: 10, episodesPerTask: 5, seed: 100 };
+    const untrained = evaluateMetaLearner(maml, navigation, protocol);
+    const rng = createRng(2);
+    for (let iteration = 0; iteration < 15; iteration += 1)
+      await maml.metaTrainStep(navigation.sampleTasks(8, { seed: rng.nextSeed() }), rng);
+    const trained = evaluateMetaLearner(maml, navigation, protocol);
+    maml.dispose();
+    const [before, after] = trained.steps;
+    console.log(
+      `Navigation2D after 15 iterations: untrained ${untrained.steps[0]!.meanReturn.toFixed(1)} -> ${untrained.steps[1]!.meanReturn.toFixed(1)}, trained ${before!.meanReturn.toFixed(1)} -> ${after!.meanReturn.toFixed(1)}`,
+    );
+    expect(after!.meanReturn).toBeGreaterThan(before!.meanReturn + 10);
+    expect(after!.meanReturn).toBeGreaterThan(untrained.steps[1]!.meanReturn + 20);
+    await useBackend('cpu');
+  });
+});
