@@ -56,6 +56,7 @@ export {
 export type { MetaLearner, MetaMetrics } from './meta/meta-learner';
 export { MetricsLog, type MetricsRecord, readMetrics } from './meta/metrics-log';
 export { type PlotOptions, plotLearningCurve } from './meta/plot-learning-curve';
+export { type ChartSpec, renderChart } from './meta/render-chart';
 export { type TrainOptions, type TrainResult, trainMetaLearner } from './meta/train-meta-learner';
 export { createGru, type GruInput, type GruOptions } from './nn/gru';
 export { applyLinear, createLinear, type LinearOptions, type WeightInitialisation } from './nn/linear';

@@ -1,11 +1,6 @@
-/**
- * Learning curves as PNG without native downloads: a Vega-Lite spec compiled to Vega, rendered
- * to SVG headlessly, rasterised by resvg (a Rust renderer shipped as a prebuilt npm package).
- */
-import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+/** Learning curves as PNG (see `renderChart`). */
 import type { MetricsRecord } from './metrics-log';
+import { type ChartSpec, renderChart } from './render-chart';
 
 /** Options of `plotLearningCurve`. */
 export interface PlotOptions {
@@ -36,7 +31,7 @@ export async function plotLearningCurve(
       .filter((key) => Number.isFinite(record[key]) && Number.isFinite(record[x]))
       .map((key) => ({ x: record[x], value: record[key], series: key })),
   );
-  const spec: TopLevelSpec = {
+  const spec: ChartSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     width: options.width ?? 560,
     height: options.height ?? 280,
@@ -50,10 +45,5 @@ export async function plotLearningCurve(
       color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 400, orient: 'bottom' } },
     },
   };
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  return new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } })
-    .render()
-    .asPng();
+  return renderChart(spec);
 }

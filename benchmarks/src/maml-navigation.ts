@@ -1,0 +1,118 @@
+/**
+ * pnpm bench maml-navigation [-- --iterations <n>] [-- --seeds 1,2,3] [-- --task navigation|bandit|tabular-mdp]
+ *                            [-- --backend wasm|cpu] [-- --out <file>]
+ *
+ * MAML-TRPO in pytorch-maml-rl's configuration (BENCHMARKS.md section 3; its
+ * `configs/maml/2d-navigation.yaml`): meta-batch 20 tasks, 20 episodes per task, horizon 100,
+ * Gaussian MLP [64, 64] tanh (initial std 1), one inner VPG step with fast-lr 0.1, gamma 0.99,
+ * GAE lambda 1 with the linear baseline, second order, TRPO max-KL 0.01, 10 CG iterations,
+ * damping 1e-5, 15 line-search steps, ratio 0.8. Reports every iteration's wall seconds (and
+ * where they go), the mean return before and after adaptation, then the peer's test protocol
+ * (40 new tasks, 20 episodes each, one adaptation step).
+ *
+ * `--task bandit` (k = 5 arms, n = 10 pulls per task) and `--task tabular-mdp` (10 states, 5
+ * actions, 10 episodes of 10 steps) run the same algorithm with a categorical MLP [64, 64].
+ */
+import {
+  createCategoricalMlpPolicy,
+  createGaussianMlpPolicy,
+  createRng,
+  evaluateMetaLearner,
+  type Policy,
+  useBackend,
+} from '@metarl/core';
+import { makeTaskDistribution, type TaskDistribution } from '@metarl/envs';
+import { createMaml } from '@metarl/maml';
+import { describeMachine, median, readFlag, report } from './shared';
+
+const iterations = Number(readFlag('iterations', '30'));
+const seeds = readFlag('seeds', '1').split(',').map(Number);
+const task = readFlag('task', 'navigation');
+const backend = readFlag('backend', 'wasm');
+const metaBatchSize = 20;
+await useBackend(backend);
+
+const setups: Record<string, () => { distribution: TaskDistribution<unknown>; policy: Policy; episodes: number }> = {
+  navigation: () => ({
+    distribution: makeTaskDistribution('Navigation2D-v0') as TaskDistribution<unknown>,
+    policy: createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [64, 64] }),
+    episodes: 20,
+  }),
+  bandit: () => ({
+    distribution: makeTaskDistribution('Bandit-v0', { arms: 5 }) as TaskDistribution<unknown>,
+    policy: createCategoricalMlpPolicy({ observationSize: 1, actions: 5, hiddenSizes: [64, 64] }),
+    episodes: 10,
+  }),
+  'tabular-mdp': () => ({
+    distribution: makeTaskDistribution('TabularMDP-v0') as TaskDistribution<unknown>,
+    policy: createCategoricalMlpPolicy({ observationSize: 10, actions: 5, hiddenSizes: [64, 64] }),
+    episodes: 10,
+  }),
+};
+const setup = setups[task];
+if (setup === undefined) throw new Error(`--task must be one of ${Object.keys(setups).join(', ')}, got '${task}'`);
+
+const runs: Record<string, unknown>[] = [];
+for (const seed of seeds) {
+  const { distribution, policy, episodes } = setup();
+  const maml = createMaml({ distribution, policy, episodesPerTask: episodes, seed });
+  const rng = createRng(seed);
+  const perIteration: Record<string, number>[] = [];
+  for (let iteration = 0; iteration < iterations; iteration += 1) {
+    const tasks = distribution.sampleTasks(metaBatchSize, { seed: rng.nextSeed() });
+    const metrics = await maml.metaTrainStep(tasks, rng);
+    const row = {
+      iteration,
+      seconds: metrics['time/iteration']!,
+      sampling: metrics['time/sampling']!,
+      advantages: metrics['time/advantages']!,
+      innerLoop: metrics['time/adaptation']!,
+      trpo: metrics['time/outer']!,
+      returnBefore: metrics['metaTrain/returnBefore']!,
+      returnAfter: metrics['metaTrain/returnAfter']!,
+      accepted: metrics['trpo/accepted']!,
+    };
+    perIteration.push(row);
+    console.error(
+      `seed ${seed} iteration ${iteration}: ${row.seconds.toFixed(2)} s (sampling ${row.sampling.toFixed(2)}, advantages ${row.advantages.toFixed(2)}, inner ${row.innerLoop.toFixed(2)}, TRPO ${row.trpo.toFixed(2)})  return ${row.returnBefore.toFixed(1)} -> ${row.returnAfter.toFixed(1)}`,
+    );
+  }
+  const test = evaluateMetaLearner(maml, distribution, { tasks: 40, episodesPerTask: episodes, seed: 1000 + seed });
+  maml.dispose();
+  const [before, after] = test.steps;
+  console.error(
+    `seed ${seed} test (40 new tasks): ${before!.meanReturn.toFixed(1)} ± ${before!.halfWidth95.toFixed(1)} -> ${after!.meanReturn.toFixed(1)} ± ${after!.halfWidth95.toFixed(1)}`,
+  );
+  const round = (v: number) => Number(v.toFixed(3));
+  runs.push({
+    seed,
+    medianSecondsPerIteration: round(median(perIteration.map((r) => r.seconds))),
+    medianBreakdown: Object.fromEntries(
+      (['sampling', 'advantages', 'innerLoop', 'trpo'] as const).map((key) => [
+        key,
+        round(median(perIteration.map((r) => r[key]!))),
+      ]),
+    ),
+    iterations: perIteration.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))),
+    test: {
+      before: { mean: round(before!.meanReturn), halfWidth95: round(before!.halfWidth95) },
+      after: { mean: round(after!.meanReturn), halfWidth95: round(after!.halfWidth95) },
+    },
+  });
+}
+report({
+  name: 'maml-navigation',
+  task,
+  backend,
+  config: {
+    iterations,
+    metaBatchSize,
+    peer: 'pytorch-maml-rl configs/maml/2d-navigation.yaml (TRPO outer loop, second order)',
+  },
+  peerOnThisMachineKind:
+    task === 'navigation'
+      ? { secondsPerIteration: 6.9, returnAt29: { before: -38.4, after: -16.3 }, test: { before: -41.3, after: -14.1 } }
+      : { secondsPerIteration: task === 'bandit' ? 0.29 : 0.62 },
+  machine: describeMachine(),
+  runs,
+});
