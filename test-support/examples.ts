@@ -13,11 +13,12 @@ export function runExample(packageDirectory: string, file: string): SpawnSyncRet
   return spawnSync(tsx, [file], { cwd: packageDirectory, encoding: 'utf8' });
 }
 
-/** Runs the first ```ts block of the package's README.md. */
-export function runReadmeExample(packageDirectory: string): SpawnSyncReturns<string> {
+/** Runs the `index`-th (default first) ```ts block of the package's README.md. */
+export function runReadmeExample(packageDirectory: string, index = 0): SpawnSyncReturns<string> {
   const readme = readFileSync(join(packageDirectory, 'README.md'), 'utf8');
-  const example = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-  if (example === undefined) throw new Error(`${packageDirectory}/README.md has no \`\`\`ts block`);
+  const example = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)][index]?.[1];
+  if (example === undefined)
+    throw new Error(`${packageDirectory}/README.md has no \`\`\`ts block number ${index + 1}`);
   const file = join(packageDirectory, '.readme-example.mts');
   writeFileSync(file, example);
   try {

@@ -32,7 +32,10 @@ const backend = readFlag('backend', 'wasm');
 const metaBatchSize = 20;
 await useBackend(backend);
 
-const setups: Record<string, () => { distribution: TaskDistribution<unknown>; policy: Policy; episodes: number }> = {
+const setups: Record<
+  string,
+  () => { distribution: TaskDistribution<unknown>; policy: Policy; episodes: number }
+> = {
   navigation: () => ({
     distribution: makeTaskDistribution('Navigation2D-v0') as TaskDistribution<unknown>,
     policy: createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [64, 64] }),
@@ -50,7 +53,8 @@ const setups: Record<string, () => { distribution: TaskDistribution<unknown>; po
   }),
 };
 const setup = setups[task];
-if (setup === undefined) throw new Error(`--task must be one of ${Object.keys(setups).join(', ')}, got '${task}'`);
+if (setup === undefined)
+  throw new Error(`--task must be one of ${Object.keys(setups).join(', ')}, got '${task}'`);
 
 const runs: Record<string, unknown>[] = [];
 for (const seed of seeds) {
@@ -77,7 +81,11 @@ for (const seed of seeds) {
       `seed ${seed} iteration ${iteration}: ${row.seconds.toFixed(2)} s (sampling ${row.sampling.toFixed(2)}, advantages ${row.advantages.toFixed(2)}, inner ${row.innerLoop.toFixed(2)}, TRPO ${row.trpo.toFixed(2)})  return ${row.returnBefore.toFixed(1)} -> ${row.returnAfter.toFixed(1)}`,
     );
   }
-  const test = evaluateMetaLearner(maml, distribution, { tasks: 40, episodesPerTask: episodes, seed: 1000 + seed });
+  const test = evaluateMetaLearner(maml, distribution, {
+    tasks: 40,
+    episodesPerTask: episodes,
+    seed: 1000 + seed,
+  });
   maml.dispose();
   const [before, after] = test.steps;
   console.error(
@@ -86,11 +94,11 @@ for (const seed of seeds) {
   const round = (v: number) => Number(v.toFixed(3));
   runs.push({
     seed,
-    medianSecondsPerIteration: round(median(perIteration.map((r) => r.seconds))),
+    medianSecondsPerIteration: round(median(perIteration.map((r) => r.seconds!))),
     medianBreakdown: Object.fromEntries(
       (['sampling', 'advantages', 'innerLoop', 'trpo'] as const).map((key) => [
         key,
-        round(median(perIteration.map((r) => r[key]!))),
+        round(median(perIteration.map((r) => r[key] as number))),
       ]),
     ),
     iterations: perIteration.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))),
@@ -111,7 +119,11 @@ report({
   },
   peerOnThisMachineKind:
     task === 'navigation'
-      ? { secondsPerIteration: 6.9, returnAt29: { before: -38.4, after: -16.3 }, test: { before: -41.3, after: -14.1 } }
+      ? {
+          secondsPerIteration: 6.9,
+          returnAt29: { before: -38.4, after: -16.3 },
+          test: { before: -41.3, after: -14.1 },
+        }
       : { secondsPerIteration: task === 'bandit' ? 0.29 : 0.62 },
   machine: describeMachine(),
   runs,

@@ -115,7 +115,12 @@ const paths = (batch: EpisodeBatch, phase: string) =>
 const trajectoryValues = [...paths(explored, 'before adaptation'), ...paths(exploited, 'after one step')];
 const goalValues = goals.map((task) => {
   const goal = (task as Navigation2DTask).goal;
-  return { x: goal[0], y: goal[1], kind: 'goal', goal: `goal (${goal[0].toFixed(2)}, ${goal[1].toFixed(2)})` };
+  return {
+    x: goal[0],
+    y: goal[1],
+    kind: 'goal',
+    goal: `goal (${goal[0].toFixed(2)}, ${goal[1].toFixed(2)})`,
+  };
 });
 const domain = [-0.6, 0.6];
 const png = await renderChart({
