@@ -27,6 +27,11 @@ export interface TrpoOptions {
   readonly lineSearchSteps?: number;
   /** Step shrink factor per line-search step; default 0.8. */
   readonly backtrackRatio?: number;
+  /**
+   * F v at `params` without damping, when the caller has a faster way than the default exact
+   * Hessian-vector product of `kl` (e.g. MAML's J^T F J v); it must equal that product.
+   */
+  readonly fisherVectorProduct?: (params: ParamTree, vector: ParamTree) => ParamTree;
 }
 
 /** Conjugate gradient for A x = b with A given as a product; returns x after `iterations`. */
@@ -100,7 +105,7 @@ export function trpoStep(
 
   const fisherProduct = (v: Float64Array): Float64Array => {
     const vector = unflattenParams(params, Float32Array.from(v));
-    const product = hessianVectorProduct(kl, params, vector);
+    const product = options.fisherVectorProduct?.(params, vector) ?? hessianVectorProduct(kl, params, vector);
     const flat = flattenParams(product);
     disposeParams(vector);
     disposeParams(product);
