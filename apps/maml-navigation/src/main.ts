@@ -16,6 +16,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import {
   type Agent,
   collectEpisodes,
@@ -30,16 +31,19 @@ import {
 import { makeTaskDistribution, type Navigation2DTask } from '@metarl/envs';
 import { createMaml } from '@metarl/maml';
 
-function readOption(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  if (index === -1) return fallback;
-  const value = process.argv[index + 1];
-  if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
-  return value;
-}
+const { values: options } = parseArgs({
+  // `pnpm start -- --iterations 5` passes the `--` through.
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
+  options: Object.fromEntries(
+    ['iterations', 'meta-batch', 'episodes', 'seed', 'output', 'backend', 'resume'].map((name) => [
+      name,
+      { type: 'string' as const },
+    ]),
+  ),
+});
 
 function readInteger(name: string, fallback: number, minimum: number): number {
-  const text = readOption(name, String(fallback));
+  const text = options[name] ?? String(fallback);
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value < minimum)
     throw new Error(`--${name} must be an integer >= ${minimum}, got '${text}'`);
@@ -50,11 +54,11 @@ const iterations = readInteger('iterations', 25, 0);
 const metaBatchSize = readInteger('meta-batch', 10, 1);
 const episodesPerTask = readInteger('episodes', 10, 1);
 const seed = readInteger('seed', 1, 0);
-const output = resolve(process.env.INIT_CWD ?? process.cwd(), readOption('output', 'maml-navigation-report'));
-const resume = readOption('resume', '');
+const output = resolve(process.env.INIT_CWD ?? process.cwd(), options.output ?? 'maml-navigation-report');
+const resume = options.resume ?? '';
 const started = performance.now();
 
-const backend = await useBackend(readOption('backend', 'auto'));
+const backend = await useBackend(options.backend ?? 'auto');
 const distribution = makeTaskDistribution('Navigation2D-v0');
 const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [64, 64] });
 const maml = createMaml({ distribution, policy, episodesPerTask, seed });
