@@ -83,7 +83,7 @@ export interface MamlConfig<Task> {
   /** Outer optimiser; default 'trpo'. */
   readonly outerOptimizer?: 'trpo' | 'ppo';
   /** TRPO's options (defaults: max KL 0.01, damping 1e-5, 10 CG iterations, 15 line-search steps, ratio 0.8). */
-  readonly trpo?: Omit<TrpoOptions, 'fisherVectorProduct'>;
+  readonly trpo?: Omit<TrpoOptions, 'fisherVectorProduct' | 'lossAndKl'>;
   /** PPO's options when `outerOptimizer` is 'ppo'. */
   readonly ppo?: MamlPpoOptions;
 }
@@ -98,7 +98,7 @@ export interface Maml<Task> extends MetaLearner<Task> {
 
 /** The plain settings of a MAML learner (everything but the distribution and the policy). */
 export type MamlSettings = Required<Omit<MamlConfig<unknown>, 'distribution' | 'policy' | 'trpo' | 'ppo'>> & {
-  readonly trpo: Required<Omit<TrpoOptions, 'fisherVectorProduct'>>;
+  readonly trpo: Required<Omit<TrpoOptions, 'fisherVectorProduct' | 'lossAndKl'>>;
   readonly ppo: Required<MamlPpoOptions>;
 };
 
@@ -243,6 +243,8 @@ export interface MamlObjective {
   loss(meta: ParamTree): tf.Scalar;
   /** Mean over tasks of the mean KL(old adapted policy || adapted policy at `meta`). */
   kl(meta: ParamTree): tf.Scalar;
+  /** `[loss(meta), kl(meta)]` from one adaptation (TRPO's line search). */
+  lossAndKl(meta: ParamTree): [tf.Scalar, tf.Scalar];
   /**
    * The KL's Hessian times `vector` at the old meta-parameters (TRPO's Fisher-vector product),
    * equal to `hessianVectorProduct(kl, meta, vector)` but computed as J^T F J v (see below).
@@ -270,13 +272,21 @@ export function createMamlObjective(
   ) as unknown as Distribution;
   const oldLogProb = tf.tidy(() => old.logProb(validBatch.actions));
   const tasks = tf.scalar(validBatch.tasks);
-  const adapted = (meta: ParamTree) => {
-    const phi = adaptPolicy(policy, meta, trainBatches, options);
-    const distribution = policy.apply(phi, validBatch.observations);
-    return { phi, distribution };
-  };
+  const adapt = (meta: ParamTree) => adaptPolicy(policy, meta, trainBatches, options);
+  /** The surrogate of the adapted policies `taskParams` (mean over tasks). */
+  const surrogateOf = (taskParams: ParamTree) =>
+    tf.tidy(() => {
+      const logProb = policy.apply(taskParams, validBatch.observations).logProb(validBatch.actions);
+      const ratio = tf.exp(tf.sub(logProb, oldLogProb));
+      let gain = tf.mul(ratio, validBatch.advantageWeights);
+      if (options.clipRange !== undefined) {
+        const clipped = tf.clipByValue(ratio, 1 - options.clipRange, 1 + options.clipRange);
+        gain = tf.minimum(gain, tf.mul(clipped, validBatch.advantageWeights));
+      }
+      return tf.neg(tf.div(tf.sum(gain), tasks)) as tf.Scalar;
+    });
   /** Mean over tasks of each task's mean KL(old || policy at `taskParams`). */
-  const klOfTaskParams = (taskParams: ParamTree) =>
+  const klOf = (taskParams: ParamTree) =>
     tf.tidy(
       () =>
         tf.div(
@@ -284,21 +294,16 @@ export function createMamlObjective(
           tasks,
         ) as tf.Scalar,
     );
-  const kl = (meta: ParamTree) =>
-    tf.tidy(() => klOfTaskParams(adaptPolicy(policy, meta, trainBatches, options)));
+  const kl = (meta: ParamTree) => tf.tidy(() => klOf(adapt(meta)));
   return {
-    loss: (meta) =>
-      tf.tidy(() => {
-        const { distribution } = adapted(meta);
-        const ratio = tf.exp(tf.sub(distribution.logProb(validBatch.actions), oldLogProb));
-        let gain = tf.mul(ratio, validBatch.advantageWeights);
-        if (options.clipRange !== undefined) {
-          const clipped = tf.clipByValue(ratio, 1 - options.clipRange, 1 + options.clipRange);
-          gain = tf.minimum(gain, tf.mul(clipped, validBatch.advantageWeights));
-        }
-        return tf.neg(tf.div(tf.sum(gain), tasks)) as tf.Scalar;
-      }),
+    loss: (meta) => tf.tidy(() => surrogateOf(adapt(meta))),
     kl,
+    lossAndKl: (meta) => {
+      const phi = adapt(meta);
+      const both: [tf.Scalar, tf.Scalar] = [surrogateOf(phi), klOf(phi)];
+      disposeParams(phi);
+      return both;
+    },
     fisherVectorProduct(meta, vector) {
       // At the old parameters the KL and its gradient in phi vanish, so its Hessian in theta is
       // exactly the Gauss-Newton form (1/T) sum_t J_t^T F_t J_t with F_t the KL's Hessian in
@@ -323,7 +328,7 @@ export function createMamlObjective(
       };
       const tangent = broadcastParams(vector.policy as ParamTree, batch.tasks);
       const inPhi = jacobianProduct(tangent);
-      const fisher = hessianVectorProduct(klOfTaskParams, frozen, inPhi);
+      const fisher = hessianVectorProduct(klOf, frozen, inPhi);
       const back = jacobianProduct(fisher);
       const product = mapParams(back, (x) => tf.sum(x, 0));
       for (const tree of [start, tangent, inPhi, fisher, back]) disposeParams(tree);
@@ -503,6 +508,7 @@ export function createMaml<Task>(config: MamlConfig<Task>): Maml<Task> {
         const result = trpoStep(meta, objective.loss, objective.kl, {
           ...settings.trpo,
           fisherVectorProduct: objective.fisherVectorProduct,
+          lossAndKl: objective.lossAndKl,
         });
         disposeParams(meta);
         meta = result.params;

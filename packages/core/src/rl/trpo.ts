@@ -32,6 +32,8 @@ export interface TrpoOptions {
    * Hessian-vector product of `kl` (e.g. MAML's J^T F J v); it must equal that product.
    */
   readonly fisherVectorProduct?: (params: ParamTree, vector: ParamTree) => ParamTree;
+  /** `[loss(p), kl(p)]` in one pass, when they share work (e.g. MAML's adaptation); used by the line search. */
+  readonly lossAndKl?: (params: ParamTree) => [tf.Scalar, tf.Scalar];
 }
 
 /** Conjugate gradient for A x = b with A given as a product; returns x after `iterations`. */
@@ -134,8 +136,9 @@ export function trpoStep(
       ([p, s]) => tf.tidy(() => tf.sub(p!, tf.mul(s!, tf.scalar(fraction)))),
       'trpoStep',
     );
-    const lossAfter = readScalar(loss(candidate));
-    const klAfter = readScalar(kl(candidate));
+    const [lossTensor, klTensor] = options.lossAndKl?.(candidate) ?? [loss(candidate), kl(candidate)];
+    const lossAfter = readScalar(lossTensor);
+    const klAfter = readScalar(klTensor);
     if (lossAfter < lossBefore && klAfter <= maxKl) {
       accepted = candidate;
       metrics = {
