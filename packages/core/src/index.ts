@@ -58,8 +58,14 @@ export { MetricsLog, type MetricsRecord, readMetrics } from './meta/metrics-log'
 export { type PlotOptions, plotLearningCurve } from './meta/plot-learning-curve';
 export { type ChartSpec, renderChart } from './meta/render-chart';
 export { type TrainOptions, type TrainResult, trainMetaLearner } from './meta/train-meta-learner';
-export { createGru, type GruInput, type GruOptions } from './nn/gru';
-export { applyLinear, createLinear, type LinearOptions, type WeightInitialisation } from './nn/linear';
+export { applyGruSequence, createGru, type GruInput, type GruOptions } from './nn/gru';
+export {
+  applyLinear,
+  createLinear,
+  initialiseWeights,
+  type LinearOptions,
+  type WeightInitialisation,
+} from './nn/linear';
 export { type Activation, createMlp, type MlpOptions } from './nn/mlp';
 export type { Module } from './nn/module';
 export { logSoftmax, logSumExp, selectLastAxis, stopGradient, sumOfSquares } from './ops/ops';
@@ -76,9 +82,11 @@ export {
   cloneParams,
   concatenateParams,
   countParams,
+  describeParams,
   disposeParams,
   dotParams,
   flattenParams,
+  haveSameStructure,
   keepParams,
   listLeaves,
   mapParams,
@@ -113,6 +121,7 @@ export {
   type Policy,
 } from './rl/policies';
 export {
+  clippedSurrogate,
   type PolicyGradientData,
   type PpoOptions,
   policyGradientLoss,

@@ -25,10 +25,12 @@ import {
   collectEpisodes,
   createAdam,
   createPolicyAgent,
+  describeParams,
   type Distribution,
   disposeParams,
   type EpisodeBatch,
   gradients,
+  haveSameStructure,
   hessianVectorProduct,
   listLeaves,
   type MetaLearner,
@@ -351,18 +353,6 @@ function meanEpisodeReturn(batch: EpisodeBatch): number {
 }
 
 /** Structural equality of two param trees' leaf paths and shapes. */
-function sameStructure(a: ParamTree, b: ParamTree): boolean {
-  const left = listLeaves(a);
-  const right = listLeaves(b);
-  return (
-    left.length === right.length &&
-    left.every(
-      (leaf, i) =>
-        leaf.path === right[i]!.path && leaf.tensor.shape.join(',') === right[i]!.tensor.shape.join(','),
-    )
-  );
-}
-
 /**
  * Creates a MAML learner (see the module comment).
  *
@@ -567,11 +557,9 @@ export function createMaml<Task>(config: MamlConfig<Task>): Maml<Task> {
     async fromCheckpoint(checkpoint) {
       if (checkpoint.kind !== KIND)
         throw new TypeError(`maml.fromCheckpoint: cannot restore a '${checkpoint.kind}' checkpoint`);
-      if (!sameStructure(checkpoint.params, meta)) {
+      if (!haveSameStructure(checkpoint.params, meta)) {
         throw new TypeError(
-          `maml.fromCheckpoint: the checkpoint's parameters (${listLeaves(checkpoint.params)
-            .map((l) => `${l.path} [${l.tensor.shape.join(', ')}]`)
-            .join(', ')}) do not fit this learner's policy and options`,
+          `maml.fromCheckpoint: the checkpoint's parameters (${describeParams(checkpoint.params)}) do not fit this learner's policy and options`,
         );
       }
       if (settings.outerOptimizer === 'ppo' && checkpoint.optimizer === undefined)

@@ -45,7 +45,7 @@ export interface TrainResult {
 const TRAINER_RNG = 'trainer';
 
 function describe(record: MetricsRecord): string {
-  const keys = ['metaTrain/returnBefore', 'metaTrain/returnAfter'].filter((k) => k in record);
+  const keys = Object.keys(record).filter((k) => k.startsWith('metaTrain/return'));
   return keys.map((k) => `${k.split('/')[1]} ${record[k]!.toFixed(2)}`).join('  ');
 }
 

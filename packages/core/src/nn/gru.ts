@@ -38,37 +38,83 @@ export function createGru(options: GruOptions): Module<GruInput, tf.Tensor> {
       hiddenBias: tf.zeros([3 * size]),
     }),
     apply(params: ParamTree, { input, hidden }: GruInput) {
-      if (hidden.shape[hidden.rank - 1] !== size) {
-        throw new RangeError(`gru: hidden state must end in ${size}, got shape [${hidden.shape.join(', ')}]`);
-      }
-      return tf.tidy(() => {
-        const fromInput = applyLinear(
-          params.inputWeight as tf.Tensor,
-          params.inputBias as tf.Tensor,
-          input,
-          'gru input',
-        );
-        const fromHidden = applyLinear(
-          params.hiddenWeight as tf.Tensor,
-          params.hiddenBias as tf.Tensor,
+      checkHidden(hidden, size);
+      return tf.tidy(() =>
+        gruUpdate(
+          params,
+          applyLinear(params.inputWeight as tf.Tensor, params.inputBias as tf.Tensor, input, 'gru input'),
           hidden,
-          'gru hidden',
-        );
-        const [inputReset, inputUpdate, inputNew] = tf.split(fromInput, 3, -1) as [
-          tf.Tensor,
-          tf.Tensor,
-          tf.Tensor,
-        ];
-        const [hiddenReset, hiddenUpdate, hiddenNew] = tf.split(fromHidden, 3, -1) as [
-          tf.Tensor,
-          tf.Tensor,
-          tf.Tensor,
-        ];
-        const reset = tf.sigmoid(tf.add(inputReset, hiddenReset));
-        const update = tf.sigmoid(tf.add(inputUpdate, hiddenUpdate));
-        const candidate = tf.tanh(tf.add(inputNew, tf.mul(reset, hiddenNew)));
-        return tf.add(tf.mul(tf.sub(tf.scalar(1), update), candidate), tf.mul(update, hidden));
-      });
+        ),
+      );
     },
   };
+}
+
+function checkHidden(hidden: tf.Tensor, size: number): void {
+  if (hidden.shape[hidden.rank - 1] !== size) {
+    throw new RangeError(`gru: hidden state must end in ${size}, got shape [${hidden.shape.join(', ')}]`);
+  }
+}
+
+/** The GRU update from the input's projection `x W + b` `[..., 3H]` and the previous hidden state. */
+function gruUpdate(params: ParamTree, fromInput: tf.Tensor, hidden: tf.Tensor): tf.Tensor {
+  const fromHidden = applyLinear(
+    params.hiddenWeight as tf.Tensor,
+    params.hiddenBias as tf.Tensor,
+    hidden,
+    'gru hidden',
+  );
+  const [inputReset, inputUpdate, inputNew] = tf.split(fromInput, 3, -1) as [tf.Tensor, tf.Tensor, tf.Tensor];
+  const [hiddenReset, hiddenUpdate, hiddenNew] = tf.split(fromHidden, 3, -1) as [
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+  ];
+  const reset = tf.sigmoid(tf.add(inputReset, hiddenReset));
+  const update = tf.sigmoid(tf.add(inputUpdate, hiddenUpdate));
+  const candidate = tf.tanh(tf.add(inputNew, tf.mul(reset, hiddenNew)));
+  // (1 - z) n + z h = n + z (h - n): one kernel fewer per step.
+  return tf.add(candidate, tf.mul(update, tf.sub(hidden, candidate)));
+}
+
+/**
+ * Runs a GRU (params of `createGru`) over whole sequences `inputs` `[B, T, in]` from `hidden`
+ * `[B, H]`: the input projections of all T steps are one matrix product, then one recurrent
+ * update per step. Where `resets` `[B, T]` is 1 the hidden state is zeroed before that step.
+ * Returns every step's state `[B, T, H]` and the last one `[B, H]`.
+ */
+export function applyGruSequence(
+  params: ParamTree,
+  inputs: tf.Tensor,
+  hidden: tf.Tensor,
+  resets?: tf.Tensor,
+): { states: tf.Tensor; hidden: tf.Tensor } {
+  if (inputs.rank !== 3)
+    throw new RangeError(`applyGruSequence: inputs must be [B, T, in], got shape [${inputs.shape.join(', ')}]`);
+  const [batch, steps] = inputs.shape as [number, number, number];
+  const size = (params.hiddenWeight as tf.Tensor).shape[0]!;
+  checkHidden(hidden, size);
+  if (resets !== undefined && (resets.rank !== 2 || resets.shape[0] !== batch || resets.shape[1] !== steps)) {
+    throw new RangeError(
+      `applyGruSequence: resets must be [${batch}, ${steps}], got shape [${resets.shape.join(', ')}]`,
+    );
+  }
+  return tf.tidy(() => {
+    const projected = applyLinear(
+      params.inputWeight as tf.Tensor,
+      params.inputBias as tf.Tensor,
+      inputs,
+      'gru input',
+    ); // [B, T, 3H]
+    const perStep = tf.unstack(projected, 1);
+    const keeps = resets === undefined ? undefined : tf.unstack(tf.sub(1, tf.expandDims(resets, 2)), 1);
+    const states: tf.Tensor[] = [];
+    let current = hidden;
+    for (let t = 0; t < steps; t += 1) {
+      if (keeps !== undefined) current = tf.mul(current, keeps[t]!);
+      current = gruUpdate(params, perStep[t]!, current);
+      states.push(current);
+    }
+    return { states: tf.stack(states, 1), hidden: current };
+  });
 }

@@ -46,6 +46,26 @@ export function listLeaves(tree: ParamTree): ParamLeaf[] {
 }
 
 /** A tree of the same structure as `template` with `tensors` as leaves (sorted path order). */
+/** True when `a` and `b` have the same leaf paths with the same shapes (e.g. a checkpoint that fits a learner). */
+export function haveSameStructure(a: ParamTree, b: ParamTree): boolean {
+  const left = listLeaves(a);
+  const right = listLeaves(b);
+  return (
+    left.length === right.length &&
+    left.every(
+      (leaf, i) =>
+        leaf.path === right[i]!.path && leaf.tensor.shape.join(',') === right[i]!.tensor.shape.join(','),
+    )
+  );
+}
+
+/** Describes a tree's leaves as `path [shape]` for error messages. */
+export function describeParams(tree: ParamTree): string {
+  return listLeaves(tree)
+    .map((leaf) => `${leaf.path} [${leaf.tensor.shape.join(', ')}]`)
+    .join(', ');
+}
+
 export function rebuildTree(template: ParamTree, tensors: readonly tf.Tensor[]): ParamTree {
   let index = 0;
   const build = (node: ParamTree): ParamTree => {

@@ -27,6 +27,25 @@ export function policyGradientLoss(
   });
 }
 
+/**
+ * PPO's clipped surrogate per step: min(r A, clip(r, 1 - epsilon, 1 + epsilon) A) with the
+ * probability ratio r = exp(logProb - oldLogProb). Callers average it (over valid steps) and negate.
+ */
+export function clippedSurrogate(
+  logProb: tf.Tensor,
+  oldLogProb: tf.Tensor,
+  advantages: tf.Tensor,
+  clipRange: number,
+): { surrogate: tf.Tensor; ratio: tf.Tensor } {
+  if (!(clipRange > 0)) throw new RangeError(`clippedSurrogate: clipRange must be > 0, got ${clipRange}`);
+  return tf.tidy(() => {
+    const ratio = tf.exp(tf.sub(logProb, oldLogProb));
+    const unclipped = tf.mul(ratio, advantages);
+    const clipped = tf.mul(tf.clipByValue(ratio, 1 - clipRange, 1 + clipRange), advantages);
+    return { surrogate: tf.minimum(unclipped, clipped), ratio };
+  });
+}
+
 /** The data of one policy-gradient update, as tensors (the caller disposes them). */
 export interface PolicyGradientData {
   /** `[S, O]`. */
@@ -97,10 +116,8 @@ export function ppoLoss(
   return tf.tidy(() => {
     const distribution = policy.apply(params.policy as ParamTree, data.observations);
     const logProb = distribution.logProb(data.actions);
-    const ratio = tf.exp(tf.sub(logProb, data.oldLogProb!));
-    const unclipped = tf.mul(ratio, data.advantages);
-    const clipped = tf.mul(tf.clipByValue(ratio, 1 - clip, 1 + clip), data.advantages);
-    const policyLoss = tf.neg(tf.mean(tf.minimum(unclipped, clipped))) as tf.Scalar;
+    const { surrogate, ratio } = clippedSurrogate(logProb, data.oldLogProb!, data.advantages, clip);
+    const policyLoss = tf.neg(tf.mean(surrogate)) as tf.Scalar;
     const entropy = tf.mean(distribution.entropy()) as tf.Scalar;
     let valueLoss = tf.scalar(0);
     if (valueFunction !== undefined) {

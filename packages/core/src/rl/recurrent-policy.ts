@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Categorical } from '../distributions/categorical';
 import { DiagonalGaussian } from '../distributions/diagonal-gaussian';
 import type { Distribution } from '../distributions/distribution';
-import { createGru } from '../nn/gru';
+import { applyGruSequence, createGru } from '../nn/gru';
 import { applyLinear, initialiseWeights } from '../nn/linear';
 import { disposeParams, type ParamTree } from '../params/param-tree';
 import type { Agent } from './agent';
@@ -36,14 +36,15 @@ export interface RecurrentPolicy {
   ): { distribution: Distribution; hidden: tf.Tensor };
   /**
    * Whole sequences `[B, T, O]` from `hidden` `[B, H]`; where `resets` `[B, T]` is 1 the hidden
-   * state is zeroed before that step. Returns the distribution over `[B, T]` and the last hidden.
+   * state is zeroed before that step. Returns the distribution over `[B, T]`, every step's
+   * hidden state `[B, T, H]` (e.g. for a value head) and the last one `[B, H]`.
    */
   unroll(
     params: ParamTree,
     observations: tf.Tensor,
     hidden: tf.Tensor,
     resets?: tf.Tensor,
-  ): { distribution: Distribution; hidden: tf.Tensor };
+  ): { distribution: Distribution; states: tf.Tensor; hidden: tf.Tensor };
 }
 
 /** Options of `createGruPolicy`. */
@@ -110,23 +111,8 @@ export function createGruPolicy(options: GruPolicyOptions): RecurrentPolicy {
       return { distribution: head(params, next), hidden: next };
     },
     unroll(params, observations, hidden, resets) {
-      const [batch, steps] = observations.shape as [number, number, number];
-      const outputs: tf.Tensor[] = [];
-      let current = hidden;
-      for (let t = 0; t < steps; t += 1) {
-        const input = tf.reshape(tf.slice(observations, [0, t, 0], [batch, 1, options.observationSize]), [
-          batch,
-          options.observationSize,
-        ]);
-        if (resets !== undefined) {
-          const keep = tf.sub(tf.scalar(1), tf.reshape(tf.slice(resets, [0, t], [batch, 1]), [batch, 1]));
-          current = tf.mul(current, keep);
-        }
-        current = cell.apply(params.gru as ParamTree, { input, hidden: current });
-        outputs.push(current);
-      }
-      const all = tf.stack(outputs, 1); // [B, T, H]
-      return { distribution: head(params, all), hidden: current };
+      const { states, hidden: last } = applyGruSequence(params.gru as ParamTree, observations, hidden, resets);
+      return { distribution: head(params, states), states, hidden: last };
     },
   };
 }

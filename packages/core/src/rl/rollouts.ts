@@ -141,6 +141,7 @@ export function collectEpisodes(env: VectorEnv, agent: Agent, options: CollectOp
       stepActions = clipped;
     }
     const result = env.step(stepActions, { mask: active });
+    agent.observeRewards?.(result.rewards, active);
     let anyRestart = false;
     for (let i = 0; i < n; i += 1) {
       if (active[i] === 0) continue;

@@ -1,0 +1,202 @@
+/**
+ * pnpm bench rl2 -- --task bandit --arms <k> --episodes <n> [--out <file>]
+ * pnpm bench rl2 -- --task tabular-mdp --episodes <n> [--out <file>]
+ *
+ * RL² (Duan et al. 2016) trained with PPO on trials of n episodes (BENCHMARKS.md section 4), then
+ * evaluated on `--test-trials` (default 1000) new tasks: mean total reward per trial with a 95%
+ * confidence interval, beside the reference agents played on the same test tasks and the paper's
+ * numbers. Budget flags: `--iterations` (policy updates), `--trials` (trials per update),
+ * `--hidden` (GRU size). `--evaluate-every k` also evaluates on 200 held-out tasks every k
+ * iterations (the learning curve); `--plot <file.png>` draws it. Also: `--seed`, `--backend`,
+ * `--learning-rate`, `--epochs`, `--minibatches`, `--entropy`, `--gamma`, `--lambda`.
+ */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { renderChart, trainMetaLearner, useBackend } from '@metarl/core';
+import {
+  banditDistribution,
+  createEpsilonGreedyBanditAgent,
+  createGreedyBanditAgent,
+  createGreedyMdpAgent,
+  createPsrlMdpAgent,
+  createRandomBanditAgent,
+  createRandomMdpAgent,
+  createThompsonBanditAgent,
+  createUcb1BanditAgent,
+  playBanditTrials,
+  playMdpTrials,
+  summarise,
+  type TaskDistribution,
+  tabularMdpDistribution,
+} from '@metarl/envs';
+import { createRl2, trialReturns } from '@metarl/rl2';
+import { describeMachine, readFlag, report } from './shared';
+import { banditPaper, mdpPaper } from './shared-paper-tables';
+
+const task = readFlag('task', 'bandit');
+if (task !== 'bandit' && task !== 'tabular-mdp')
+  throw new Error(`--task must be 'bandit' or 'tabular-mdp', got '${task}'`);
+const integer = (name: string, fallback: number, minimum = 1) => {
+  const value = Number(readFlag(name, String(fallback)));
+  if (!Number.isInteger(value) || value < minimum)
+    throw new Error(`--${name} must be an integer >= ${minimum}, got '${readFlag(name, String(fallback))}'`);
+  return value;
+};
+const number = (name: string, fallback: number) => {
+  const value = Number(readFlag(name, String(fallback)));
+  if (!Number.isFinite(value)) throw new Error(`--${name} must be a number, got '${readFlag(name, '')}'`);
+  return value;
+};
+const bandit = task === 'bandit';
+const arms = integer('arms', 5);
+const episodes = integer('episodes', 10);
+const iterations = integer('iterations', bandit ? 100 : 100, 0);
+const trialsPerIteration = integer('trials', bandit ? 500 : 250);
+const hiddenSize = integer('hidden', bandit ? 128 : 128);
+const testTrials = integer('test-trials', 1000);
+const evaluateEvery = integer('evaluate-every', 0, 0);
+const seed = integer('seed', 1, 0);
+const backend = readFlag('backend', 'wasm');
+const plot = readFlag('plot', '');
+await useBackend(backend);
+
+const distribution = (
+  bandit ? banditDistribution({ arms }) : tabularMdpDistribution()
+) as TaskDistribution<unknown>;
+const ppo = {
+  learningRate: number('learning-rate', 1e-3),
+  epochs: integer('epochs', 4),
+  minibatches: integer('minibatches', 4),
+  entropyCoefficient: number('entropy', 0.01),
+};
+const learner = createRl2({
+  distribution,
+  episodesPerTrial: episodes,
+  hiddenSize,
+  seed,
+  gamma: number('gamma', 0.99),
+  lambda: number('lambda', 0.3),
+  ppo,
+});
+
+const curveTasks = distribution.sampleTasks(200, { seed: 99_999 });
+const curve: { iteration: number; environmentSteps: number; seconds: number; returnPerTrial: number }[] = [];
+let environmentSteps = 0;
+const started = performance.now();
+const evaluateCurve = (iteration: number) => {
+  const batch = learner.playTrials(curveTasks, { seed: 5 });
+  curve.push({
+    iteration,
+    environmentSteps,
+    seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+    returnPerTrial: Number(trialReturns(batch, episodes).perTrial.toFixed(3)),
+  });
+};
+if (evaluateEvery > 0) evaluateCurve(0);
+const result = await trainMetaLearner(learner, distribution, {
+  iterations,
+  metaBatchSize: trialsPerIteration,
+  seed,
+  progress: 'lines',
+  onIteration: (record) => {
+    environmentSteps += record['metaTrain/environmentSteps']!;
+    if (evaluateEvery > 0 && (record.iteration % evaluateEvery === 0 || record.iteration === iterations))
+      evaluateCurve(record.iteration);
+  },
+});
+const trainingSeconds = (performance.now() - started) / 1000;
+
+// The test: new tasks (a seed the training never draws from), sampled actions as trained.
+const testTasks = distribution.sampleTasks(testTrials, { seed: 123_456 + seed });
+const format = (s: { mean: number; halfWidth95: number }) => ({
+  mean: Number(s.mean.toFixed(3)),
+  halfWidth95: Number(s.halfWidth95.toFixed(3)),
+});
+const evaluationStarted = performance.now();
+const sampled = trialReturns(learner.playTrials(testTasks, { seed: 7 }), episodes);
+const greedyActions = trialReturns(learner.playTrials(testTasks, { seed: 7, deterministic: true }), episodes);
+const evaluationSeconds = (performance.now() - evaluationStarted) / 1000;
+const references: Record<string, unknown> = {};
+if (bandit) {
+  const agents = {
+    random: createRandomBanditAgent(),
+    greedy: createGreedyBanditAgent(),
+    epsilonGreedy: createEpsilonGreedyBanditAgent(0.1),
+    ucb1: createUcb1BanditAgent(),
+    thompson: createThompsonBanditAgent(),
+  };
+  for (const [name, agent] of Object.entries(agents))
+    references[name] = format(summarise(playBanditTrials(agent, testTasks as never, { pulls: episodes, seed: 7 })));
+} else {
+  const agents = { random: createRandomMdpAgent(), greedy: createGreedyMdpAgent(), psrl: createPsrlMdpAgent() };
+  for (const [name, agent] of Object.entries(agents))
+    references[name] = format(summarise(playMdpTrials(agent, testTasks as never, { episodes, seed: 7 })));
+}
+const rl2 = format(summarise(sampled.totals));
+console.error(
+  `RL² ${task} n=${episodes}${bandit ? ` k=${arms}` : ''}: ${rl2.mean} ± ${rl2.halfWidth95} on ${testTrials} new trials (${Object.entries(
+    references,
+  )
+    .map(([name, s]) => `${name} ${(s as { mean: number }).mean}`)
+    .join(', ')}); ${trainingSeconds.toFixed(0)} s, ${environmentSteps} env steps`,
+);
+
+if (plot !== '' && curve.length > 1) {
+  const paper = bandit ? banditPaper[`${episodes},${arms}`] : mdpPaper[String(episodes)];
+  const lines = [
+    ...curve.map((c) => ({ seconds: c.seconds, value: c.returnPerTrial, series: 'RL² (200 held-out tasks)' })),
+  ];
+  for (const [name, s] of Object.entries(references)) {
+    for (const c of [curve[0]!, curve[curve.length - 1]!])
+      lines.push({ seconds: c.seconds, value: (s as { mean: number }).mean, series: name });
+  }
+  if (paper?.rl2 !== undefined) {
+    for (const c of [curve[0]!, curve[curve.length - 1]!])
+      lines.push({ seconds: c.seconds, value: paper.rl2, series: 'RL² (paper)' });
+  }
+  const png = await renderChart({
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    width: 560,
+    height: 300,
+    background: 'white',
+    title: `RL² on ${distribution.id}${bandit ? ` k=${arms}` : ''}, n=${episodes}: total reward per trial`,
+    data: { values: lines },
+    mark: { type: 'line', point: false },
+    encoding: {
+      x: { field: 'seconds', type: 'quantitative', title: 'training seconds' },
+      y: { field: 'value', type: 'quantitative', title: 'mean total reward per trial', scale: { zero: false } },
+      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', labelLimit: 300 } },
+    },
+  });
+  writeFileSync(resolve(process.env.INIT_CWD ?? process.cwd(), plot), png);
+  console.error(`wrote ${plot}`);
+}
+
+const last = result.records[result.records.length - 1];
+report({
+  name: 'rl2',
+  config: {
+    task: distribution.id,
+    ...(bandit ? { arms } : { states: 10, actions: 5, episodeLength: 10 }),
+    episodesPerTrial: episodes,
+    iterations,
+    trialsPerIteration,
+    hiddenSize,
+    seed,
+    ...learner.config,
+    testTrials,
+    evaluation: 'actions sampled from the policy (as trained); greedyActions: the mode',
+  },
+  backend,
+  machine: describeMachine(),
+  trainingSeconds: Number(trainingSeconds.toFixed(1)),
+  environmentSteps,
+  environmentStepsPerSecond: Math.round(environmentSteps / trainingSeconds),
+  secondsPerIteration: Number((trainingSeconds / Math.max(1, iterations)).toFixed(2)),
+  lastIteration: last,
+  test: { rl2, greedyActions: format(summarise(greedyActions.totals)), ...references },
+  evaluationSeconds: Number(evaluationSeconds.toFixed(1)),
+  paper: bandit ? banditPaper[`${episodes},${arms}`] : mdpPaper[String(episodes)],
+  curve,
+});
+learner.dispose();
