@@ -84,3 +84,33 @@ describe('wasm Tanh and Identity kernels', () => {
     expect(tf.engine().backend.numDataIds()).toBe(before);
   });
 });
+
+describe('wasm Slice, Unpack and SplitV kernels', () => {
+  const run = async (backend: string) => {
+    await useBackend(backend);
+    const x = tf.tensor(createRng(3).normal(4 * 5 * 6), [4, 5, 6]);
+    const ints = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32');
+    const results = [
+      tf.slice(x, [1, 2, 3], [2, 3, 2]),
+      tf.slice(x, [0, 1, 0], [4, 1, 6]),
+      tf.slice(x, [2, 0, 0], [1, 5, 6]),
+      tf.slice(tf.reshape(x, [120]), [7], [11]),
+      tf.slice(ints, [0, 1], [2, 2]),
+      ...tf.unstack(x, 1),
+      ...tf.unstack(x, 2),
+      ...tf.unstack(ints, 0),
+      ...tf.split(x, 3, 2),
+      ...tf.split(x, [1, 3, 1], 1),
+      ...tf.split(ints, 3, 1),
+    ];
+    const out = results.map((t) => ({ shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync()) }));
+    tf.dispose([x, ints, ...results]);
+    return out;
+  };
+
+  it('equal the cpu backend exactly, for float and int tensors, any axis', async () => {
+    const expected = await run('cpu');
+    const actual = await run('wasm');
+    expect(actual).toEqual(expected);
+  });
+});

@@ -426,15 +426,34 @@ const exactGradients: ExactGradient[] = [
     saveAllInputs: true,
     gradFunc: (dy, saved, attrs) => {
       const axis = normaliseAxes(attrs.axis, saved[0]!.shape)[0]!;
-      const sizes = saved.map((t) => t.shape[axis]!);
-      return sizes.map((_size, i) => () => tf.split(single(dy), sizes, axis)[i]!);
+      // Each input's gradient is its own slice of dy (splitting all of dy per input would cost
+      // O(inputs^2): a 100-step GRU unroll spent more time there than in its matrix products).
+      let start = 0;
+      return saved.map((input) => {
+        const begin = input.shape.map((_d, k) => (k === axis ? start : 0));
+        start += input.shape[axis]!;
+        return () => tf.slice(single(dy), begin, input.shape);
+      });
     },
   },
   {
     kernelName: 'Pack',
     saveAllInputs: true,
-    gradFunc: (dy, saved, attrs) =>
-      saved.map((_t, i) => () => tf.unstack(single(dy), attrs.axis as number)[i]!),
+    gradFunc: (dyRaw, saved, attrs) => {
+      const dy = single(dyRaw);
+      const axis = normaliseAxes(attrs.axis, dy.shape)[0]!;
+      const size = dy.shape.map((d, k) => (k === axis ? 1 : d));
+      return saved.map((input, i) => () =>
+        tf.reshape(
+          tf.slice(
+            dy,
+            dy.shape.map((_d, k) => (k === axis ? i : 0)),
+            size,
+          ),
+          input.shape,
+        ),
+      );
+    },
   },
   {
     kernelName: 'Unpack',

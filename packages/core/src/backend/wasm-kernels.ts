@@ -171,28 +171,122 @@ const identityKernel: KernelFunction = (args) => {
   return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
 };
 
+/**
+ * Slice by views of the wasm heap. tfjs-backend-wasm's Slice reads its input with `readSync`,
+ * which copies the whole input first: slicing the T steps of a [B, T, F] sequence one by one
+ * (a GRU unroll) copied the sequence T times (10 ms per step for a [62, 100, 384] input).
+ * (SplitV and Unpack call the same function.) Here each call copies only the slice, one
+ * contiguous run of the last axis at a time.
+ */
+function sliceInto(
+  backend: WasmBackend,
+  x: tf.TensorInfo,
+  begin: readonly number[],
+  size: readonly number[],
+): tf.TensorInfo {
+  const out = backend.makeOutput([...size], x.dtype);
+  const from = backend.typedArrayFromHeap(x); // fetched after makeOutput: the heap may have grown
+  const to = backend.typedArrayFromHeap(out);
+  const rank = x.shape.length;
+  if (rank === 0) {
+    to.set(from);
+    return out;
+  }
+  const strides = new Array<number>(rank).fill(1);
+  for (let axis = rank - 2; axis >= 0; axis -= 1) strides[axis] = strides[axis + 1]! * x.shape[axis + 1]!;
+  const run = size[rank - 1]!;
+  const runs = product(size.slice(0, rank - 1));
+  const index = new Array<number>(rank - 1).fill(0);
+  for (let r = 0; r < runs; r += 1) {
+    let offset = begin[rank - 1]!;
+    for (let axis = 0; axis < rank - 1; axis += 1) offset += (begin[axis]! + index[axis]!) * strides[axis]!;
+    to.set(from.subarray(offset, offset + run), r * run);
+    for (let axis = rank - 2; axis >= 0; axis -= 1) {
+      index[axis] = index[axis]! + 1;
+      if (index[axis]! < size[axis]!) break;
+      index[axis] = 0;
+    }
+  }
+  return out;
+}
+
+function createSlice(original: KernelFunction): KernelFunction {
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    if (x.dtype === 'string') return original(args);
+    const [begin, size] = tf.slice_util.parseSliceParams(
+      x as tf.TensorInfo as unknown as tf.Tensor,
+      args.attrs!.begin as number | number[],
+      args.attrs!.size as number | number[],
+    ) as [number[], number[]];
+    return sliceInto(args.backend as WasmBackend, x, begin, size);
+  };
+}
+
+function createUnpack(original: KernelFunction): KernelFunction {
+  return (args) => {
+    const { value } = args.inputs as { value: tf.TensorInfo };
+    if (value.dtype === 'string') return original(args);
+    const rank = value.shape.length;
+    const axis = ((args.attrs!.axis as number) + rank) % rank;
+    const outShape = value.shape.filter((_s, i) => i !== axis);
+    const begin = new Array<number>(rank).fill(0);
+    const size = [...value.shape];
+    size[axis] = 1;
+    return Array.from({ length: value.shape[axis]! }, (_v, i) => {
+      begin[axis] = i;
+      const { dataId, dtype } = sliceInto(args.backend as WasmBackend, value, begin, size);
+      return { dataId, dtype, shape: outShape };
+    });
+  };
+}
+
+function createSplit(original: KernelFunction): KernelFunction {
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    if (x.dtype === 'string') return original(args);
+    const axis = tf.util.parseAxisParam(args.attrs!.axis as number, [...x.shape])[0]!;
+    const sizes = tf.backend_util.prepareSplitSize(
+      x as unknown as tf.Tensor,
+      args.attrs!.numOrSizeSplits as number | number[],
+      axis,
+    );
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((part) => {
+      const size = [...x.shape];
+      size[axis] = part;
+      const out = sliceInto(args.backend as WasmBackend, x, begin, size);
+      begin[axis] = begin[axis]! + part;
+      return out;
+    });
+  };
+}
+
 const tfjsKernels = new Map<string, tf.KernelConfig>();
 let selected: 'metarl' | 'tfjs' = 'tfjs';
 
 /**
- * With `optimised` true, replaces the wasm backend's BatchMatMul, Tanh and Identity with the
- * faster ones above; with false, restores tfjs's own. Idempotent; `useBackend('wasm', options)`
+ * With `optimised` true, replaces the wasm backend's BatchMatMul, Tanh, Identity, Slice,
+ * Unpack and SplitV with the faster ones above; with false, restores tfjs's own. Idempotent; `useBackend('wasm', options)`
  * calls it.
  */
 export function selectWasmKernels(optimised: boolean): void {
   if (tf.getKernel('BatchMatMul', 'wasm') === undefined) return;
   const wanted = optimised ? 'metarl' : 'tfjs';
   if (selected === wanted) return;
-  for (const name of ['BatchMatMul', 'Tanh', 'Identity']) {
+  const replacements: Record<string, (original: KernelFunction) => KernelFunction> = {
+    BatchMatMul: createBatchMatMul,
+    Tanh: () => tanhKernel,
+    Identity: () => identityKernel,
+    Slice: createSlice,
+    Unpack: createUnpack,
+    SplitV: createSplit,
+  };
+  for (const [name, create] of Object.entries(replacements)) {
     const current = tf.getKernel(name, 'wasm')!;
     if (!tfjsKernels.has(name)) tfjsKernels.set(name, current);
     const original = tfjsKernels.get(name)!;
-    const replacement: KernelFunction =
-      name === 'BatchMatMul'
-        ? createBatchMatMul(original.kernelFunc as unknown as KernelFunction)
-        : name === 'Tanh'
-          ? tanhKernel
-          : identityKernel;
+    const replacement = create(original.kernelFunc as unknown as KernelFunction);
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(
       optimised
