@@ -102,8 +102,9 @@ const result = await trainMetaLearner(learner, distribution, {
   progress: 'lines',
   onIteration: (record) => {
     environmentSteps += record['metaTrain/environmentSteps']!;
-    if (evaluateEvery > 0 && (record.iteration % evaluateEvery === 0 || record.iteration === iterations))
-      evaluateCurve(record.iteration);
+    const iteration = record.iteration!;
+    if (evaluateEvery > 0 && (iteration % evaluateEvery === 0 || iteration === iterations))
+      evaluateCurve(iteration);
   },
 });
 const trainingSeconds = (performance.now() - started) / 1000;
@@ -127,9 +128,15 @@ if (bandit) {
     thompson: createThompsonBanditAgent(),
   };
   for (const [name, agent] of Object.entries(agents))
-    references[name] = format(summarise(playBanditTrials(agent, testTasks as never, { pulls: episodes, seed: 7 })));
+    references[name] = format(
+      summarise(playBanditTrials(agent, testTasks as never, { pulls: episodes, seed: 7 })),
+    );
 } else {
-  const agents = { random: createRandomMdpAgent(), greedy: createGreedyMdpAgent(), psrl: createPsrlMdpAgent() };
+  const agents = {
+    random: createRandomMdpAgent(),
+    greedy: createGreedyMdpAgent(),
+    psrl: createPsrlMdpAgent(),
+  };
   for (const [name, agent] of Object.entries(agents))
     references[name] = format(summarise(playMdpTrials(agent, testTasks as never, { episodes, seed: 7 })));
 }
@@ -144,9 +151,7 @@ console.error(
 
 if (plot !== '' && curve.length > 1) {
   const paper = bandit ? banditPaper[`${episodes},${arms}`] : mdpPaper[String(episodes)];
-  const lines = [
-    ...curve.map((c) => ({ seconds: c.seconds, value: c.returnPerTrial, series: 'RL²' })),
-  ];
+  const lines = [...curve.map((c) => ({ seconds: c.seconds, value: c.returnPerTrial, series: 'RL²' }))];
   for (const [name, s] of Object.entries(references)) {
     for (const c of [curve[0]!, curve[curve.length - 1]!])
       lines.push({ seconds: c.seconds, value: (s as { mean: number }).mean, series: name });
@@ -165,7 +170,12 @@ if (plot !== '' && curve.length > 1) {
     mark: { type: 'line', point: false },
     encoding: {
       x: { field: 'seconds', type: 'quantitative', title: 'training seconds' },
-      y: { field: 'value', type: 'quantitative', title: 'mean total reward per trial', scale: { zero: false } },
+      y: {
+        field: 'value',
+        type: 'quantitative',
+        title: 'mean total reward per trial',
+        scale: { zero: false },
+      },
       color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', labelLimit: 300 } },
     },
   });
@@ -179,11 +189,8 @@ report({
   config: {
     task: distribution.id,
     ...(bandit ? { arms } : { states: 10, actions: 5, episodeLength: 10 }),
-    episodesPerTrial: episodes,
     iterations,
     trialsPerIteration,
-    hiddenSize,
-    seed,
     ...learner.config,
     testTrials,
     evaluation: 'actions sampled from the policy (as trained); greedyActions: the mode',

@@ -124,10 +124,16 @@ const shownChoices: Record<string, { arm: number; reward: number }[]> = {
     return { arm: batch.actions[step]!, reward: batch.rewards[step]! };
   }),
 };
-for (const [name, agent] of Object.entries(references)) shownChoices[name] = playReference(agent, shown, 20_000);
+for (const [name, agent] of Object.entries(references))
+  shownChoices[name] = playReference(agent, shown, 20_000);
 const armLabel = (arm: number) => `arm ${arm} (p = ${shown.probabilities[arm]!.toFixed(2)})`;
 const cells = Object.entries(shownChoices).flatMap(([agent, choices]) =>
-  choices.map(({ arm, reward }, t) => ({ agent, pull: t + 1, arm: armLabel(arm), paid: reward === 1 ? '1' : '0' })),
+  choices.map(({ arm, reward }, t) => ({
+    agent,
+    pull: t + 1,
+    arm: armLabel(arm),
+    paid: reward === 1 ? '1' : '0',
+  })),
 );
 writeFileSync(
   join(output, 'arm-choices.png'),
@@ -195,7 +201,9 @@ const summary = {
   ),
 };
 writeFileSync(join(output, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-console.log(`\nTrained in ${trainSeconds.toFixed(0)} s. Mean total reward per trial on 1000 new tasks (95% CI):`);
+console.log(
+  `\nTrained in ${trainSeconds.toFixed(0)} s. Mean total reward per trial on 1000 new tasks (95% CI):`,
+);
 for (const [name, s] of Object.entries(summaries))
   console.log(`  ${name.padEnd(9)} ${s.mean.toFixed(2)} ± ${s.halfWidth95.toFixed(2)}`);
 console.log(`Report: ${output} (arm-choices.png, best-arm-rate.png, learning-curve.png, summary.json)`);

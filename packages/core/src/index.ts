@@ -29,6 +29,7 @@ export {
 } from './backend/backend-registry';
 // Checkpoints
 export {
+  assertCheckpointFits,
   type Checkpoint,
   CheckpointError,
   type JsonValue,

@@ -19,20 +19,18 @@
  */
 import {
   type Agent,
+  assertCheckpointFits,
   broadcastParams,
   type Checkpoint,
   cloneParams,
   collectEpisodes,
   createAdam,
   createPolicyAgent,
-  describeParams,
   type Distribution,
   disposeParams,
   type EpisodeBatch,
   gradients,
-  haveSameStructure,
   hessianVectorProduct,
-  listLeaves,
   type MetaLearner,
   type MetaMetrics,
   mapParams,
@@ -555,15 +553,11 @@ export function createMaml<Task>(config: MamlConfig<Task>): Maml<Task> {
     },
 
     async fromCheckpoint(checkpoint) {
-      if (checkpoint.kind !== KIND)
-        throw new TypeError(`maml.fromCheckpoint: cannot restore a '${checkpoint.kind}' checkpoint`);
-      if (!haveSameStructure(checkpoint.params, meta)) {
-        throw new TypeError(
-          `maml.fromCheckpoint: the checkpoint's parameters (${describeParams(checkpoint.params)}) do not fit this learner's policy and options`,
-        );
-      }
-      if (settings.outerOptimizer === 'ppo' && checkpoint.optimizer === undefined)
-        throw new TypeError('maml.fromCheckpoint: the checkpoint has no optimizer state (PPO needs one)');
+      assertCheckpointFits(checkpoint, {
+        kind: KIND,
+        params: meta,
+        needsOptimizer: settings.outerOptimizer === 'ppo',
+      });
       disposeParams(meta);
       disposeState();
       meta = checkpoint.params;

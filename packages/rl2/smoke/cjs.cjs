@@ -11,7 +11,9 @@ const { createRl2, trialReturns } = require('@metarl/rl2');
   const { perTrial } = trialReturns(rl2.playTrials(distribution.sampleTasks(4, { seed: 2 }), { seed: 3 }), 2);
   if (!Number.isFinite(perTrial)) throw new Error('cjs: bad RL² trials');
   rl2.dispose();
-  console.log(`@metarl/rl2 CJS: one TRPO update on tabular MDP trials (return per trial ${perTrial.toFixed(1)})`);
+  console.log(
+    `@metarl/rl2 CJS: one TRPO update on tabular MDP trials (return per trial ${perTrial.toFixed(1)})`,
+  );
 })().catch((error) => {
   console.error(error);
   process.exit(1);

@@ -17,19 +17,18 @@
  */
 import {
   type Agent,
+  assertCheckpointFits,
   applyLinear,
   type Checkpoint,
-  cloneParams,
   clipByGlobalNorm,
   clippedSurrogate,
+  cloneParams,
   collectEpisodes,
   createAdam,
   createGruPolicy,
-  describeParams,
   type Distribution,
   disposeParams,
   type EpisodeBatch,
-  haveSameStructure,
   initialiseWeights,
   type MetaLearner,
   type MetaMetrics,
@@ -45,8 +44,20 @@ import {
 import type { Box, Discrete, Rng, TaskDistribution } from '@metarl/envs';
 import { createRng } from '@metarl/envs';
 import { createRl2Agent, type Rl2Agent, type Rl2Memory } from './rl2-agent';
-import { disposeTrialBatch, selectTrials, type TrialBatch, toTrialBatch, trialAdvantages } from './trial-batch';
-import { type ActionEncoding, actionEncodingOf, trialInputSize, trialInputs, trialRanges } from './trial-inputs';
+import {
+  disposeTrialBatch,
+  selectTrials,
+  type TrialBatch,
+  toTrialBatch,
+  trialAdvantages,
+} from './trial-batch';
+import {
+  type ActionEncoding,
+  actionEncodingOf,
+  trialInputSize,
+  trialInputs,
+  trialRanges,
+} from './trial-inputs';
 
 /** PPO options of RL² (minibatches of whole trials). */
 export interface Rl2PpoOptions {
@@ -121,7 +132,10 @@ export interface Rl2<Task> extends MetaLearner<Task> {
   /** A fresh agent (zero memory) over a copy of the current parameters. */
   explorationAgent(tasks?: readonly Task[]): Rl2Agent;
   /** Plays one trial of n episodes on every task (one environment per task); returns the episodes. */
-  playTrials(tasks: readonly Task[], options: { readonly seed: number; readonly deterministic?: boolean }): EpisodeBatch;
+  playTrials(
+    tasks: readonly Task[],
+    options: { readonly seed: number; readonly deterministic?: boolean },
+  ): EpisodeBatch;
 }
 
 const KIND = 'rl2';
@@ -172,7 +186,8 @@ function settingsOf(config: Rl2Config<unknown>): Rl2Settings {
   }
   if (!Number.isSafeInteger(settings.seed)) fail(`seed must be an integer, got ${settings.seed}`);
   for (const name of ['gamma', 'lambda'] as const) {
-    if (!(settings[name] >= 0 && settings[name] <= 1)) fail(`${name} must be in [0, 1], got ${settings[name]}`);
+    if (!(settings[name] >= 0 && settings[name] <= 1))
+      fail(`${name} must be in [0, 1], got ${settings[name]}`);
   }
   if (settings.outerOptimizer !== 'ppo' && settings.outerOptimizer !== 'trpo')
     fail(`outerOptimizer must be 'ppo' or 'trpo', got '${String(settings.outerOptimizer)}'`);
@@ -187,7 +202,8 @@ function settingsOf(config: Rl2Config<unknown>): Rl2Settings {
   }
   for (const name of ['valueCoefficient', 'entropyCoefficient'] as const) {
     const value = settings.ppo[name];
-    if (!(value >= 0 && Number.isFinite(value))) fail(`ppo.${name} must be a finite number >= 0, got ${value}`);
+    if (!(value >= 0 && Number.isFinite(value)))
+      fail(`ppo.${name} must be a finite number >= 0, got ${value}`);
   }
   return settings;
 }
@@ -295,10 +311,14 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
   const initRng = createRng(settings.seed);
   let params: ParamTree = {
     policy: policy.init(initRng),
-    value: { weight: initialiseWeights(initRng, policy.hiddenSize, 1, 'glorot-uniform', 0.01), bias: tf.zeros([1]) },
+    value: {
+      weight: initialiseWeights(initRng, policy.hiddenSize, 1, 'glorot-uniform', 0.01),
+      bias: tf.zeros([1]),
+    },
   };
   const optimizer = createAdam({ learningRate: settings.ppo.learningRate });
-  let state: OptimizerState | undefined = settings.outerOptimizer === 'ppo' ? optimizer.init(params) : undefined;
+  let state: OptimizerState | undefined =
+    settings.outerOptimizer === 'ppo' ? optimizer.init(params) : undefined;
   let step = 0;
   const n = settings.episodesPerTrial;
   /** Agents this learner made, with the memory they start from (for `adapt`). */
@@ -316,13 +336,18 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
       ...(options.deterministic === undefined ? {} : { deterministic: options.deterministic }),
       onDispose: () => disposeParams(owned),
     });
-    agents.set(agent, { params: owned, ...(options.initialMemory ? { initialMemory: options.initialMemory } : {}) });
+    agents.set(agent, {
+      params: owned,
+      ...(options.initialMemory ? { initialMemory: options.initialMemory } : {}),
+    });
     return agent;
   };
 
   const sampleTrials = (tasks: readonly Task[], agent: Agent, rng: Rng, seed: number) => {
     if (!Array.isArray(tasks) || tasks.length === 0)
-      throw new RangeError(`rl2: needs a non-empty array of tasks, got ${Array.isArray(tasks) ? '[]' : String(tasks)}`);
+      throw new RangeError(
+        `rl2: needs a non-empty array of tasks, got ${Array.isArray(tasks) ? '[]' : String(tasks)}`,
+      );
     const env = distribution.makeVectorEnv(tasks, { autoresetMode: 'disabled' });
     return collectEpisodes(env, agent, {
       episodesPerEnv: n,
@@ -387,7 +412,10 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
     ) as unknown as Distribution;
     const count = tf.sum(batch.mask);
     const masked = (t: tf.Tensor) => tf.div(tf.sum(tf.mul(t, batch.mask)), count) as tf.Scalar;
-    const withPolicy = (policyParams: ParamTree): ParamTree => ({ policy: policyParams, value: params.value! });
+    const withPolicy = (policyParams: ParamTree): ParamTree => ({
+      policy: policyParams,
+      value: params.value!,
+    });
     const loss = (p: ParamTree) =>
       tf.tidy(() => rl2LossTerms(policy, withPolicy(p), batch, undefined).policyLoss);
     const kl = (p: ParamTree) =>
@@ -509,15 +537,11 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
     },
 
     async fromCheckpoint(checkpoint) {
-      if (checkpoint.kind !== KIND)
-        throw new TypeError(`rl2.fromCheckpoint: cannot restore a '${checkpoint.kind}' checkpoint`);
-      if (!haveSameStructure(checkpoint.params, params)) {
-        throw new TypeError(
-          `rl2.fromCheckpoint: the checkpoint's parameters (${describeParams(checkpoint.params)}) do not fit this learner's policy (${describeParams(params)})`,
-        );
-      }
-      if (settings.outerOptimizer === 'ppo' && checkpoint.optimizer === undefined)
-        throw new TypeError('rl2.fromCheckpoint: the checkpoint has no optimizer state (PPO needs one)');
+      assertCheckpointFits(checkpoint, {
+        kind: KIND,
+        params,
+        needsOptimizer: settings.outerOptimizer === 'ppo',
+      });
       disposeParams(params);
       if (state !== undefined) for (const slot of Object.values(state.slots)) disposeParams(slot);
       params = checkpoint.params;
@@ -611,7 +635,8 @@ export function trialReturns(
     return sum;
   };
   ranges.forEach((range, i) => {
-    for (let t = range.start; t < range.start + range.length; t += 1) totals[i] = totals[i]! + episodes.rewards[t]!;
+    for (let t = range.start; t < range.start + range.length; t += 1)
+      totals[i] = totals[i]! + episodes.rewards[t]!;
     first += episodeReturn(range.firstEpisode);
     last += episodeReturn(range.firstEpisode + Math.min(range.episodes, episodesPerTrial) - 1);
   });

@@ -71,7 +71,13 @@ export function trialRanges(batch: EpisodeBatch): TrialRange[] {
       length += batch.lengths[e]!;
       e += 1;
     }
-    ranges.push({ env, firstEpisode, episodes: e - firstEpisode, start: batch.offsets[firstEpisode]!, length });
+    ranges.push({
+      env,
+      firstEpisode,
+      episodes: e - firstEpisode,
+      start: batch.offsets[firstEpisode]!,
+      length,
+    });
   }
   return ranges;
 }

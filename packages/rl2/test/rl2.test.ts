@@ -8,12 +8,7 @@ import {
   useBackend,
 } from '@metarl/core';
 import { checkMetaLearner } from '@metarl/core/testing';
-import {
-  banditDistribution,
-  createRandomBanditAgent,
-  playBanditTrials,
-  summarise,
-} from '@metarl/envs';
+import { banditDistribution, createRandomBanditAgent, playBanditTrials, summarise } from '@metarl/envs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createRl2,
@@ -158,7 +153,9 @@ describe('createRl2', () => {
       tf.zeros([3, 8]),
       resets,
     );
-    const difference = tf.max(tf.abs(tf.sub(cut.distribution.logProb(trials.actions), recomputed))).dataSync()[0]!;
+    const difference = tf
+      .max(tf.abs(tf.sub(cut.distribution.logProb(trials.actions), recomputed)))
+      .dataSync()[0]!;
     expect(difference).toBeGreaterThan(1e-3);
     // The memory is kept within the trial, and a new trial starts from zero.
     const carried = agent.memory();
@@ -253,18 +250,41 @@ describe('createRl2', () => {
       /ppo.learningRate must be a finite number > 0, got -1/,
     );
     // A policy whose inputs do not fit the bandit's RL² inputs (1 + 3 + 2 = 6 floats).
-    const mismatched = createGruPolicy({ observationSize: 5, actionKind: 'discrete', actionSize: 3, hiddenSize: 4 });
+    const mismatched = createGruPolicy({
+      observationSize: 5,
+      actionKind: 'discrete',
+      actionSize: 3,
+      hiddenSize: 4,
+    });
     expect(() => createRl2({ distribution: bandit, episodesPerTrial: 2, policy: mismatched })).toThrow(
       /does not fit Bandit-v0: RL² inputs are 6 floats/,
     );
-    const wrongActions = createGruPolicy({ observationSize: 6, actionKind: 'discrete', actionSize: 4, hiddenSize: 4 });
+    const wrongActions = createGruPolicy({
+      observationSize: 6,
+      actionKind: 'discrete',
+      actionSize: 4,
+      hiddenSize: 4,
+    });
     expect(() => createRl2({ distribution: bandit, episodesPerTrial: 2, policy: wrongActions })).toThrow(
       /actions are discrete of size 3/,
     );
     const learner = createRl2({ distribution: bandit, episodesPerTrial: 2, hiddenSize: 4 });
-    const foreign = createRl2({ distribution: bandit, episodesPerTrial: 2, hiddenSize: 4 }).explorationAgent();
+    const foreign = createRl2({
+      distribution: bandit,
+      episodesPerTrial: 2,
+      hiddenSize: 4,
+    }).explorationAgent();
     expect(() => learner.adapt(foreign, handMadeTrials())).toThrow(/not made by this learner/);
     await expect(learner.metaTrainStep([], createRng(0))).rejects.toThrow(/non-empty array of tasks/);
+    // A checkpoint of another size or kind is refused before anything is replaced.
+    const wider = createRl2({ distribution: bandit, episodesPerTrial: 2, hiddenSize: 5 });
+    await expect(learner.fromCheckpoint(await wider.toCheckpoint())).rejects.toThrow(
+      /rl2.fromCheckpoint: the checkpoint's parameters \(policy\/gru\/hiddenBias \[15\], policy\/gru\/hiddenWeight \[5, 15\]/,
+    );
+    await expect(learner.fromCheckpoint({ ...(await wider.toCheckpoint()), kind: 'maml' })).rejects.toThrow(
+      /cannot restore a 'maml' checkpoint/,
+    );
+    wider.dispose();
     foreign.dispose?.();
     learner.dispose();
   });
@@ -288,7 +308,10 @@ describe('RL² learning', () => {
     const untrained = summarise(trialReturns(learner.playTrials(tasks, { seed: 3 }), 10).totals);
     const trainRng = createRng(2);
     for (let i = 0; i < 25; i += 1)
-      await learner.metaTrainStep(arms.sampleTasks(300, { seed: trainRng.nextSeed() }), trainRng.split(1)[0]!);
+      await learner.metaTrainStep(
+        arms.sampleTasks(300, { seed: trainRng.nextSeed() }),
+        trainRng.split(1)[0]!,
+      );
     const trained = summarise(trialReturns(learner.playTrials(tasks, { seed: 3 }), 10).totals);
     const random = summarise(playBanditTrials(createRandomBanditAgent(), tasks, { pulls: 10, seed: 3 }));
     console.info(

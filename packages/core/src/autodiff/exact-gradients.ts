@@ -443,15 +443,16 @@ const exactGradients: ExactGradient[] = [
       const dy = single(dyRaw);
       const axis = normaliseAxes(attrs.axis, dy.shape)[0]!;
       const size = dy.shape.map((d, k) => (k === axis ? 1 : d));
-      return saved.map((input, i) => () =>
-        tf.reshape(
-          tf.slice(
-            dy,
-            dy.shape.map((_d, k) => (k === axis ? i : 0)),
-            size,
+      return saved.map(
+        (input, i) => () =>
+          tf.reshape(
+            tf.slice(
+              dy,
+              dy.shape.map((_d, k) => (k === axis ? i : 0)),
+              size,
+            ),
+            input.shape,
           ),
-          input.shape,
-        ),
       );
     },
   },

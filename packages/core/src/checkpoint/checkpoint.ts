@@ -16,7 +16,13 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { RngState } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { OptimizerState } from '../optim/optimizer';
-import { assertFiniteParams, listLeaves, type ParamTree } from '../params/param-tree';
+import {
+  assertFiniteParams,
+  describeParams,
+  haveSameStructure,
+  listLeaves,
+  type ParamTree,
+} from '../params/param-tree';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors';
 
 /** A JSON value. */
@@ -131,6 +137,26 @@ async function exists(path: string): Promise<boolean> {
  * Writes `checkpoint` to `directory` atomically (replacing an existing checkpoint there).
  * Non-finite parameters are refused with an error naming the parameter.
  */
+/**
+ * Throws a TypeError unless `checkpoint` can replace a learner's state: the learner's `kind`,
+ * parameters shaped like `params`, and an optimizer state when `needsOptimizer`.
+ */
+export function assertCheckpointFits(
+  checkpoint: Checkpoint,
+  expected: { readonly kind: string; readonly params: ParamTree; readonly needsOptimizer: boolean },
+): void {
+  const where = `${expected.kind}.fromCheckpoint`;
+  if (checkpoint.kind !== expected.kind)
+    throw new TypeError(`${where}: cannot restore a '${checkpoint.kind}' checkpoint`);
+  if (!haveSameStructure(checkpoint.params, expected.params)) {
+    throw new TypeError(
+      `${where}: the checkpoint's parameters (${describeParams(checkpoint.params)}) do not fit this learner's (${describeParams(expected.params)})`,
+    );
+  }
+  if (expected.needsOptimizer && checkpoint.optimizer === undefined)
+    throw new TypeError(`${where}: the checkpoint has no optimizer state (this learner's optimizer needs one)`);
+}
+
 export async function saveCheckpoint(directory: string, checkpoint: Checkpoint): Promise<void> {
   const label = `saveCheckpoint(${directory})`;
   if (typeof checkpoint?.kind !== 'string' || checkpoint.kind.length === 0) {

@@ -90,7 +90,9 @@ export function applyGruSequence(
   resets?: tf.Tensor,
 ): { states: tf.Tensor; hidden: tf.Tensor } {
   if (inputs.rank !== 3)
-    throw new RangeError(`applyGruSequence: inputs must be [B, T, in], got shape [${inputs.shape.join(', ')}]`);
+    throw new RangeError(
+      `applyGruSequence: inputs must be [B, T, in], got shape [${inputs.shape.join(', ')}]`,
+    );
   const [batch, steps] = inputs.shape as [number, number, number];
   const size = (params.hiddenWeight as tf.Tensor).shape[0]!;
   checkHidden(hidden, size);

@@ -111,7 +111,12 @@ export function createGruPolicy(options: GruPolicyOptions): RecurrentPolicy {
       return { distribution: head(params, next), hidden: next };
     },
     unroll(params, observations, hidden, resets) {
-      const { states, hidden: last } = applyGruSequence(params.gru as ParamTree, observations, hidden, resets);
+      const { states, hidden: last } = applyGruSequence(
+        params.gru as ParamTree,
+        observations,
+        hidden,
+        resets,
+      );
       return { distribution: head(params, states), states, hidden: last };
     },
   };
