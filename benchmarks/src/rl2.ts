@@ -5,10 +5,11 @@
  * RL² (Duan et al. 2016) trained with PPO on trials of n episodes (BENCHMARKS.md section 4), then
  * evaluated on `--test-trials` (default 1000) new tasks: mean total reward per trial with a 95%
  * confidence interval, beside the reference agents played on the same test tasks and the paper's
- * numbers. Budget flags: `--iterations` (policy updates), `--trials` (trials per update),
- * `--hidden` (GRU size). `--evaluate-every k` also evaluates on the test tasks every k
- * iterations (the learning curve); `--plot <file.png>` draws it beside the references. Also: `--seed`, `--backend`,
- * `--learning-rate`, `--epochs`, `--minibatches`, `--entropy`, `--gamma`, `--lambda`.
+ * numbers. The documented budget (the defaults): bandits 100 updates of 500 trials, tabular MDPs
+ * 250 updates of 250 trials, GRU 128, Adam 1e-2 (`--iterations`, `--trials`, `--hidden`,
+ * `--learning-rate`). `--evaluate-every k` also evaluates on the test tasks every k iterations
+ * (the learning curve); `--plot <file.png>` draws it beside the references. Also: `--seed`,
+ * `--backend`, `--epochs`, `--minibatches`, `--entropy`, `--gamma`, `--lambda`.
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -50,9 +51,9 @@ const number = (name: string, fallback: number) => {
 const bandit = task === 'bandit';
 const arms = integer('arms', 5);
 const episodes = integer('episodes', 10);
-const iterations = integer('iterations', bandit ? 100 : 100, 0);
+const iterations = integer('iterations', bandit ? 100 : 250, 0);
 const trialsPerIteration = integer('trials', bandit ? 500 : 250);
-const hiddenSize = integer('hidden', bandit ? 128 : 128);
+const hiddenSize = integer('hidden', 128);
 const testTrials = integer('test-trials', 1000);
 const evaluateEvery = integer('evaluate-every', 0, 0);
 const seed = integer('seed', 1, 0);
@@ -64,7 +65,7 @@ const distribution = (
   bandit ? banditDistribution({ arms }) : tabularMdpDistribution()
 ) as TaskDistribution<unknown>;
 const ppo = {
-  learningRate: number('learning-rate', 1e-3),
+  learningRate: number('learning-rate', 1e-2),
   epochs: integer('epochs', 4),
   minibatches: integer('minibatches', 4),
   entropyCoefficient: number('entropy', 0.01),

@@ -60,7 +60,6 @@ const rl2 = createRl2({
   episodesPerTrial: pulls,
   hiddenSize,
   seed,
-  ppo: { learningRate: 1e-2 },
 });
 console.log(
   `RL² on ${arms}-armed bandits, trials of ${pulls} pulls (${backend.name} backend): ${iterations} PPO updates of ${trialsPerIteration} trials; report in ${output}`,

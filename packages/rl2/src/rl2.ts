@@ -17,8 +17,8 @@
  */
 import {
   type Agent,
-  assertCheckpointFits,
   applyLinear,
+  assertCheckpointFits,
   type Checkpoint,
   clipByGlobalNorm,
   clippedSurrogate,
@@ -67,7 +67,7 @@ export interface Rl2PpoOptions {
   readonly epochs?: number;
   /** Minibatches of whole trials per epoch; default 4. */
   readonly minibatches?: number;
-  /** Adam's step size; default 1e-3. */
+  /** Adam's step size; default 1e-2 (measured: 1e-3 and 3e-3 learn bandits and MDPs much more slowly). */
   readonly learningRate?: number;
   /** Weight of the value loss; default 0.5. */
   readonly valueCoefficient?: number;
@@ -91,7 +91,7 @@ export interface Rl2Config<Task> {
   readonly distribution: TaskDistribution<Task>;
   /** Episodes per trial n (the hidden state is kept across them); required, >= 1. */
   readonly episodesPerTrial: number;
-  /** GRU state size when `policy` is not given; default 256 (the paper's). */
+  /** GRU state size when `policy` is not given; default 128 (the paper's is 256; 128 learns as well here at a quarter of the recurrent cost). */
   readonly hiddenSize?: number;
   /** A recurrent policy over RL² inputs (`trialInputSize`); default a GRU of `hiddenSize`. */
   readonly policy?: RecurrentPolicy;
@@ -147,7 +147,7 @@ function fail(message: string): never {
 function settingsOf(config: Rl2Config<unknown>): Rl2Settings {
   const settings: Rl2Settings = {
     episodesPerTrial: config.episodesPerTrial,
-    hiddenSize: config.policy?.hiddenSize ?? config.hiddenSize ?? 256,
+    hiddenSize: config.policy?.hiddenSize ?? config.hiddenSize ?? 128,
     seed: config.seed ?? 0,
     gamma: config.gamma ?? 0.99,
     lambda: config.lambda ?? 0.3,
@@ -157,7 +157,7 @@ function settingsOf(config: Rl2Config<unknown>): Rl2Settings {
       clipRange: 0.2,
       epochs: 4,
       minibatches: 4,
-      learningRate: 1e-3,
+      learningRate: 1e-2,
       valueCoefficient: 0.5,
       entropyCoefficient: 0.01,
       maxGradientNorm: 1,
@@ -212,7 +212,10 @@ function settingsOf(config: Rl2Config<unknown>): Rl2Settings {
 export interface Rl2LossTerms {
   /** -mean clipped surrogate (PPO) or -mean ratio * advantage (TRPO). */
   readonly policyLoss: tf.Scalar;
-  /** 0.5 mean (V - target)^2. */
+  /**
+   * 0.5 mean (V - target)^2 / Var(target): scale-free, so that in the shared GRU the value loss
+   * weighs as much as the policy loss whether trials return 5 (bandits) or 150 (MDPs).
+   */
   readonly valueLoss: tf.Scalar;
   /** Mean entropy of the action distributions. */
   readonly entropy: tf.Scalar;
@@ -263,7 +266,10 @@ export function rl2LossTerms(
     }
     return {
       policyLoss: tf.neg(masked(surrogate)) as tf.Scalar,
-      valueLoss: tf.mul(0.5, masked(tf.square(tf.sub(values, batch.returns)))) as tf.Scalar,
+      valueLoss: tf.mul(
+        0.5 / (batch.returnsVariance + 1e-8),
+        masked(tf.square(tf.sub(values, batch.returns))),
+      ) as tf.Scalar,
       entropy: masked(distribution.entropy()),
       clipFraction,
     };

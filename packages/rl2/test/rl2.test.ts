@@ -302,7 +302,6 @@ describe('RL² learning', () => {
       episodesPerTrial: 10,
       hiddenSize: 64,
       seed: 1,
-      ppo: { learningRate: 1e-2 },
     });
     const tasks = arms.sampleTasks(500, { seed: 11 });
     const untrained = summarise(trialReturns(learner.playTrials(tasks, { seed: 3 }), 10).totals);

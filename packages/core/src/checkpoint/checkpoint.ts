@@ -154,7 +154,9 @@ export function assertCheckpointFits(
     );
   }
   if (expected.needsOptimizer && checkpoint.optimizer === undefined)
-    throw new TypeError(`${where}: the checkpoint has no optimizer state (this learner's optimizer needs one)`);
+    throw new TypeError(
+      `${where}: the checkpoint has no optimizer state (this learner's optimizer needs one)`,
+    );
 }
 
 export async function saveCheckpoint(directory: string, checkpoint: Checkpoint): Promise<void> {
