@@ -104,6 +104,10 @@ const result = await trainMetaLearner(learner, distribution, {
   onIteration: (record) => {
     environmentSteps += record['metaTrain/environmentSteps']!;
     const iteration = record.iteration!;
+    if (iteration % 10 === 0) {
+      const keys = ['ppo/entropy', 'ppo/clipFraction', 'ppo/valueLoss', 'time/sampling', 'time/update'];
+      console.error(`  ${keys.map((k) => `${k} ${record[k]?.toFixed(3)}`).join('  ')}`);
+    }
     if (evaluateEvery > 0 && (iteration % evaluateEvery === 0 || iteration === iterations))
       evaluateCurve(iteration);
   },

@@ -14,7 +14,7 @@ export {
   trialReturns,
   unrollTrials,
 } from './rl2';
-export { createRl2Agent, type Rl2Agent, type Rl2AgentOptions, type Rl2Memory } from './rl2-agent';
+export { createRl2Agent, type Rl2Agent, type Rl2AgentOptions, type Rl2Memory, valuesOf } from './rl2-agent';
 export {
   disposeTrialBatch,
   mergeTrials,

@@ -9,6 +9,26 @@ import { type Agent, applyLinear, type ParamTree, type RecurrentPolicy, tf } fro
 import type { Rng } from '@metarl/envs';
 import { type ActionEncoding, encodeAction, trialInputSize } from './trial-inputs';
 
+/**
+ * The values of GRU `states` `[..., H]` under `params` `{ value: { weight, bias }, valueScale:
+ * { mean, std } }`: the value head predicts returns in normalised units (PopArt-style, so its
+ * targets stay near unit scale whether trials return 5 or 150), scaled back here. Shape `[...]`.
+ */
+export function valuesOf(params: ParamTree, states: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const head = params.value as ParamTree;
+    const scale = params.valueScale as ParamTree;
+    const normalised = applyLinear(
+      head.weight as tf.Tensor,
+      head.bias as tf.Tensor,
+      states,
+      'rl2 value head',
+    );
+    const values = tf.add(tf.mul(normalised, scale.std as tf.Tensor), scale.mean as tf.Tensor);
+    return tf.reshape(values, states.shape.slice(0, -1));
+  });
+}
+
 /** The memory of every environment of an agent: where a trial (re)starts. */
 export interface Rl2Memory {
   /** `[N * H]` hidden states. */
@@ -38,7 +58,7 @@ export interface Rl2Agent extends Agent {
 }
 
 /**
- * An agent over `policy` (inputs `trialInputSize(O, encoding)`) and `params` `{ policy, value }`
+ * An agent over `policy` (inputs `trialInputSize(O, encoding)`) and `params` `{ policy, value, valueScale }`
  * (borrowed: keep them alive while acting). Records `logProb` and `value` per step.
  */
 export function createRl2Agent(
@@ -115,15 +135,7 @@ export function createRl2Agent(
           tf.tensor2d(hidden, [n, size]),
         );
         const sample = options.deterministic ? step.distribution.mode() : step.distribution.sample(rng);
-        const value = tf.reshape(
-          applyLinear(
-            (params.value as ParamTree).weight as tf.Tensor,
-            (params.value as ParamTree).bias as tf.Tensor,
-            step.hidden,
-            'rl2 value head',
-          ),
-          [n],
-        );
+        const value = valuesOf(params, step.hidden);
         return { sample, logProb: step.distribution.logProb(sample), value, hidden: step.hidden };
       });
       const actionValues = result.sample.dataSync();

@@ -17,7 +17,6 @@
  */
 import {
   type Agent,
-  applyLinear,
   assertCheckpointFits,
   type Checkpoint,
   clipByGlobalNorm,
@@ -43,7 +42,7 @@ import {
 } from '@metarl/core';
 import type { Box, Discrete, Rng, TaskDistribution } from '@metarl/envs';
 import { createRng } from '@metarl/envs';
-import { createRl2Agent, type Rl2Agent, type Rl2Memory } from './rl2-agent';
+import { createRl2Agent, type Rl2Agent, type Rl2Memory, valuesOf } from './rl2-agent';
 import {
   disposeTrialBatch,
   selectTrials,
@@ -213,8 +212,9 @@ export interface Rl2LossTerms {
   /** -mean clipped surrogate (PPO) or -mean ratio * advantage (TRPO). */
   readonly policyLoss: tf.Scalar;
   /**
-   * 0.5 mean (V - target)^2 / Var(target): scale-free, so that in the shared GRU the value loss
-   * weighs as much as the policy loss whether trials return 5 (bandits) or 150 (MDPs).
+   * 0.5 mean ((V - target) / s)^2 with s the value scale's std (the value head's regression in
+   * its normalised units): in the shared GRU the value loss weighs as much as the policy loss
+   * whether trials return 5 (bandits) or 150 (MDPs).
    */
   readonly valueLoss: tf.Scalar;
   /** Mean entropy of the action distributions. */
@@ -234,12 +234,7 @@ export function unrollTrials(
     batch.inputs,
     tf.zeros([batch.trials, policy.hiddenSize]),
   );
-  const value = params.value as ParamTree;
-  const values = tf.reshape(
-    applyLinear(value.weight as tf.Tensor, value.bias as tf.Tensor, states, 'rl2 value head'),
-    [batch.trials, batch.steps],
-  ) as tf.Tensor2D;
-  return { distribution, values };
+  return { distribution, values: valuesOf(params, states) as tf.Tensor2D };
 }
 
 /** The PPO loss terms of `batch` at `params` (clipped with `clipRange`; unclipped when undefined). */
@@ -267,8 +262,10 @@ export function rl2LossTerms(
     return {
       policyLoss: tf.neg(masked(surrogate)) as tf.Scalar,
       valueLoss: tf.mul(
-        0.5 / (batch.returnsVariance + 1e-8),
-        masked(tf.square(tf.sub(values, batch.returns))),
+        0.5,
+        masked(
+          tf.square(tf.div(tf.sub(values, batch.returns), (params.valueScale as ParamTree).std as tf.Tensor)),
+        ),
       ) as tf.Scalar,
       entropy: masked(distribution.entropy()),
       clipFraction,
@@ -321,10 +318,13 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
       weight: initialiseWeights(initRng, policy.hiddenSize, 1, 'glorot-uniform', 0.01),
       bias: tf.zeros([1]),
     },
+    valueScale: { mean: tf.zeros([1]), std: tf.ones([1]) },
   };
+  /** What the optimiser updates: everything but the value scale (which tracks the targets). */
+  const trainable = (tree: ParamTree): ParamTree => ({ policy: tree.policy!, value: tree.value! });
   const optimizer = createAdam({ learningRate: settings.ppo.learningRate });
   let state: OptimizerState | undefined =
-    settings.outerOptimizer === 'ppo' ? optimizer.init(params) : undefined;
+    settings.outerOptimizer === 'ppo' ? optimizer.init(trainable(params)) : undefined;
   let step = 0;
   const n = settings.episodesPerTrial;
   /** Agents this learner made, with the memory they start from (for `adapt`). */
@@ -363,6 +363,40 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
     });
   };
 
+  /**
+   * Moves the value scale towards the mean and spread of this step's targets (all of them on the
+   * first step, then an average with weight 1/(k+1), at least 0.1) and rescales the value head so
+   * that its values are unchanged (PopArt, van Hasselt et al. 2016).
+   */
+  const updateValueScale = (targets: Float32Array): { mean: number; std: number } => {
+    let batchMean = 0;
+    for (const v of targets) batchMean += v;
+    batchMean /= Math.max(1, targets.length);
+    let batchSecond = 0;
+    for (const v of targets) batchSecond += v * v;
+    batchSecond /= Math.max(1, targets.length);
+    const current = params.valueScale as ParamTree;
+    const oldMean = (current.mean as tf.Tensor).dataSync()[0]!;
+    const oldStd = (current.std as tf.Tensor).dataSync()[0]!;
+    const weight = Math.max(1 / (step + 1), 0.1);
+    const mean = (1 - weight) * oldMean + weight * batchMean;
+    const second = (1 - weight) * (oldStd * oldStd + oldMean * oldMean) + weight * batchSecond;
+    const std = Math.sqrt(Math.max(second - mean * mean, 1e-4));
+    const head = params.value as ParamTree;
+    const rescaled = tf.tidy(() => ({
+      weight: tf.mul(head.weight as tf.Tensor, oldStd / std),
+      bias: tf.div(tf.add(tf.mul(head.bias as tf.Tensor, oldStd), oldMean - mean), std),
+    }));
+    disposeParams(head);
+    disposeParams(current);
+    params = {
+      ...params,
+      value: rescaled,
+      valueScale: { mean: tf.tensor1d([mean]), std: tf.tensor1d([std]) },
+    };
+    return { mean, std };
+  };
+
   const ppoUpdate = (batch: TrialBatch, rng: Rng): Record<string, number> => {
     const { epochs, minibatches, clipRange, valueCoefficient, entropyCoefficient, maxGradientNorm } =
       settings.ppo;
@@ -381,7 +415,7 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
         const minibatch = selectTrials(batch, order.slice(from, to));
         let terms: Rl2LossTerms | undefined;
         const { value, gradients } = valueAndGradients((p) => {
-          terms = rl2LossTerms(policy, p, minibatch, clipRange);
+          terms = rl2LossTerms(policy, { ...p, valueScale: params.valueScale! }, minibatch, clipRange);
           for (const t of Object.values(terms)) tf.keep(t);
           return tf.tidy(
             () =>
@@ -390,12 +424,12 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
                 tf.mul(valueCoefficient, terms!.valueLoss),
               ) as tf.Scalar,
           );
-        }, params);
+        }, trainable(params));
         const clipped = clipByGlobalNorm(gradients, maxGradientNorm);
-        const next = optimizer.step(params, clipped.gradients, state!);
-        disposeParams(params);
+        const next = optimizer.step(trainable(params), clipped.gradients, state!);
+        disposeParams(trainable(params));
         for (const slot of Object.values(state!.slots)) disposeParams(slot);
-        params = next.params;
+        params = { ...next.params, valueScale: params.valueScale! };
         state = next.state;
         const read = readScalars({ ...terms! });
         for (const key of Object.keys(read) as (keyof typeof read)[]) totals[key] += read[key];
@@ -418,10 +452,7 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
     ) as unknown as Distribution;
     const count = tf.sum(batch.mask);
     const masked = (t: tf.Tensor) => tf.div(tf.sum(tf.mul(t, batch.mask)), count) as tf.Scalar;
-    const withPolicy = (policyParams: ParamTree): ParamTree => ({
-      policy: policyParams,
-      value: params.value!,
-    });
+    const withPolicy = (policyParams: ParamTree): ParamTree => ({ ...params, policy: policyParams });
     const loss = (p: ParamTree) =>
       tf.tidy(() => rl2LossTerms(policy, withPolicy(p), batch, undefined).policyLoss);
     const kl = (p: ParamTree) =>
@@ -441,14 +472,12 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
     let headState = valueOptimizer.init(head);
     let valueLoss = 0;
     for (let k = 0; k < valueSteps; k += 1) {
+      const std = (params.valueScale as ParamTree).std as tf.Tensor;
       const { value, gradients } = valueAndGradients(
         (h) =>
           tf.tidy(() => {
-            const predicted = tf.reshape(
-              applyLinear(h.weight as tf.Tensor, h.bias as tf.Tensor, states, 'rl2 value head'),
-              [batch.trials, batch.steps],
-            );
-            return tf.mul(0.5, masked(tf.square(tf.sub(predicted, batch.returns)))) as tf.Scalar;
+            const predicted = valuesOf({ value: h, valueScale: params.valueScale! }, states);
+            return tf.mul(0.5, masked(tf.square(tf.div(tf.sub(predicted, batch.returns), std)))) as tf.Scalar;
           }),
         head,
       );
@@ -463,8 +492,8 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
     }
     for (const slot of Object.values(headState.slots)) disposeParams(slot);
     tf.dispose([states, count]);
-    disposeParams(params);
-    params = { policy: result.params, value: head };
+    disposeParams(trainable(params));
+    params = { policy: result.params, value: head, valueScale: params.valueScale! };
     return { ...result.metrics, 'trpo/valueLoss': valueLoss };
   };
 
@@ -514,6 +543,7 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
       const sampled = clock();
       const targets = trialAdvantages(episodes, episodes.agentInfo.value!, settings);
       const batch = toTrialBatch(episodes, encoding, targets, settings.normalizeAdvantages);
+      const scale = updateValueScale(targets.returns);
       const outer = settings.outerOptimizer === 'ppo' ? ppoUpdate(batch, rng) : trpoUpdate(batch);
       disposeTrialBatch(batch);
       step += 1;
@@ -524,6 +554,8 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
         'metaTrain/returnLastEpisode': returns.lastEpisode,
         'metaTrain/environmentSteps': episodes.rewards.length,
         ...outer,
+        'value/scaleMean': scale.mean,
+        'value/scaleStd': scale.std,
         'time/sampling': sampled - started,
         'time/update': clock() - sampled,
         'time/iteration': clock() - started,

@@ -65,8 +65,6 @@ export interface TrialBatch {
   readonly returns: tf.Tensor2D;
   /** `[B, L]` values under the sampling policy. */
   readonly oldValues: tf.Tensor2D;
-  /** Variance of the value targets over all real steps of the whole batch (the value loss's scale). */
-  readonly returnsVariance: number;
 }
 
 /** Frees a `TrialBatch`'s tensors. */
@@ -119,12 +117,7 @@ export function toTrialBatch(
     variance /= Math.max(1, targets.advantages.length);
   }
   const scale = normalize ? 1 / (Math.sqrt(variance) + 1e-8) : 1;
-  let returnsMean = 0;
-  for (const v of targets.returns) returnsMean += v;
-  returnsMean /= Math.max(1, targets.returns.length);
-  let returnsVariance = 0;
-  for (const v of targets.returns) returnsVariance += (v - returnsMean) ** 2;
-  returnsVariance /= Math.max(1, targets.returns.length);
+
   const shift = normalize ? mean : 0;
   ranges.forEach((range, b) => {
     for (let k = 0; k < range.length; k += 1) {
@@ -152,7 +145,6 @@ export function toTrialBatch(
     advantages: tf.tensor2d(advantages, [trials, steps]),
     returns: tf.tensor2d(returns, [trials, steps]),
     oldValues: tf.tensor2d(oldValues, [trials, steps]),
-    returnsVariance,
   };
 }
 
@@ -171,7 +163,6 @@ export function selectTrials(batch: TrialBatch, indices: Int32Array): TrialBatch
       advantages: pick(batch.advantages),
       returns: pick(batch.returns),
       oldValues: pick(batch.oldValues),
-      returnsVariance: batch.returnsVariance,
     };
   }) as TrialBatch;
 }

@@ -306,7 +306,7 @@ describe('RL² learning', () => {
     const tasks = arms.sampleTasks(500, { seed: 11 });
     const untrained = summarise(trialReturns(learner.playTrials(tasks, { seed: 3 }), 10).totals);
     const trainRng = createRng(2);
-    for (let i = 0; i < 25; i += 1)
+    for (let i = 0; i < 35; i += 1)
       await learner.metaTrainStep(
         arms.sampleTasks(300, { seed: trainRng.nextSeed() }),
         trainRng.split(1)[0]!,
