@@ -4,6 +4,7 @@ import {
   createGruPolicy,
   createRng,
   type EpisodeBatch,
+  evaluateMetaLearner,
   tf,
   useBackend,
 } from '@metarl/core';
@@ -201,6 +202,12 @@ describe('createRl2', () => {
     expect(() => adapted.act(new Float32Array(3), createRng(9))).toThrow(/adapted for 2 environments/);
     explorer.dispose?.();
     adapted.dispose?.();
+    // Core's evaluator drives it like any meta-learner: every round continues each environment's trial.
+    const before = tf.memory().numTensors;
+    const report = evaluateMetaLearner(learner, bandit, { tasks: 3, episodesPerTask: 2, adaptationSteps: 2 });
+    expect(report.steps.map((s) => s.adaptationStep)).toEqual([0, 1, 2]);
+    expect(report.steps.every((s) => s.perTask.length === 3 && Number.isFinite(s.meanReturn))).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
     learner.dispose();
   });
 
