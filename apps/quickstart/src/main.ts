@@ -7,6 +7,7 @@ import {
   createAdam,
   createMlp,
   createRng,
+  disposeOptimizerState,
   disposeParams,
   type OptimizerState,
   type ParamTree,
@@ -63,7 +64,7 @@ for (let step = 0; step <= steps; step += 1) {
   if (step < steps) {
     const next = optimizer.step(params, gradients, state);
     disposeParams(params);
-    for (const slot of Object.values(state.slots)) disposeParams(slot);
+    disposeOptimizerState(state);
     params = next.params;
     state = next.state;
   }

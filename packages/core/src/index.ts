@@ -73,7 +73,12 @@ export { logSoftmax, logSumExp, selectLastAxis, stopGradient, sumOfSquares } fro
 export { type AdamOptions, createAdam } from './optim/adam';
 export { clipByGlobalNorm } from './optim/clip-by-global-norm';
 // Optimisers
-export type { Optimizer, OptimizerState, OptimizerStep } from './optim/optimizer';
+export {
+  disposeOptimizerState,
+  type Optimizer,
+  type OptimizerState,
+  type OptimizerStep,
+} from './optim/optimizer';
 export { createSgd, type SgdOptions } from './optim/sgd';
 // Parameters and modules
 export {

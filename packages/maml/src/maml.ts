@@ -27,6 +27,7 @@ import {
   createAdam,
   createPolicyAgent,
   type Distribution,
+  disposeOptimizerState,
   disposeParams,
   type EpisodeBatch,
   gradients,
@@ -387,7 +388,7 @@ export function createMaml<Task>(config: MamlConfig<Task>): Maml<Task> {
   };
 
   const disposeState = () => {
-    if (state !== undefined) for (const slot of Object.values(state.slots)) disposeParams(slot);
+    if (state !== undefined) disposeOptimizerState(state);
   };
 
   const clock = () => performance.now() / 1000;

@@ -11,6 +11,7 @@ import {
   broadcastParams,
   createAdam,
   createMlp,
+  disposeOptimizerState,
   disposeParams,
   gradients,
   mapParams,
@@ -189,7 +190,7 @@ export function createSupervisedMaml(config: SupervisedMamlConfig = {}): Supervi
       const lossAfter = value.dataSync()[0]!;
       disposeParams(grads);
       disposeParams(meta);
-      for (const slot of Object.values(state.slots)) disposeParams(slot);
+      disposeOptimizerState(state);
       meta = next.params;
       state = next.state;
       tf.dispose([before, value, support.x, support.y, query.x, query.y]);
@@ -242,7 +243,7 @@ export function createSupervisedMaml(config: SupervisedMamlConfig = {}): Supervi
     parameters: () => meta,
     dispose() {
       disposeParams(meta);
-      for (const slot of Object.values(state.slots)) disposeParams(slot);
+      disposeOptimizerState(state);
     },
   };
 }

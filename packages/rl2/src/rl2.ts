@@ -26,6 +26,7 @@ import {
   createAdam,
   createGruPolicy,
   type Distribution,
+  disposeOptimizerState,
   disposeParams,
   type EpisodeBatch,
   initialiseWeights,
@@ -428,7 +429,7 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
         const clipped = clipByGlobalNorm(gradients, maxGradientNorm);
         const next = optimizer.step(trainable(params), clipped.gradients, state!);
         disposeParams(trainable(params));
-        for (const slot of Object.values(state!.slots)) disposeParams(slot);
+        disposeOptimizerState(state!);
         params = { ...next.params, valueScale: params.valueScale! };
         state = next.state;
         const read = readScalars({ ...terms! });
@@ -484,13 +485,13 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
       valueLoss = value.dataSync()[0]!;
       const next = valueOptimizer.step(head, gradients, headState);
       disposeParams(head);
-      for (const slot of Object.values(headState.slots)) disposeParams(slot);
+      disposeOptimizerState(headState);
       head = next.params;
       headState = next.state;
       value.dispose();
       disposeParams(gradients);
     }
-    for (const slot of Object.values(headState.slots)) disposeParams(slot);
+    disposeOptimizerState(headState);
     tf.dispose([states, count]);
     disposeParams(trainable(params));
     params = { policy: result.params, value: head, valueScale: params.valueScale! };
@@ -581,7 +582,7 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
         needsOptimizer: settings.outerOptimizer === 'ppo',
       });
       disposeParams(params);
-      if (state !== undefined) for (const slot of Object.values(state.slots)) disposeParams(slot);
+      if (state !== undefined) disposeOptimizerState(state);
       params = checkpoint.params;
       state = settings.outerOptimizer === 'ppo' ? checkpoint.optimizer : undefined;
       step = checkpoint.step;
@@ -589,7 +590,7 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
 
     dispose() {
       disposeParams(params);
-      if (state !== undefined) for (const slot of Object.values(state.slots)) disposeParams(slot);
+      if (state !== undefined) disposeOptimizerState(state);
     },
   };
 

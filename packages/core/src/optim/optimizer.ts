@@ -1,4 +1,4 @@
-import type { ParamTree } from '../params/param-tree';
+import { disposeParams, type ParamTree } from '../params/param-tree';
 
 /**
  * Optimiser state as a value: a step counter and named slot trees shaped like the params
@@ -32,4 +32,9 @@ export interface Optimizer {
   init(params: ParamTree): OptimizerState;
   /** params - update(gradients); rejects non-finite gradients unless `checkFinite` is off. */
   step(params: ParamTree, gradients: ParamTree, state: OptimizerState): OptimizerStep;
+}
+
+/** Frees an optimiser state's tensors (its slot trees). */
+export function disposeOptimizerState(state: OptimizerState): void {
+  for (const slot of Object.values(state.slots)) disposeParams(slot);
 }

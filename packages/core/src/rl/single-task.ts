@@ -6,6 +6,7 @@
 import { createRng, type Rng, type TaskDistribution, type VectorEnv } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAdam } from '../optim/adam';
+import { disposeOptimizerState } from '../optim/optimizer';
 import { cloneParams, disposeParams, listLeaves, type ParamTree } from '../params/param-tree';
 import { discountedReturns, generalizedAdvantages, normalizeAdvantages } from './advantages';
 import { createPolicyAgent } from './agent';
@@ -182,12 +183,12 @@ export function trainPpo<Task>(
       ...options.ppo,
     });
     disposeParams(params);
-    for (const slot of Object.values(state.slots)) disposeParams(slot);
+    disposeOptimizerState(state);
     params = next.params;
     state = next.state;
     tf.dispose([values, finalValues, ...Object.values(data)]);
   }
-  for (const slot of Object.values(state.slots)) disposeParams(slot);
+  disposeOptimizerState(state);
   return { params, history };
 }
 

@@ -10,7 +10,7 @@ import { gradients, valueAndGradients } from '../autodiff/differentiate';
 import type { Checkpoint } from '../checkpoint/checkpoint';
 import type { MetaLearner } from '../meta/meta-learner';
 import { createAdam } from '../optim/adam';
-import type { OptimizerState } from '../optim/optimizer';
+import { disposeOptimizerState, type OptimizerState } from '../optim/optimizer';
 import {
   disposeParams,
   type ParamTree,
@@ -155,7 +155,7 @@ export function createFineTuningLearner<Task>(config: FineTuningLearnerConfig<Ta
       const next = optimizer.step(params, grads, state);
       disposeParams(grads);
       disposeParams(params);
-      for (const slot of Object.values(state.slots)) disposeParams(slot);
+      disposeOptimizerState(state);
       params = next.params;
       state = next.state;
       tf.dispose(Object.values(data));
@@ -180,14 +180,14 @@ export function createFineTuningLearner<Task>(config: FineTuningLearnerConfig<Ta
       if (checkpoint.optimizer === undefined)
         throw new TypeError('fine-tuning learner: the checkpoint has no optimizer state');
       disposeParams(params);
-      for (const slot of Object.values(state.slots)) disposeParams(slot);
+      disposeOptimizerState(state);
       params = checkpoint.params.policy as ParamTree;
       state = checkpoint.optimizer;
       step = checkpoint.step;
     },
     dispose() {
       disposeParams(params);
-      for (const slot of Object.values(state.slots)) disposeParams(slot);
+      disposeOptimizerState(state);
     },
   };
 }
