@@ -9,7 +9,7 @@
  *   learning-curve.png, metrics.jsonl/.csv, checkpoint/   from the training loop
  *   summary.json         mean total reward per trial on the 1000 tasks, with 95% intervals
  *
- * Options: --arms <k> (5) --pulls <n> (10) --iterations <n> (40) --trials <per iteration> (500)
+ * Options: --arms <k> (5) --pulls <n> (10) --iterations <n> (80) --trials <per iteration> (500)
  *          --hidden <GRU size> (128) --seed <n> (1) --output <folder> (rl2-bandits-report)
  *          --backend <name|auto> (auto)
  */
@@ -47,7 +47,7 @@ function readInteger(name: string, fallback: number, minimum: number): number {
 
 const arms = readInteger('arms', 5, 2);
 const pulls = readInteger('pulls', 10, 1);
-const iterations = readInteger('iterations', 40, 0);
+const iterations = readInteger('iterations', 80, 0);
 const trialsPerIteration = readInteger('trials', 500, 1);
 const hiddenSize = readInteger('hidden', 128, 1);
 const seed = readInteger('seed', 1, 0);
