@@ -8,15 +8,11 @@
  */
 import {
   banditDistribution,
-  createEpsilonGreedyBanditAgent,
-  createGreedyBanditAgent,
   createGreedyMdpAgent,
   createOracleMdpAgent,
   createPosteriorMeanMdpAgent,
   createPsrlMdpAgent,
-  createRandomBanditAgent,
   createRandomMdpAgent,
-  createThompsonBanditAgent,
   createUcb1BanditAgent,
   playBanditTrials,
   playMdpTrials,
@@ -24,7 +20,7 @@ import {
   tabularMdpDistribution,
 } from '@metarl/envs';
 import { describeMachine, readFlag, report } from './shared';
-import { banditPaper, mdpPaper } from './shared-paper-tables';
+import { banditPaper, banditReferenceAgents, mdpPaper } from './shared-paper-tables';
 
 const started = performance.now();
 const trials = Number(readFlag('trials', '1000'));
@@ -39,13 +35,7 @@ const bandits: Record<string, unknown>[] = [];
 for (const pulls of [10, 100, 500]) {
   for (const arms of [5, 10, 50]) {
     const tasks = banditDistribution({ arms }).sampleTasks(trials, { seed: 1000 + pulls + arms });
-    const agents = {
-      random: createRandomBanditAgent(),
-      greedy: createGreedyBanditAgent(),
-      epsilonGreedy: createEpsilonGreedyBanditAgent(0.1),
-      ucb1: createUcb1BanditAgent(),
-      thompson: createThompsonBanditAgent(),
-    };
+    const agents = banditReferenceAgents();
     const row: Record<string, unknown> = { pulls, arms, trials, paper: banditPaper[`${pulls},${arms}`] };
     for (const [name, agent] of Object.entries(agents))
       row[name] = format(summarise(playBanditTrials(agent, tasks, { pulls, seed: 7 })));

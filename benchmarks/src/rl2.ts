@@ -16,14 +16,9 @@ import { resolve } from 'node:path';
 import { renderChart, trainMetaLearner, useBackend } from '@metarl/core';
 import {
   banditDistribution,
-  createEpsilonGreedyBanditAgent,
-  createGreedyBanditAgent,
   createGreedyMdpAgent,
   createPsrlMdpAgent,
-  createRandomBanditAgent,
   createRandomMdpAgent,
-  createThompsonBanditAgent,
-  createUcb1BanditAgent,
   playBanditTrials,
   playMdpTrials,
   summarise,
@@ -32,7 +27,7 @@ import {
 } from '@metarl/envs';
 import { createRl2, trialReturns } from '@metarl/rl2';
 import { describeMachine, readFlag, report } from './shared';
-import { banditPaper, mdpPaper } from './shared-paper-tables';
+import { banditPaper, banditReferenceAgents, mdpPaper } from './shared-paper-tables';
 
 const task = readFlag('task', 'bandit');
 if (task !== 'bandit' && task !== 'tabular-mdp')
@@ -125,13 +120,7 @@ const greedyActions = trialReturns(learner.playTrials(testTasks, { seed: 7, dete
 const evaluationSeconds = (performance.now() - evaluationStarted) / 1000;
 const references: Record<string, unknown> = {};
 if (bandit) {
-  const agents = {
-    random: createRandomBanditAgent(),
-    greedy: createGreedyBanditAgent(),
-    epsilonGreedy: createEpsilonGreedyBanditAgent(0.1),
-    ucb1: createUcb1BanditAgent(),
-    thompson: createThompsonBanditAgent(),
-  };
+  const agents = banditReferenceAgents();
   for (const [name, agent] of Object.entries(agents))
     references[name] = format(
       summarise(playBanditTrials(agent, testTasks as never, { pulls: episodes, seed: 7 })),

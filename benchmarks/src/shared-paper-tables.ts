@@ -1,4 +1,26 @@
-/** The RL² paper's tables (Duan et al. 2016; BENCHMARKS.md section 4), keyed by setting. */
+/**
+ * The RL² paper's tables (Duan et al. 2016; BENCHMARKS.md section 4), keyed by setting, and the
+ * bandit reference agents every benchmark plays beside them.
+ */
+import {
+  type BanditAgent,
+  createEpsilonGreedyBanditAgent,
+  createGreedyBanditAgent,
+  createRandomBanditAgent,
+  createThompsonBanditAgent,
+  createUcb1BanditAgent,
+} from '@metarl/envs';
+
+/** The paper's bandit baselines: random, greedy, epsilon-greedy (0.1), UCB1, Thompson sampling. */
+export function banditReferenceAgents(): Record<string, BanditAgent> {
+  return {
+    random: createRandomBanditAgent(),
+    greedy: createGreedyBanditAgent(),
+    epsilonGreedy: createEpsilonGreedyBanditAgent(0.1),
+    ucb1: createUcb1BanditAgent(),
+    thompson: createThompsonBanditAgent(),
+  };
+}
 
 /** Duan et al. 2016 Table 1: Random, Gittins, TS, UCB1, eps-Greedy, Greedy, RL2. */
 export const banditPaper: Record<string, Record<string, number>> = {

@@ -54,6 +54,7 @@ import {
 import {
   type ActionEncoding,
   actionEncodingOf,
+  encodeAction,
   trialInputSize,
   trialInputs,
   trialRanges,
@@ -637,10 +638,7 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
         padded[row + encoding.size + 1] = start.done[i]!;
       }
       const last = range.start + range.length - 1;
-      const actionRow = new Float32Array(encoding.size);
-      if (encoding.kind === 'discrete') actionRow[episodes.actions[last]! - encoding.start] = 1;
-      else actionRow.set(episodes.actions.subarray(last * a, (last + 1) * a));
-      memory.previousActions.set(actionRow, i * encoding.size);
+      encodeAction(encoding, episodes.actions, last * a, memory.previousActions, i * encoding.size);
       memory.previousRewards[i] = episodes.rewards[last]!;
     });
     const finalStates = tf.tidy(() => {

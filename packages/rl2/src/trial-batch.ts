@@ -4,7 +4,7 @@
  * end is terminal), and trials padded into `[B, L, ...]` tensors with a validity mask so that
  * one GRU unroll covers a whole minibatch of trials.
  */
-import { type EpisodeBatch, generalizedAdvantages, tf } from '@metarl/core';
+import { type EpisodeBatch, generalizedAdvantages, normalizeAdvantages, tf } from '@metarl/core';
 import { type ActionEncoding, trialInputSize, trialInputs, trialRanges } from './trial-inputs';
 
 /** Options of `trialAdvantages`. */
@@ -108,17 +108,7 @@ export function toTrialBatch(
   const advantages = new Float32Array(trials * steps);
   const returns = new Float32Array(trials * steps);
   const oldValues = new Float32Array(trials * steps);
-  let mean = 0;
-  let variance = 0;
-  if (normalize) {
-    for (const v of targets.advantages) mean += v;
-    mean /= Math.max(1, targets.advantages.length);
-    for (const v of targets.advantages) variance += (v - mean) ** 2;
-    variance /= Math.max(1, targets.advantages.length);
-  }
-  const scale = normalize ? 1 / (Math.sqrt(variance) + 1e-8) : 1;
-
-  const shift = normalize ? mean : 0;
+  const advantageValues = normalize ? normalizeAdvantages(targets.advantages) : targets.advantages;
   ranges.forEach((range, b) => {
     for (let k = 0; k < range.length; k += 1) {
       const t = range.start + k;
@@ -128,7 +118,7 @@ export function toTrialBatch(
       else for (let j = 0; j < a; j += 1) actions[slot * a + j] = batch.actions[t * a + j]!;
       mask[slot] = 1;
       old[slot] = logProb[t]!;
-      advantages[slot] = (targets.advantages[t]! - shift) * scale;
+      advantages[slot] = advantageValues[t]!;
       returns[slot] = targets.returns[t]!;
       oldValues[slot] = values[t]!;
     }
