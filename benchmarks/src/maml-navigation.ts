@@ -72,13 +72,16 @@ for (const seed of seeds) {
       advantages: metrics['time/advantages']!,
       innerLoop: metrics['time/adaptation']!,
       trpo: metrics['time/outer']!,
+      trpoGradient: metrics['trpo/secondsGradient']!,
+      trpoFisherProducts: metrics['trpo/secondsFisherProducts']!,
+      trpoLineSearch: metrics['trpo/secondsLineSearch']!,
       returnBefore: metrics['metaTrain/returnBefore']!,
       returnAfter: metrics['metaTrain/returnAfter']!,
       accepted: metrics['trpo/accepted']!,
     };
     perIteration.push(row);
     console.error(
-      `seed ${seed} iteration ${iteration}: ${row.seconds.toFixed(2)} s (sampling ${row.sampling.toFixed(2)}, advantages ${row.advantages.toFixed(2)}, inner ${row.innerLoop.toFixed(2)}, TRPO ${row.trpo.toFixed(2)})  return ${row.returnBefore.toFixed(1)} -> ${row.returnAfter.toFixed(1)}`,
+      `seed ${seed} iteration ${iteration}: ${row.seconds.toFixed(2)} s (sampling ${row.sampling.toFixed(2)}, advantages ${row.advantages.toFixed(2)}, inner ${row.innerLoop.toFixed(2)}, TRPO ${row.trpo.toFixed(2)}: gradient ${row.trpoGradient.toFixed(2)}, ${metrics['trpo/fisherProducts']} Fisher products ${row.trpoFisherProducts.toFixed(2)}, line search ${row.trpoLineSearch.toFixed(2)})  return ${row.returnBefore.toFixed(1)} -> ${row.returnAfter.toFixed(1)}`,
     );
   }
   const test = evaluateMetaLearner(maml, distribution, {
@@ -96,10 +99,17 @@ for (const seed of seeds) {
     seed,
     medianSecondsPerIteration: round(median(perIteration.map((r) => r.seconds!))),
     medianBreakdown: Object.fromEntries(
-      (['sampling', 'advantages', 'innerLoop', 'trpo'] as const).map((key) => [
-        key,
-        round(median(perIteration.map((r) => r[key] as number))),
-      ]),
+      (
+        [
+          'sampling',
+          'advantages',
+          'innerLoop',
+          'trpo',
+          'trpoGradient',
+          'trpoFisherProducts',
+          'trpoLineSearch',
+        ] as const
+      ).map((key) => [key, round(median(perIteration.map((r) => r[key] as number)))]),
     ),
     iterations: perIteration.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))),
     test: {

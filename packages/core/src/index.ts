@@ -68,6 +68,12 @@ export {
   type WeightInitialisation,
 } from './nn/linear';
 export { type Activation, createMlp, type MlpOptions } from './nn/mlp';
+export {
+  linearizeMlp,
+  type MlpBackward,
+  type MlpForwardTangent,
+  type MlpLinearization,
+} from './nn/mlp-linearization';
 export type { Module } from './nn/module';
 export { logSoftmax, logSumExp, selectLastAxis, stopGradient, sumOfSquares } from './ops/ops';
 export { type AdamOptions, createAdam } from './optim/adam';
@@ -126,6 +132,13 @@ export {
   type GaussianMlpPolicyOptions,
   type Policy,
 } from './rl/policies';
+export {
+  createCategoricalMlpCurvature,
+  createGaussianMlpCurvature,
+  type LogLikelihoodCurvature,
+  type PolicyCurvature,
+  type PolicyLinearization,
+} from './rl/policy-curvature';
 export {
   clippedSurrogate,
   type PolicyGradientData,

@@ -32,12 +32,15 @@ import {
   type EpisodeBatch,
   gradients,
   hessianVectorProduct,
+  type LogLikelihoodCurvature,
   type MetaLearner,
   type MetaMetrics,
   mapParams,
   type OptimizerState,
   type ParamTree,
   type Policy,
+  type PolicyCurvature,
+  type PolicyLinearization,
   stopGradient,
   type TrpoOptions,
   tf,
@@ -296,6 +299,30 @@ export function createMamlObjective(
         ) as tf.Scalar,
     );
   const kl = (meta: ParamTree) => tf.tidy(() => klOf(adapt(meta)));
+  /** The linearised inner loss at the old meta-parameters and KL at the old adapted ones (made on first use). */
+  let curvature: ObjectiveCurvature | undefined;
+  const linearizeObjective = (
+    policyCurvature: PolicyCurvature,
+    metaPolicy: ParamTree,
+    batch: TaskBatch,
+  ): ObjectiveCurvature => {
+    const trainLinear = policyCurvature.linearize(metaPolicy, batch.observations);
+    const inner = trainLinear.logLikelihood(batch.actions, batch.advantageWeights);
+    const outer = policyCurvature.linearize(frozen, validBatch.observations);
+    const klWeights = tf.div(validBatch.stepWeights, tasks);
+    return {
+      meta: metaPolicy,
+      inner,
+      outer,
+      klWeights,
+      dispose() {
+        inner.dispose();
+        trainLinear.dispose();
+        outer.dispose();
+        klWeights.dispose();
+      },
+    };
+  };
   return {
     loss: (meta) => tf.tidy(() => surrogateOf(adapt(meta))),
     kl,
@@ -311,10 +338,40 @@ export function createMamlObjective(
       // phi_t and J_t = d phi_t / d theta = I - alpha H_t (H_t the inner loss's Hessian,
       // symmetric; J_t = I for first-order MAML). Two inner Hessian-vector products and one of
       // the KL in phi replace a third-order pass through the adaptation: 1.45x faster, equal to
-      // float rounding. Several inner steps or Meta-SGD take the general path.
+      // float rounding. A policy with `curvature` computes them with its forward passes (and the
+      // inner loss's backward pass) cached across TRPO's products. Several inner steps or
+      // Meta-SGD take the general path.
       if (trainBatches.length !== 1 || meta.stepSizes !== undefined)
         return hessianVectorProduct(kl, meta, vector);
       const batch = trainBatches[0]!;
+      if (policy.curvature !== undefined) {
+        // Linearised once per meta-parameters: TRPO asks for all its products at the same point.
+        if (curvature?.meta !== meta.policy) {
+          curvature?.dispose();
+          curvature = linearizeObjective(policy.curvature, meta.policy as ParamTree, batch);
+        }
+        const { inner, outer, klWeights } = curvature as ObjectiveCurvature;
+        // J u = u - alpha H u = u + alpha (Hessian of the weighted log-likelihood) u, per task.
+        const jacobianProduct = (tangent: ParamTree, perTask: boolean): ParamTree => {
+          const tangents = perTask ? cloneParams(tangent) : broadcastParams(tangent, batch.tasks);
+          if (options.firstOrder) return tangents;
+          const hessian = inner.hessianProduct(tangent); // shared tangents make shared-weight products
+          const out = zipParams(
+            [tangents, hessian],
+            ([x, h]) => tf.tidy(() => tf.add(x!, tf.mul(h!, tf.scalar(options.innerStepSize)))),
+            'fisherVectorProduct',
+          );
+          disposeParams(hessian);
+          disposeParams(tangents);
+          return out;
+        };
+        const inPhi = jacobianProduct(vector.policy as ParamTree, false);
+        const fisher = outer.fisherProduct(inPhi, klWeights);
+        const back = jacobianProduct(fisher, true);
+        const product = mapParams(back, (x) => tf.sum(x, 0));
+        for (const tree of [inPhi, fisher, back]) disposeParams(tree);
+        return { policy: product };
+      }
       const start = broadcastParams(meta.policy as ParamTree, batch.tasks);
       const jacobianProduct = (tangent: ParamTree): ParamTree => {
         if (options.firstOrder) return cloneParams(tangent);
@@ -341,8 +398,22 @@ export function createMamlObjective(
       );
       tf.dispose([...owned, oldLogProb, tasks]);
       disposeParams(frozen);
+      curvature?.dispose();
     },
   };
+}
+
+/** The cached linearisations behind `MamlObjective.fisherVectorProduct`'s fast path. */
+interface ObjectiveCurvature {
+  /** The meta-parameters it was linearised at. */
+  readonly meta: ParamTree;
+  /** The inner loss's negative: the advantage-weighted log-likelihood of the train batch at the meta-parameters. */
+  readonly inner: LogLikelihoodCurvature;
+  /** The adapted policies that sampled the validation batch. */
+  readonly outer: PolicyLinearization;
+  /** The KL's per-step weights: 1 / (steps of the task x tasks). */
+  readonly klWeights: tf.Tensor;
+  dispose(): void;
 }
 
 function meanEpisodeReturn(batch: EpisodeBatch): number {

@@ -224,8 +224,18 @@ describe('MAML for reinforcement learning', () => {
   });
 
   it('the J^T F J Fisher-vector product equals the exact Hessian-vector product of the KL', () => {
-    for (const firstOrder of [false, true]) {
-      const { policy, meta, train, valid, phi } = sampleObjectiveInputs([6], 0.5, 13);
+    for (const [firstOrder, cached] of [
+      [false, true],
+      [true, true],
+      [false, false],
+      [true, false],
+    ] as const) {
+      const inputs = sampleObjectiveInputs([6], 0.5, 13);
+      const { meta, train, valid, phi } = inputs;
+      // With the policy's cached curvature, and differentiated generically without it.
+      const { curvature, ...generic } = inputs.policy;
+      expect(curvature).toBeDefined();
+      const policy = cached ? inputs.policy : generic;
       const objective = createMamlObjective(policy, [train], valid, phi, { innerStepSize: 0.5, firstOrder });
       const rng = createRng(9);
       const vector = mapParams(meta, (p) => tf.tensor(rng.normal(p.size), p.shape));

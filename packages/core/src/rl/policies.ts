@@ -12,6 +12,11 @@ import { DiagonalGaussian } from '../distributions/diagonal-gaussian';
 import type { Distribution } from '../distributions/distribution';
 import { type Activation, createMlp } from '../nn/mlp';
 import type { ParamTree } from '../params/param-tree';
+import {
+  createCategoricalMlpCurvature,
+  createGaussianMlpCurvature,
+  type PolicyCurvature,
+} from './policy-curvature';
 
 /** What kind of actions a policy emits. */
 export type ActionKind = 'continuous' | 'discrete';
@@ -28,6 +33,8 @@ export interface Policy {
   init(rng: Rng): ParamTree;
   /** The action distribution at `observations` `[..., O]` (batch shape = the leading axes). */
   apply(params: ParamTree, observations: tf.Tensor): Distribution;
+  /** Optional cached second-order products (TRPO's and MAML's fast path); without it they are differentiated generically. */
+  readonly curvature?: PolicyCurvature;
 }
 
 /** Options of `createGaussianMlpPolicy`. */
@@ -63,11 +70,12 @@ export function createGaussianMlpPolicy(options: GaussianMlpPolicyOptions): Poli
       `createGaussianMlpPolicy: initialStd must be a finite number > 0, got ${initialStd}`,
     );
   }
+  const activation = options.activation ?? 'tanh';
   const network = createMlp({
     inputSize: options.observationSize,
     hiddenSizes: options.hiddenSizes ?? [64, 64],
     outputSize: options.actionSize,
-    activation: options.activation ?? 'tanh',
+    activation,
   });
   return {
     observationSize: options.observationSize,
@@ -81,6 +89,7 @@ export function createGaussianMlpPolicy(options: GaussianMlpPolicyOptions): Poli
       if (logStd.rank === 2 && mean.rank === 3) logStd = tf.expandDims(logStd, 1);
       return new DiagonalGaussian(mean, logStd);
     },
+    curvature: createGaussianMlpCurvature(activation),
   };
 }
 
@@ -100,11 +109,12 @@ export interface CategoricalMlpPolicyOptions {
 export function createCategoricalMlpPolicy(options: CategoricalMlpPolicyOptions): Policy {
   checkSize(options.observationSize, 'createCategoricalMlpPolicy: observationSize');
   checkSize(options.actions, 'createCategoricalMlpPolicy: actions');
+  const activation = options.activation ?? 'tanh';
   const network = createMlp({
     inputSize: options.observationSize,
     hiddenSizes: options.hiddenSizes ?? [64, 64],
     outputSize: options.actions,
-    activation: options.activation ?? 'tanh',
+    activation,
     outputScale: 0.01,
   });
   return {
@@ -113,5 +123,6 @@ export function createCategoricalMlpPolicy(options: CategoricalMlpPolicyOptions)
     actionSize: options.actions,
     init: (rng) => ({ logits: network.init(rng) }),
     apply: (params, observations) => new Categorical(network.apply(params.logits as ParamTree, observations)),
+    curvature: createCategoricalMlpCurvature(activation),
   };
 }

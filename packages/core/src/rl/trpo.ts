@@ -66,7 +66,7 @@ export function conjugateGradient(
 export interface TrpoResult {
   /** The new parameters (new tensors; equal to a copy of the old ones if no step was accepted). */
   readonly params: ParamTree;
-  /** Diagnostics: loss before/after, KL, accepted step fraction, line-search steps. */
+  /** Diagnostics: loss before/after, KL, accepted step fraction, line-search steps, and the seconds spent in the gradient, the Fisher-vector products and the line search. */
   readonly metrics: Readonly<Record<string, number>>;
 }
 
@@ -100,17 +100,22 @@ export function trpoStep(
   if (!(ratio > 0 && ratio < 1))
     throw new RangeError(`trpoStep: backtrackRatio must be in (0, 1), got ${ratio}`);
 
+  const clock = { start: performance.now(), fisher: 0, products: 0 };
   const { value: lossValue, gradients: gradientTree } = valueAndGradients(loss, params);
   const lossBefore = readScalar(lossValue);
   const gradient = Float64Array.from(flattenParams(gradientTree));
   disposeParams(gradientTree);
 
+  const gradientSeconds = (performance.now() - clock.start) / 1000;
   const fisherProduct = (v: Float64Array): Float64Array => {
+    const productStart = performance.now();
     const vector = unflattenParams(params, Float32Array.from(v));
     const product = options.fisherVectorProduct?.(params, vector) ?? hessianVectorProduct(kl, params, vector);
     const flat = flattenParams(product);
     disposeParams(vector);
     disposeParams(product);
+    clock.fisher += performance.now() - productStart;
+    clock.products += 1;
     return Float64Array.from(flat, (value, i) => value + damping * v[i]!);
   };
   const direction = conjugateGradient(fisherProduct, gradient, iterations);
@@ -130,6 +135,7 @@ export function trpoStep(
     'trpo/stepFraction': 0,
   };
   let fraction = 1;
+  const searchStart = performance.now();
   for (let k = 0; k < steps && scale > 0; k += 1) {
     const candidate = zipParams(
       [params, fullStep],
@@ -154,10 +160,21 @@ export function trpoStep(
     fraction *= ratio;
   }
   disposeParams(fullStep);
+  const timing = {
+    'trpo/secondsGradient': gradientSeconds,
+    'trpo/secondsFisherProducts': clock.fisher / 1000,
+    'trpo/fisherProducts': clock.products,
+    'trpo/secondsLineSearch': (performance.now() - searchStart) / 1000,
+  };
   return {
     params: accepted ?? zipParams([params], ([p]) => tf.clone(p!), 'trpoStep'),
     // curvature = x' F x of the natural-gradient direction; <= 0 means the KL's Hessian is not a
     // Fisher matrix (e.g. an old policy that shares tensors with the params) and no step is taken.
-    metrics: { ...metrics, 'trpo/curvature': curvature, 'trpo/accepted': accepted === undefined ? 0 : 1 },
+    metrics: {
+      ...metrics,
+      ...timing,
+      'trpo/curvature': curvature,
+      'trpo/accepted': accepted === undefined ? 0 : 1,
+    },
   };
 }

@@ -1,0 +1,233 @@
+import { describe, expect, it } from 'vitest';
+import {
+  cloneParams,
+  createCategoricalMlpPolicy,
+  createGaussianMlpPolicy,
+  createRng,
+  disposeParams,
+  flattenParams,
+  gradients,
+  hessianVectorProduct,
+  mapParams,
+  type ParamTree,
+  type Policy,
+  stackParams,
+  tf,
+  useBackend,
+} from '../src/index';
+
+const GROUPS = 3;
+const STEPS = 7;
+
+/** Largest absolute difference relative to the largest magnitude of `expected`. */
+function relativeError(actual: ParamTree, expected: ParamTree): number {
+  const a = flattenParams(actual);
+  const b = flattenParams(expected);
+  expect(a.length).toBe(b.length);
+  let difference = 0;
+  let scale = 0;
+  b.forEach((v, i) => {
+    difference = Math.max(difference, Math.abs(a[i]! - v));
+    scale = Math.max(scale, Math.abs(v));
+  });
+  expect(scale).toBeGreaterThan(1e-3); // the comparison is not between zeros
+  return difference / scale;
+}
+
+function randomLike(tree: ParamTree, seed: number): ParamTree {
+  let offset = 0;
+  return mapParams(tree, (x) => tf.randomNormal(x.shape, 0, 1, 'float32', seed + (offset += 1)));
+}
+
+/** Per-group params: independent initialisations stacked along a leading axis. */
+function groupParams(policy: Policy, seed: number): ParamTree {
+  const trees = Array.from({ length: GROUPS }, (_, g) => policy.init(createRng(seed + g)));
+  const stacked = stackParams(trees);
+  trees.forEach(disposeParams);
+  // A log-std away from its initial zeros, so its terms are exercised.
+  const logStd = stacked.logStd;
+  if (!(logStd instanceof tf.Tensor)) return stacked;
+  const moved = tf.randomUniform(logStd.shape, -0.5, 0.3, 'float32', seed);
+  logStd.dispose();
+  return { ...stacked, logStd: moved };
+}
+
+interface Case {
+  name: string;
+  policy: Policy;
+  observations: (shape: number[]) => tf.Tensor;
+  actions: (shape: number[]) => tf.Tensor;
+}
+
+const cases: Case[] = [
+  {
+    name: 'Gaussian MLP (tanh)',
+    policy: createGaussianMlpPolicy({ observationSize: 3, actionSize: 2, hiddenSizes: [5, 4] }),
+    observations: (shape) => tf.randomNormal([...shape, 3], 0, 1, 'float32', 11),
+    actions: (shape) => tf.randomNormal([...shape, 2], 0, 1.5, 'float32', 12),
+  },
+  {
+    name: 'Gaussian MLP (relu)',
+    policy: createGaussianMlpPolicy({
+      observationSize: 3,
+      actionSize: 2,
+      hiddenSizes: [6],
+      activation: 'relu',
+    }),
+    observations: (shape) => tf.randomNormal([...shape, 3], 0, 1, 'float32', 13),
+    actions: (shape) => tf.randomNormal([...shape, 2], 0, 1.5, 'float32', 14),
+  },
+  {
+    name: 'categorical MLP (tanh)',
+    policy: createCategoricalMlpPolicy({ observationSize: 4, actions: 3, hiddenSizes: [5, 5] }),
+    observations: (shape) => tf.randomNormal([...shape, 4], 0, 1, 'float32', 15),
+    actions: (shape) => tf.randomUniformInt(shape, 0, 3, 16),
+  },
+];
+
+const weightedLogLikelihood =
+  (policy: Policy, observations: tf.Tensor, actions: tf.Tensor, weights: tf.Tensor) => (params: ParamTree) =>
+    tf.tidy(() => tf.sum(tf.mul(policy.apply(params, observations).logProb(actions), weights)) as tf.Scalar);
+
+const weightedKl =
+  (policy: Policy, observations: tf.Tensor, old: ParamTree, weights: tf.Tensor) => (params: ParamTree) =>
+    tf.tidy(
+      () =>
+        tf.sum(
+          tf.mul(policy.apply(old, observations).kl(policy.apply(params, observations)), weights),
+        ) as tf.Scalar,
+    );
+
+for (const backend of ['cpu', 'wasm']) {
+  describe(`policy curvature on ${backend}`, () => {
+    for (const { name, policy, observations: makeObservations, actions: makeActions } of cases) {
+      it(`${name}: per-group gradient, Hessian and Fisher products equal the generic ones`, async () => {
+        await useBackend(backend);
+        const before = tf.memory().numTensors;
+        const params = groupParams(policy, 1);
+        const observations = makeObservations([GROUPS, STEPS]);
+        const actions = makeActions([GROUPS, STEPS]);
+        const weights = tf.randomNormal([GROUPS, STEPS], 0, 1, 'float32', 17);
+        const positive = tf.randomUniform([GROUPS, STEPS], 0.1, 1, 'float32', 18);
+        const tangent = randomLike(params, 100);
+
+        const linear = policy.curvature!.linearize(params, observations);
+        const likelihood = linear.logLikelihood(actions, weights);
+        const f = weightedLogLikelihood(policy, observations, actions, weights);
+        const expectedGradient = gradients(f, params);
+        expect(relativeError(likelihood.gradient, expectedGradient)).toBeLessThan(2e-5);
+        const hessian = likelihood.hessianProduct(tangent);
+        const expectedHessian = hessianVectorProduct(f, params, tangent);
+        expect(relativeError(hessian, expectedHessian)).toBeLessThan(2e-4);
+        const old = cloneParams(params);
+        const fisher = linear.fisherProduct(tangent, positive);
+        const expectedFisher = hessianVectorProduct(
+          weightedKl(policy, observations, old, positive),
+          params,
+          tangent,
+        );
+        expect(relativeError(fisher, expectedFisher)).toBeLessThan(2e-4);
+
+        // A wrong tangent direction changes the product (the comparison can fail).
+        const other = randomLike(params, 200);
+        const otherHessian = likelihood.hessianProduct(other);
+        expect(relativeError(otherHessian, expectedHessian)).toBeGreaterThan(0.1);
+
+        for (const tree of [
+          expectedGradient,
+          hessian,
+          expectedHessian,
+          old,
+          fisher,
+          expectedFisher,
+          other,
+          otherHessian,
+          tangent,
+          params,
+        ])
+          disposeParams(tree);
+        likelihood.dispose();
+        linear.dispose();
+        tf.dispose([observations, actions, weights, positive]);
+        expect(tf.memory().numTensors).toBe(before);
+      });
+
+      it(`${name}: shared params and tangent give each group's share of the whole product`, async () => {
+        await useBackend(backend);
+        const before = tf.memory().numTensors;
+        const params = policy.init(createRng(3));
+        const observations = makeObservations([GROUPS, STEPS]);
+        const actions = makeActions([GROUPS, STEPS]);
+        const weights = tf.randomNormal([GROUPS, STEPS], 0, 1, 'float32', 19);
+        const tangent = randomLike(params, 300);
+        const linear = policy.curvature!.linearize(params, observations);
+        const likelihood = linear.logLikelihood(actions, weights);
+        const perGroup = likelihood.hessianProduct(tangent);
+        const leaves = flattenParams(perGroup);
+        expect(leaves.length).toBe(GROUPS * flattenParams(params).length); // one product per group
+        const summed = mapParams(perGroup, (x) => tf.sum(x, 0));
+        const expected = hessianVectorProduct(
+          weightedLogLikelihood(policy, observations, actions, weights),
+          params,
+          tangent,
+        );
+        expect(relativeError(summed, expected)).toBeLessThan(2e-4);
+
+        // Ungrouped observations [N, O] give unbatched products.
+        const flatObservations = tf.reshape(observations, [GROUPS * STEPS, -1]);
+        const flatActions = tf.reshape(actions, [GROUPS * STEPS, ...actions.shape.slice(2)]);
+        const flatWeights = tf.reshape(weights, [GROUPS * STEPS]);
+        const flatLinear = policy.curvature!.linearize(params, flatObservations);
+        const flatLikelihood = flatLinear.logLikelihood(flatActions, flatWeights);
+        const flatProduct = flatLikelihood.hessianProduct(tangent);
+        expect(relativeError(flatProduct, expected)).toBeLessThan(2e-4);
+        const old = cloneParams(params);
+        const positive = tf.abs(flatWeights);
+        const flatFisher = flatLinear.fisherProduct(tangent, positive);
+        const expectedFisher = hessianVectorProduct(
+          weightedKl(policy, flatObservations, old, positive),
+          params,
+          tangent,
+        );
+        expect(relativeError(flatFisher, expectedFisher)).toBeLessThan(2e-4);
+
+        for (const tree of [
+          params,
+          tangent,
+          perGroup,
+          summed,
+          expected,
+          flatProduct,
+          old,
+          flatFisher,
+          expectedFisher,
+        ])
+          disposeParams(tree);
+        likelihood.dispose();
+        linear.dispose();
+        flatLikelihood.dispose();
+        flatLinear.dispose();
+        tf.dispose([observations, actions, weights, flatObservations, flatActions, flatWeights, positive]);
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    }
+
+    it('bad weights or actions get clear errors', async () => {
+      await useBackend(backend);
+      const policy = cases[0]!.policy;
+      const params = policy.init(createRng(0));
+      const observations = tf.zeros([GROUPS, STEPS, 3]);
+      const linear = policy.curvature!.linearize(params, observations);
+      const tangent = cloneParams(params);
+      expect(() => linear.fisherProduct(tangent, tf.ones([STEPS]))).toThrow(/weights must be \[3, 7\]/);
+      expect(() => linear.logLikelihood(tf.zeros([GROUPS, STEPS]), tf.ones([GROUPS, STEPS]))).toThrow(
+        /actions must be \[3, 7, 2\]/,
+      );
+      expect(() => policy.curvature!.linearize({ mean: {} }, observations)).toThrow(/MLP/);
+      linear.dispose();
+      disposeParams(params);
+      disposeParams(tangent);
+      observations.dispose();
+    });
+  });
+}
