@@ -36,7 +36,10 @@ function relativeError(actual: ParamTree, expected: ParamTree): number {
 
 function randomLike(tree: ParamTree, seed: number): ParamTree {
   let offset = 0;
-  return mapParams(tree, (x) => tf.randomNormal(x.shape, 0, 1, 'float32', seed + (offset += 1)));
+  return mapParams(tree, (x) => {
+    offset += 1;
+    return tf.randomNormal(x.shape, 0, 1, 'float32', seed + offset);
+  });
 }
 
 /** Per-group params: independent initialisations stacked along a leading axis. */
