@@ -1,6 +1,6 @@
 /**
  * pnpm bench maml-navigation [-- --iterations <n>] [-- --seeds 1,2,3] [-- --task navigation|bandit|tabular-mdp]
- *                            [-- --backend wasm|cpu] [-- --out <file>]
+ *                            [-- --backend wasm|cpu] [-- --threads n] [-- --out <file>]
  *
  * MAML-TRPO in pytorch-maml-rl's configuration (BENCHMARKS.md section 3; its
  * `configs/maml/2d-navigation.yaml`): meta-batch 20 tasks, 20 episodes per task, horizon 100,
@@ -29,8 +29,9 @@ const iterations = Number(readFlag('iterations', '30'));
 const seeds = readFlag('seeds', '1').split(',').map(Number);
 const task = readFlag('task', 'navigation');
 const backend = readFlag('backend', 'wasm');
+const threads = Number(readFlag('threads', '1'));
 const metaBatchSize = 20;
-await useBackend(backend);
+const backendInfo = await useBackend(backend, { threads });
 
 const setups: Record<
   string,
@@ -122,6 +123,7 @@ report({
   name: 'maml-navigation',
   task,
   backend,
+  threads: backendInfo.threads,
   config: {
     iterations,
     metaBatchSize,

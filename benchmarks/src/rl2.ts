@@ -9,7 +9,7 @@
  * 250 updates of 250 trials, GRU 128, Adam 1e-2 (`--iterations`, `--trials`, `--hidden`,
  * `--learning-rate`). `--evaluate-every k` also evaluates on the test tasks every k iterations
  * (the learning curve); `--plot <file.png>` draws it beside the references. Also: `--seed`,
- * `--backend`, `--epochs`, `--minibatches`, `--entropy`, `--gamma`, `--lambda`.
+ * `--backend`, `--threads` (wasm matrix-product threads, default 1), `--epochs`, `--minibatches`, `--entropy`, `--gamma`, `--lambda`.
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -53,8 +53,9 @@ const testTrials = integer('test-trials', 1000);
 const evaluateEvery = integer('evaluate-every', 0, 0);
 const seed = integer('seed', 1, 0);
 const backend = readFlag('backend', 'wasm');
+const threads = Number(readFlag('threads', '1'));
 const plot = readFlag('plot', '');
-await useBackend(backend);
+const backendInfo = await useBackend(backend, { threads });
 
 const distribution = (
   bandit ? banditDistribution({ arms }) : tabularMdpDistribution()
@@ -190,6 +191,7 @@ report({
     evaluation: 'actions sampled from the policy (as trained); greedyActions: the mode',
   },
   backend,
+  threads: backendInfo.threads,
   machine: describeMachine(),
   trainingSeconds: Number(trainingSeconds.toFixed(1)),
   environmentSteps,

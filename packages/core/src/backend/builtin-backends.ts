@@ -1,5 +1,6 @@
 import type { BackendCapabilities, BackendRegistration } from './backend-registry';
 import { selectWasmKernels } from './wasm-kernels';
+import { initialiseWasmBackend, wasmThreads } from './wasm-threads';
 
 /** Imports an optional peer by name (kept out of type checking and bundling). */
 function importOptional(name: string): Promise<unknown> {
@@ -20,7 +21,11 @@ export const wasmBackend: BackendRegistration = {
   async load() {
     await import('@tensorflow/tfjs-backend-wasm');
   },
+  async initialise(options) {
+    return initialiseWasmBackend(options.threads);
+  },
   afterInitialise: (options) => selectWasmKernels(options.optimisedKernels ?? true),
+  threads: () => wasmThreads() ?? 1,
 };
 
 /** Plain JavaScript kernels: every kernel exists here; the reference for exactness and determinism. */

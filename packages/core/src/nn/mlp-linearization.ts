@@ -70,8 +70,10 @@ interface ForwardState extends MlpForwardTangent {
 }
 
 interface BackwardState extends MlpBackward {
-  /** Each layer's pre-activation cotangent. */
+  /** Each layer's pre-activation cotangent `[G, N, out]`. */
   readonly deltas: tf.Tensor[];
+  /** Each layer's pre-activation cotangent transposed per group, `[G, out, N]` (index 0 unused). */
+  readonly transposedDeltas: (tf.Tensor | undefined)[];
   /** Each layer's input cotangent (index 0 unused). */
   readonly inputCotangents: (tf.Tensor | undefined)[];
 }
@@ -118,9 +120,9 @@ function addBias(x: tf.Tensor, bias: tf.Tensor): tf.Tensor {
   return tf.add(x, bias.rank === 2 ? tf.expandDims(bias, 1) : bias);
 }
 
-/** Per-group xᵀ δ `[G, in, out]`. */
-function weightProduct(x: tf.Tensor, delta: tf.Tensor): tf.Tensor {
-  return tf.matMul(x as tf.Tensor3D, delta as tf.Tensor3D, true, false);
+/** Per-group xᵀ δ `[G, in, out]` from the transposed `xᵀ` `[G, in, N]`. */
+function weightProduct(transposedX: tf.Tensor, delta: tf.Tensor): tf.Tensor {
+  return tf.matMul(transposedX as tf.Tensor3D, delta as tf.Tensor3D);
 }
 
 function tangentLayer(tangent: ParamTree, name: string): Layer {
@@ -152,6 +154,9 @@ export function linearizeMlp(params: ParamTree, input: tf.Tensor, activation: Ac
   // Activations of each layer's input, the activation's derivative and second derivative at each
   // hidden pre-activation (tanh: 1 - a², -2 a (1 - a²); relu: a step, 0).
   const inputs: tf.Tensor[] = [];
+  // Each layer's input transposed per group, [G, in, N]: the weight products of every backward
+  // sweep read it, and transposing once beats transposing in every product.
+  const transposedInputs: tf.Tensor[] = [];
   const slopes: tf.Tensor[] = [];
   const curvatures: (tf.Tensor | undefined)[] = [];
   let output!: tf.Tensor;
@@ -159,6 +164,7 @@ export function linearizeMlp(params: ParamTree, input: tf.Tensor, activation: Ac
     let x = grouped ? input : tf.expandDims(input, 0);
     layers.forEach((layer, l) => {
       inputs.push(tf.keep(x));
+      transposedInputs.push(tf.keep(tf.transpose(x, [0, 2, 1])));
       const z = addBias(times(x, layer.weight), layer.bias);
       if (l === last) {
         output = tf.keep(grouped ? z : tf.squeeze(z, [0]));
@@ -225,14 +231,16 @@ export function linearizeMlp(params: ParamTree, input: tf.Tensor, activation: Ac
     },
     backward(cotangent) {
       const deltas: tf.Tensor[] = new Array(layers.length);
+      const transposedDeltas: (tf.Tensor | undefined)[] = new Array(layers.length).fill(undefined);
       const inputCotangents: (tf.Tensor | undefined)[] = new Array(layers.length).fill(undefined);
       const gradients: Record<string, ParamTree> = {};
       tf.tidy(() => {
         let delta = groupedTensor(cotangent);
         for (let l = last; l >= 0; l -= 1) {
           deltas[l] = tf.keep(delta);
+          if (l > 0) transposedDeltas[l] = tf.keep(tf.transpose(delta, [0, 2, 1]));
           gradients[layers[l]!.name] = {
-            weight: tf.keep(weightProduct(inputs[l]!, delta)),
+            weight: tf.keep(weightProduct(transposedInputs[l]!, delta)),
             bias: tf.keep(tf.sum(delta, 1)),
           };
           if (l === 0) break;
@@ -245,17 +253,22 @@ export function linearizeMlp(params: ParamTree, input: tf.Tensor, activation: Ac
       const state: BackwardState = {
         gradients: result,
         deltas,
+        transposedDeltas,
         inputCotangents,
         dispose() {
-          tf.dispose([...deltas, ...inputCotangents.filter((t): t is tf.Tensor => t !== undefined)]);
+          tf.dispose(
+            [...deltas, ...transposedDeltas, ...inputCotangents].filter(
+              (t): t is tf.Tensor => t !== undefined,
+            ),
+          );
         },
       };
       return state;
     },
     backwardTangent(backward, forward, tangent, cotangentTangent) {
-      const { deltas, inputCotangents } = backward as BackwardState;
+      const { deltas, transposedDeltas, inputCotangents } = backward as BackwardState;
       const { inputs: tangentInputs, preActivations } = forward as ForwardState;
-      if (deltas === undefined || tangentInputs === undefined)
+      if (transposedDeltas === undefined || tangentInputs === undefined)
         throw new TypeError(
           "linearizeMlp: backwardTangent needs this linearisation's own backward and forwardTangent",
         );
@@ -264,9 +277,11 @@ export function linearizeMlp(params: ParamTree, input: tf.Tensor, activation: Ac
         let delta = groupedTensor(cotangentTangent);
         for (let l = last; l >= 0; l -= 1) {
           const layer = layers[l]!;
-          let weight = weightProduct(inputs[l]!, delta);
+          let weight = weightProduct(transposedInputs[l]!, delta);
           const dx = tangentInputs[l];
-          if (dx !== undefined) weight = tf.add(weight, weightProduct(dx, deltas[l]!));
+          // dxᵀ δ = (δᵀ dx)ᵀ: the transposed product is small ([G, out, in]).
+          if (dx !== undefined)
+            weight = tf.add(weight, tf.transpose(tf.matMul(transposedDeltas[l]!, dx), [0, 2, 1]));
           result[layer.name] = { weight: tf.keep(weight), bias: tf.keep(tf.sum(delta, 1)) };
           if (l === 0) break;
           const u = tangentLayer(tangent, layer.name);
@@ -286,6 +301,7 @@ export function linearizeMlp(params: ParamTree, input: tf.Tensor, activation: Ac
       tf.dispose([
         output,
         ...inputs,
+        ...transposedInputs,
         ...slopes,
         ...curvatures.filter((t): t is tf.Tensor => t !== undefined),
       ]);
