@@ -76,13 +76,14 @@ for (const seed of seeds) {
       trpoGradient: metrics['trpo/secondsGradient']!,
       trpoFisherProducts: metrics['trpo/secondsFisherProducts']!,
       trpoLineSearch: metrics['trpo/secondsLineSearch']!,
+      lineSearchSteps: metrics['trpo/lineSearchSteps'] ?? Number.NaN,
       returnBefore: metrics['metaTrain/returnBefore']!,
       returnAfter: metrics['metaTrain/returnAfter']!,
       accepted: metrics['trpo/accepted']!,
     };
     perIteration.push(row);
     console.error(
-      `seed ${seed} iteration ${iteration}: ${row.seconds.toFixed(2)} s (sampling ${row.sampling.toFixed(2)}, advantages ${row.advantages.toFixed(2)}, inner ${row.innerLoop.toFixed(2)}, TRPO ${row.trpo.toFixed(2)}: gradient ${row.trpoGradient.toFixed(2)}, ${metrics['trpo/fisherProducts']} Fisher products ${row.trpoFisherProducts.toFixed(2)}, line search ${row.trpoLineSearch.toFixed(2)})  return ${row.returnBefore.toFixed(1)} -> ${row.returnAfter.toFixed(1)}`,
+      `seed ${seed} iteration ${iteration}: ${row.seconds.toFixed(2)} s (sampling ${row.sampling.toFixed(2)}, advantages ${row.advantages.toFixed(2)}, inner ${row.innerLoop.toFixed(2)}, TRPO ${row.trpo.toFixed(2)}: gradient ${row.trpoGradient.toFixed(2)}, ${metrics['trpo/fisherProducts']} Fisher products ${row.trpoFisherProducts.toFixed(2)}, line search ${row.trpoLineSearch.toFixed(2)} with ${row.lineSearchSteps + 1} candidates)  return ${row.returnBefore.toFixed(1)} -> ${row.returnAfter.toFixed(1)}`,
     );
   }
   const test = evaluateMetaLearner(maml, distribution, {

@@ -162,5 +162,11 @@ export {
   trainPpo,
   trainTrpo,
 } from './rl/single-task';
-export { conjugateGradient, type TrpoOptions, type TrpoResult, trpoStep } from './rl/trpo';
+export {
+  conjugateGradient,
+  type TrpoOptions,
+  type TrpoResult,
+  type TrpoSettings,
+  trpoStep,
+} from './rl/trpo';
 export { createMlpValueFunction, type ValueFunction } from './rl/value-function';

@@ -151,6 +151,8 @@ for (const backend of ['cpu', 'wasm']) {
           disposeParams(tree);
         likelihood.dispose();
         linear.dispose();
+        expect(observations.isDisposed).toBe(false); // the caller's tensors stay the caller's
+        expect(weights.isDisposed).toBe(false);
         tf.dispose([observations, actions, weights, positive]);
         expect(tf.memory().numTensors).toBe(before);
       });

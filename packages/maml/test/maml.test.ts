@@ -256,6 +256,48 @@ describe('MAML for reinforcement learning', () => {
     }
   });
 
+  it('the cached-curvature gradient and line-search values equal the generic ones', () => {
+    const relative = (a: Float32Array | number[], b: Float32Array | number[]) => {
+      let difference = 0;
+      let norm = 0;
+      b.forEach((v, i) => {
+        difference += (v - a[i]!) ** 2;
+        norm += v * v;
+      });
+      expect(norm).toBeGreaterThan(0);
+      return Math.sqrt(difference / norm);
+    };
+    for (const firstOrder of [false, true]) {
+      const { policy, meta, train, valid, phi } = sampleObjectiveInputs([6], 0.5, 21);
+      const objective = createMamlObjective(policy, [train], valid, phi, { innerStepSize: 0.5, firstOrder });
+      const generic = valueAndGradients(objective.loss, meta);
+      const fast = objective.lossAndGradient(meta);
+      expect(Math.abs(fast.value.dataSync()[0]! - generic.value.dataSync()[0]!)).toBeLessThan(1e-6);
+      expect(relative(flattenParams(fast.gradients), flattenParams(generic.gradients))).toBeLessThan(1e-5);
+      // Away from the old parameters too (a line-search candidate).
+      const rng = createRng(4);
+      const moved = {
+        policy: mapParams(meta.policy as ParamTree, (p) =>
+          tf.add(p, tf.mul(tf.tensor(rng.normal(p.size), p.shape), 0.05)),
+        ),
+      };
+      const [loss, kl] = objective.lossAndKl(moved);
+      const expected = [objective.loss(moved), objective.kl(moved)];
+      expect(
+        relative(
+          [loss.dataSync()[0]!, kl.dataSync()[0]!],
+          expected.map((t) => t.dataSync()[0]!),
+        ),
+      ).toBeLessThan(1e-5);
+      expect(kl.dataSync()[0]!).toBeGreaterThan(0);
+      tf.dispose([fast.value, generic.value, loss, kl, ...expected]);
+      for (const tree of [fast.gradients, generic.gradients, moved, meta, phi]) disposeParams(tree);
+      objective.dispose();
+      disposeTaskBatch(train);
+      disposeTaskBatch(valid);
+    }
+  });
+
   it('passes checkMetaLearner with TRPO, with PPO and with Meta-SGD', async () => {
     const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [8] });
     for (const options of [

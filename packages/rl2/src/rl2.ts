@@ -36,7 +36,7 @@ import {
   type ParamTree,
   type RecurrentPolicy,
   stopGradient,
-  type TrpoOptions,
+  type TrpoSettings,
   tf,
   trpoStep,
   valueAndGradients,
@@ -79,7 +79,7 @@ export interface Rl2PpoOptions {
 }
 
 /** TRPO options of RL²: core's `trpoStep` on the policy, then Adam on the value head. */
-export interface Rl2TrpoOptions extends Omit<TrpoOptions, 'fisherVectorProduct' | 'lossAndKl'> {
+export interface Rl2TrpoOptions extends TrpoSettings {
   /** Full-batch Adam steps on the value head after each TRPO step; default 50. */
   readonly valueSteps?: number;
   /** Their step size; default 1e-2. */

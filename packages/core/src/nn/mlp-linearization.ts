@@ -300,7 +300,7 @@ export function linearizeMlp(params: ParamTree, input: tf.Tensor, activation: Ac
     dispose() {
       tf.dispose([
         output,
-        ...inputs,
+        ...(grouped ? inputs.slice(1) : inputs), // a grouped input is the caller's own tensor
         ...transposedInputs,
         ...slopes,
         ...curvatures.filter((t): t is tf.Tensor => t !== undefined),

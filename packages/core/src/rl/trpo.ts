@@ -15,8 +15,8 @@ import {
   zipParams,
 } from '../params/param-tree';
 
-/** Options of `trpoStep` (defaults as pytorch-maml-rl's MAML-TRPO). */
-export interface TrpoOptions {
+/** The numeric settings of `trpoStep` (defaults as pytorch-maml-rl's MAML-TRPO). */
+export interface TrpoSettings {
   /** KL bound delta; default 0.01. */
   readonly maxKl?: number;
   /** Damping added to the Fisher-vector product (F + damping I); default 1e-5. */
@@ -27,6 +27,10 @@ export interface TrpoOptions {
   readonly lineSearchSteps?: number;
   /** Step shrink factor per line-search step; default 0.8. */
   readonly backtrackRatio?: number;
+}
+
+/** Options of `trpoStep`: its settings and, optionally, faster ways to compute its parts. */
+export interface TrpoOptions extends TrpoSettings {
   /**
    * F v at `params` without damping, when the caller has a faster way than the default exact
    * Hessian-vector product of `kl` (e.g. MAML's J^T F J v); it must equal that product.
@@ -34,6 +38,8 @@ export interface TrpoOptions {
   readonly fisherVectorProduct?: (params: ParamTree, vector: ParamTree) => ParamTree;
   /** `[loss(p), kl(p)]` in one pass, when they share work (e.g. MAML's adaptation); used by the line search. */
   readonly lossAndKl?: (params: ParamTree) => [tf.Scalar, tf.Scalar];
+  /** `loss(p)` and its gradient, when the caller has a faster way than differentiating `loss`; it must equal them. */
+  readonly lossAndGradient?: (params: ParamTree) => { value: tf.Scalar; gradients: ParamTree };
 }
 
 /** Conjugate gradient for A x = b with A given as a product; returns x after `iterations`. */
@@ -101,7 +107,8 @@ export function trpoStep(
     throw new RangeError(`trpoStep: backtrackRatio must be in (0, 1), got ${ratio}`);
 
   const clock = { start: performance.now(), fisher: 0, products: 0 };
-  const { value: lossValue, gradients: gradientTree } = valueAndGradients(loss, params);
+  const { value: lossValue, gradients: gradientTree } =
+    options.lossAndGradient?.(params) ?? valueAndGradients(loss, params);
   const lossBefore = readScalar(lossValue);
   const gradient = Float64Array.from(flattenParams(gradientTree));
   disposeParams(gradientTree);

@@ -1,0 +1,137 @@
+/**
+ * pnpm bench maml-trpo-parts [-- --rounds <n>] [-- --threads <n>] [-- --out <file>]
+ *
+ * The three parts of a MAML-TRPO update on one Navigation2D meta-batch of the peer's size (20
+ * tasks x 20 episodes x 100 steps, Gaussian MLP [64, 64]), timed side by side (interleaved, in
+ * one process) with the policy's cached curvature and with generic differentiation of the same
+ * functions: the second-order meta-gradient, one Fisher-vector product (TRPO does 11 per
+ * update) and one line-search evaluation (loss and KL at a candidate). Reports each median and
+ * the ratio generic / cached.
+ */
+import {
+  broadcastParams,
+  collectEpisodes,
+  createGaussianMlpPolicy,
+  createPolicyAgent,
+  createRng,
+  disposeParams,
+  mapParams,
+  type ParamTree,
+  tf,
+  useBackend,
+  valueAndGradients,
+} from '@metarl/core';
+import { makeTaskDistribution } from '@metarl/envs';
+import { createMamlObjective, innerStep, taskAdvantages, toTaskBatch } from '@metarl/maml';
+import { describeMachine, median, readFlag, report } from './shared';
+
+const rounds = Number(readFlag('rounds', '5'));
+const threads = Number(readFlag('threads', '1'));
+const backendInfo = await useBackend('wasm', { threads });
+const tasksPerBatch = 20;
+const episodesPerTask = 20;
+
+const distribution = makeTaskDistribution('Navigation2D-v0');
+const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [64, 64] });
+const { curvature, ...withoutCurvature } = policy;
+if (curvature === undefined) throw new Error('the Gaussian MLP policy should provide curvature');
+const rng = createRng(1);
+const meta: ParamTree = { policy: policy.init(rng) };
+const tasks = distribution.sampleTasks(tasksPerBatch, { seed: 1 });
+const env = distribution.makeVectorEnv(
+  tasks.flatMap((task) => Array.from({ length: episodesPerTask }, () => task)),
+  { autoresetMode: 'disabled' },
+);
+const advantages = { gamma: 0.99, lambda: 1 };
+const inner = { innerStepSize: 0.1, firstOrder: false };
+const start = broadcastParams(meta.policy as ParamTree, tasksPerBatch);
+const trainEpisodes = collectEpisodes(env, createPolicyAgent(policy, start, { tasks: tasksPerBatch }), {
+  episodesPerEnv: 1,
+  rng,
+  seed: 1,
+  tasks: tasksPerBatch,
+});
+const train = toTaskBatch(trainEpisodes, taskAdvantages(trainEpisodes, advantages), 'continuous');
+const phi = innerStep(policy, start, train, inner);
+const validEpisodes = collectEpisodes(env, createPolicyAgent(policy, phi, { tasks: tasksPerBatch }), {
+  episodesPerEnv: 1,
+  rng,
+  tasks: tasksPerBatch,
+});
+const valid = toTaskBatch(validEpisodes, taskAdvantages(validEpisodes, advantages), 'continuous');
+const objectives = {
+  cached: createMamlObjective(policy, [train], valid, phi, inner),
+  generic: createMamlObjective(withoutCurvature, [train], valid, phi, inner),
+};
+const vector = {
+  policy: mapParams(meta.policy as ParamTree, (p) => tf.randomNormal(p.shape, 0, 1, 'float32', 2)),
+};
+const candidate = {
+  policy: mapParams(meta.policy as ParamTree, (p) =>
+    tf.tidy(() => tf.add(p, tf.mul(tf.randomNormal(p.shape, 0, 1, 'float32', 3), 0.01))),
+  ),
+};
+
+const times: Record<string, number[]> = {};
+const time = (name: string, run: () => void) => {
+  const started = performance.now();
+  run();
+  (times[name] ??= []).push(performance.now() - started);
+};
+// Round 0 warms up (and fills the cached objective's caches, as TRPO's first call does).
+for (let round = 0; round <= rounds; round += 1) {
+  for (const [label, objective] of Object.entries(objectives)) {
+    time(`${label}/gradient`, () => {
+      const { value, gradients } =
+        label === 'cached' ? objective.lossAndGradient(meta) : valueAndGradients(objective.loss, meta);
+      value.dataSync();
+      value.dispose();
+      disposeParams(gradients);
+    });
+    time(`${label}/fisherVectorProduct`, () => {
+      const product = objective.fisherVectorProduct(meta, vector);
+      flattenAndDispose(product);
+    });
+    time(`${label}/lineSearchEvaluation`, () => {
+      const [loss, kl] = objective.lossAndKl(candidate);
+      loss.dataSync();
+      kl.dataSync();
+      tf.dispose([loss, kl]);
+    });
+  }
+}
+
+function flattenAndDispose(tree: ParamTree): void {
+  for (const leaf of Object.values(tree)) {
+    if (leaf instanceof tf.Tensor) {
+      leaf.dataSync();
+      leaf.dispose();
+    } else flattenAndDispose(leaf);
+  }
+}
+
+const parts = ['gradient', 'fisherVectorProduct', 'lineSearchEvaluation'] as const;
+const round = (v: number) => Number(v.toFixed(1));
+const results = Object.fromEntries(
+  parts.map((part) => {
+    const cached = median(times[`cached/${part}`]!.slice(1));
+    const generic = median(times[`generic/${part}`]!.slice(1));
+    console.error(
+      `${part}: cached ${cached.toFixed(0)} ms, generic ${generic.toFixed(0)} ms, ratio ${(generic / cached).toFixed(2)}`,
+    );
+    return [
+      part,
+      { cachedMs: round(cached), genericMs: round(generic), ratio: Number((generic / cached).toFixed(2)) },
+    ];
+  }),
+);
+objectives.cached.dispose();
+objectives.generic.dispose();
+report({
+  name: 'maml-trpo-parts',
+  backend: 'wasm',
+  threads: backendInfo.threads,
+  config: { tasks: tasksPerBatch, episodesPerTask, horizon: 100, hiddenSizes: [64, 64], rounds },
+  machine: describeMachine(),
+  results,
+});
