@@ -74,8 +74,8 @@ interface BackwardState extends MlpBackward {
   readonly deltas: tf.Tensor[];
   /** Each layer's pre-activation cotangent transposed per group, `[G, out, N]` (index 0 unused). */
   readonly transposedDeltas: (tf.Tensor | undefined)[];
-  /** Each layer's input cotangent (index 0 unused). */
-  readonly inputCotangents: (tf.Tensor | undefined)[];
+  /** Each layer's input cotangent times the activation's second derivative there (index 0 unused; none for relu). */
+  readonly curvedCotangents: (tf.Tensor | undefined)[];
 }
 
 function layersOf(params: ParamTree): Layer[] {
@@ -232,7 +232,7 @@ export function linearizeMlp(params: ParamTree, input: tf.Tensor, activation: Ac
     backward(cotangent) {
       const deltas: tf.Tensor[] = new Array(layers.length);
       const transposedDeltas: (tf.Tensor | undefined)[] = new Array(layers.length).fill(undefined);
-      const inputCotangents: (tf.Tensor | undefined)[] = new Array(layers.length).fill(undefined);
+      const curvedCotangents: (tf.Tensor | undefined)[] = new Array(layers.length).fill(undefined);
       const gradients: Record<string, ParamTree> = {};
       tf.tidy(() => {
         let delta = groupedTensor(cotangent);
@@ -244,8 +244,10 @@ export function linearizeMlp(params: ParamTree, input: tf.Tensor, activation: Ac
             bias: tf.keep(tf.sum(delta, 1)),
           };
           if (l === 0) break;
-          const upstream = tf.keep(timesTransposed(delta, layers[l]!.weight));
-          inputCotangents[l] = upstream;
+          const upstream = timesTransposed(delta, layers[l]!.weight);
+          const curvature = curvatures[l - 1];
+          // The activation's second derivative times the cotangent: fixed, so multiplied once here.
+          if (curvature !== undefined) curvedCotangents[l] = tf.keep(tf.mul(upstream, curvature));
           delta = tf.mul(upstream, slopes[l - 1]!);
         }
       });
@@ -254,10 +256,10 @@ export function linearizeMlp(params: ParamTree, input: tf.Tensor, activation: Ac
         gradients: result,
         deltas,
         transposedDeltas,
-        inputCotangents,
+        curvedCotangents,
         dispose() {
           tf.dispose(
-            [...deltas, ...transposedDeltas, ...inputCotangents].filter(
+            [...deltas, ...transposedDeltas, ...curvedCotangents].filter(
               (t): t is tf.Tensor => t !== undefined,
             ),
           );
@@ -266,7 +268,7 @@ export function linearizeMlp(params: ParamTree, input: tf.Tensor, activation: Ac
       return state;
     },
     backwardTangent(backward, forward, tangent, cotangentTangent) {
-      const { deltas, transposedDeltas, inputCotangents } = backward as BackwardState;
+      const { deltas, transposedDeltas, curvedCotangents } = backward as BackwardState;
       const { inputs: tangentInputs, preActivations } = forward as ForwardState;
       if (transposedDeltas === undefined || tangentInputs === undefined)
         throw new TypeError(
@@ -290,9 +292,8 @@ export function linearizeMlp(params: ParamTree, input: tf.Tensor, activation: Ac
             timesTransposed(deltas[l]!, u.weight),
           );
           delta = tf.mul(upstream, slopes[l - 1]!);
-          const curvature = curvatures[l - 1];
-          if (curvature !== undefined)
-            delta = tf.add(delta, tf.mul(tf.mul(inputCotangents[l]!, curvature), preActivations[l - 1]!));
+          const curved = curvedCotangents[l];
+          if (curved !== undefined) delta = tf.add(delta, tf.mul(curved, preActivations[l - 1]!));
         }
       });
       return ungrouped(result);
