@@ -55,7 +55,7 @@ export {
 } from './meta/evaluate-meta-learner';
 // Meta-learning contract, evaluation and training
 export type { MetaLearner, MetaMetrics } from './meta/meta-learner';
-export { MetricsLog, type MetricsRecord, readMetrics } from './meta/metrics-log';
+export { MetricsLog, type MetricsLogOptions, type MetricsRecord, readMetrics } from './meta/metrics-log';
 export { type PlotOptions, plotLearningCurve } from './meta/plot-learning-curve';
 export { type ChartSpec, renderChart } from './meta/render-chart';
 export { type TrainOptions, type TrainResult, trainMetaLearner } from './meta/train-meta-learner';

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +129,7 @@ describe('MetaLearner machinery', () => {
       progress: 'none',
     });
     expect(existsSync(join(directory, 'split', 'checkpoint', 'state.json'))).toBe(true);
+    cpSync(join(directory, 'split', 'checkpoint'), join(directory, 'checkpoint-at-2'), { recursive: true });
     first.dispose();
     const resumed = makeLearner();
     const rest = await trainMetaLearner(resumed, navigation, {
@@ -148,6 +149,35 @@ describe('MetaLearner machinery', () => {
     ).toEqual(records.map((r) => r['metaTrain/returnBefore']));
     straight.dispose();
     resumed.dispose();
+
+    // Resuming the 2-iteration checkpoint again drops records 3 and 4 (written after it) first;
+    // a new run in the same folder starts the metrics afresh instead of appending to the old run.
+    const again = makeLearner();
+    await trainMetaLearner(again, navigation, {
+      iterations: 3,
+      metaBatchSize: 2,
+      seed: 9,
+      outputDirectory: join(directory, 'split'),
+      resumeFrom: join(directory, 'checkpoint-at-2'),
+      progress: 'none',
+    });
+    again.dispose();
+    expect(readMetrics(join(directory, 'split', 'metrics.jsonl')).map((r) => r.iteration)).toEqual([1, 2, 3]);
+    const fresh = makeLearner();
+    await trainMetaLearner(fresh, navigation, {
+      iterations: 1,
+      metaBatchSize: 2,
+      seed: 9,
+      outputDirectory: join(directory, 'split'),
+      progress: 'none',
+    });
+    fresh.dispose();
+    expect(readMetrics(join(directory, 'split', 'metrics.jsonl')).map((r) => r.iteration)).toEqual([1]);
+    expect(
+      readFileSync(join(directory, 'split', 'metrics.csv'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(2);
   }, 60_000);
 
   it('shows progress as plain lines or as a bar', async () => {

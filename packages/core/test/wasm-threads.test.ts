@@ -58,21 +58,35 @@ describe('wasm backend threads', () => {
   });
 
   it('a process with a threaded backend exits by itself', () => {
-    const script = [
-      `import { tf, useBackend } from ${JSON.stringify(join(root, 'packages', 'core', 'src', 'index.ts'))};`,
+    const result = runScript([
       "const info = await useBackend('wasm', { threads: 2 });",
       'const product = tf.matMul(tf.ones([512, 512]), tf.ones([512, 512]));',
       'console.log(info.threads, product.dataSync()[0]);',
-    ].join('\n');
-    const file = join(mkdtempSync(join(tmpdir(), 'metarl-threads-')), 'exit.mts');
-    writeFileSync(file, script);
-    const result = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), [file], {
-      cwd: root,
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    ]);
     expect(result.error).toBeUndefined(); // a timeout would mean the pool's workers kept it alive
     expect(result.status).toBe(0);
     expect(result.stdout.trim()).toBe('2 512');
   });
+
+  it("an uncaught error after useBackend('wasm') is reported at its own place, not inside tfjs", () => {
+    const result = runScript(["await useBackend('wasm');", "throw new Error('thrown by the caller');"]);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('thrown by the caller');
+    expect(result.stderr).not.toContain('WasmBackendModule'); // Emscripten's rethrowing listener
+  });
 });
+
+/** Runs `lines` as an ES module that has imported `tf` and `useBackend` from this package's source. */
+function runScript(lines: string[]) {
+  const script = [
+    `import { tf, useBackend } from ${JSON.stringify(join(root, 'packages', 'core', 'src', 'index.ts'))};`,
+    ...lines,
+  ].join('\n');
+  const file = join(mkdtempSync(join(tmpdir(), 'metarl-wasm-')), 'script.mts');
+  writeFileSync(file, script);
+  return spawnSync(join(root, 'node_modules', '.bin', 'tsx'), [file], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+}

@@ -83,6 +83,25 @@ function hashOf(text: string): string {
  * another one is an error, asking for none reuses it.
  */
 export async function initialiseWasmBackend(requested: number | undefined): Promise<boolean> {
+  if (!isNode) return initialise(requested);
+  // Emscripten's runtime adds process listeners that rethrow every uncaught error from inside
+  // the module, so Node would print a line of minified tfjs code instead of the error's own
+  // place; they do nothing else for a library, so they are removed again.
+  const events: string[] = ['uncaughtException', 'unhandledRejection'];
+  const listeners = (event: string) => process.listeners(event as 'uncaughtException') as unknown[];
+  const before = events.map(listeners);
+  try {
+    return await initialise(requested);
+  } finally {
+    events.forEach((event, i) => {
+      for (const listener of listeners(event))
+        if (!before[i]!.includes(listener))
+          process.removeListener(event as 'uncaughtException', listener as NodeJS.UncaughtExceptionListener);
+    });
+  }
+}
+
+async function initialise(requested: number | undefined): Promise<boolean> {
   const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as WasmPackage;
   const alreadyInitialised = tf.engine().registry.wasm !== undefined;
   if (alreadyInitialised) {

@@ -18,18 +18,34 @@ function decode(value: unknown): number {
   return value as number;
 }
 
-/** Appends records to `path` (JSONL) and to `csvPath` (CSV, header from the first record ever written). */
+/** Options of `MetricsLog`. */
+export interface MetricsLogOptions {
+  /**
+   * Continue a resumed run: keep the records of `path` up to this `iteration` (later ones were
+   * written after the checkpoint being resumed and are dropped) and append after them. Without
+   * it the files are started afresh: a new run never mixes its records with an old run's.
+   */
+  readonly continueAfterIteration?: number;
+}
+
+/** Writes records to `path` (JSONL) and to `csvPath` (CSV, header from the run's first record). */
 export class MetricsLog {
   private header: string[] | undefined;
 
   constructor(
     private readonly path: string,
     private readonly csvPath: string,
+    options: MetricsLogOptions = {},
   ) {
-    if (existsSync(csvPath)) {
-      const first = readFileSync(csvPath, 'utf8').split('\n')[0];
-      if (first) this.header = first.split(',');
-    }
+    const kept =
+      options.continueAfterIteration !== undefined && existsSync(path)
+        ? readMetrics(path).filter(
+            (r) => (r.iteration ?? Number.POSITIVE_INFINITY) <= options.continueAfterIteration!,
+          )
+        : [];
+    writeFileSync(path, '');
+    writeFileSync(csvPath, '');
+    for (const record of kept) this.append(record);
   }
 
   /** Writes one record; its keys must be the run's fixed keys. */
@@ -41,7 +57,7 @@ export class MetricsLog {
     );
     if (this.header === undefined) {
       this.header = keys;
-      writeFileSync(this.csvPath, `${keys.join(',')}\n`);
+      appendFileSync(this.csvPath, `${keys.join(',')}\n`);
     }
     const missing = this.header.filter((k) => !(k in record));
     const extra = keys.filter((k) => !this.header!.includes(k));

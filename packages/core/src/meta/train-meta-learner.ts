@@ -20,7 +20,11 @@ export interface TrainOptions {
   readonly metaBatchSize: number;
   /** Seed of task sampling and of every step's generator. */
   readonly seed: number;
-  /** Where metrics.jsonl, metrics.csv, learning-curve.png and checkpoint/ go; nothing is written without it. */
+  /**
+   * Where metrics.jsonl, metrics.csv, learning-curve.png and checkpoint/ go; nothing is written
+   * without it. A new run starts the metrics files afresh; a resumed one keeps their records up
+   * to the checkpoint's iteration and continues them.
+   */
   readonly outputDirectory?: string;
   /** Save a checkpoint every this many iterations (and at the end); default: only at the end. */
   readonly checkpointEvery?: number;
@@ -82,8 +86,13 @@ export async function trainMetaLearner<Task>(
   }
   const out = options.outputDirectory;
   if (out !== undefined) mkdirSync(out, { recursive: true });
+  // A resumed run continues the metrics files up to its checkpoint; a new run starts them afresh.
   const log =
-    out === undefined ? undefined : new MetricsLog(join(out, 'metrics.jsonl'), join(out, 'metrics.csv'));
+    out === undefined
+      ? undefined
+      : new MetricsLog(join(out, 'metrics.jsonl'), join(out, 'metrics.csv'), {
+          ...(options.resumeFrom !== undefined ? { continueAfterIteration: iteration } : {}),
+        });
   const mode = options.progress ?? 'auto';
   const bar = mode === 'bar' || (mode === 'auto' && process.stderr.isTTY === true);
   const lines = mode === 'lines' || (mode === 'auto' && !bar);
