@@ -76,7 +76,9 @@ const times: Record<string, number[]> = {};
 const time = (name: string, run: () => void) => {
   const started = performance.now();
   run();
-  (times[name] ??= []).push(performance.now() - started);
+  const list = times[name] ?? [];
+  list.push(performance.now() - started);
+  times[name] = list;
 };
 // Round 0 warms up (and fills the cached objective's caches, as TRPO's first call does).
 for (let round = 0; round <= rounds; round += 1) {
