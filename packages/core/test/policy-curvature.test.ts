@@ -115,6 +115,12 @@ for (const backend of ['cpu', 'wasm']) {
         const tangent = randomLike(params, 100);
 
         const linear = policy.curvature!.linearize(params, observations);
+        // The cached distribution is the policy's own at these observations.
+        const [cachedLogProb, logProb] = tf.tidy(() => [
+          linear.distribution.logProb(actions).dataSync(),
+          policy.apply(params, observations).logProb(actions).dataSync(),
+        ]) as unknown as [Float32Array, Float32Array];
+        cachedLogProb.forEach((v, i) => expect(Math.abs(v - logProb[i]!)).toBeLessThan(1e-5));
         const likelihood = linear.logLikelihood(actions, weights);
         const f = weightedLogLikelihood(policy, observations, actions, weights);
         const expectedGradient = gradients(f, params);

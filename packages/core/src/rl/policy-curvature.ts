@@ -9,6 +9,9 @@
  * params and tangents are shared or per group, and every product is per group (`[G, ...]` leaves).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { Categorical } from '../distributions/categorical';
+import { DiagonalGaussian } from '../distributions/diagonal-gaussian';
+import type { Distribution } from '../distributions/distribution';
 import type { Activation } from '../nn/mlp';
 import { linearizeMlp, type MlpLinearization } from '../nn/mlp-linearization';
 import { disposeParams, type ParamTree } from '../params/param-tree';
@@ -21,6 +24,8 @@ export interface PolicyCurvature {
 
 /** A policy linearised at fixed params and observations. */
 export interface PolicyLinearization {
+  /** The action distributions at the cached point (no further forward pass; owned by the linearisation). */
+  readonly distribution: Distribution;
   /**
    * Σᵢ wᵢ Fᵢ u per group: the weighted Fisher information of the action distributions times
    * `tangent`, which is the Hessian of Σᵢ wᵢ KL(π_old(·|sᵢ) ‖ π(·|sᵢ)) at π = π_old.
@@ -86,10 +91,12 @@ export function createGaussianMlpCurvature(activation: Activation): PolicyCurvat
       const network = linearizeMlp(subtree(params, 'mean', 'params'), observations, activation);
       const logStd = leaf(params, 'logStd', 'params');
       const mean = network.output;
-      const precision = tf.tidy(() => tf.exp(tf.mul(-2, alongSteps(logStd, mean))));
+      const stepLogStd = alongSteps(logStd, mean);
+      const precision = tf.tidy(() => tf.exp(tf.mul(-2, stepLogStd)));
       /** Σ over steps of a `[..., N, A]` per-step log-std term, per group. */
       const sumSteps = (x: tf.Tensor) => tf.sum(x, -2);
       return {
+        distribution: new DiagonalGaussian(mean, stepLogStd),
         fisherProduct(tangent, weights) {
           const forward = network.forwardTangent(subtree(tangent, 'mean', 'tangent'));
           const cotangent = tf.tidy(() =>
@@ -159,6 +166,7 @@ export function createGaussianMlpCurvature(activation: Activation): PolicyCurvat
         dispose() {
           network.dispose();
           precision.dispose();
+          if (stepLogStd !== logStd) stepLogStd.dispose();
         },
       };
     },
@@ -187,6 +195,7 @@ export function createCategoricalMlpCurvature(activation: Activation): PolicyCur
           return tf.sub(pv, tf.mul(probabilities, tf.sum(pv, -1, true)));
         });
       return {
+        distribution: new Categorical(logits),
         fisherProduct(tangent, weights) {
           const forward = network.forwardTangent(subtree(tangent, 'logits', 'tangent'));
           const cotangent = tf.tidy(() => tf.mul(stepWeights(weights, logits), fisherTimes(forward.output)));
