@@ -120,7 +120,9 @@ for (const backend of ['cpu', 'wasm']) {
           linear.distribution.logProb(actions).dataSync(),
           policy.apply(params, observations).logProb(actions).dataSync(),
         ]) as unknown as [Float32Array, Float32Array];
-        cachedLogProb.forEach((v, i) => expect(Math.abs(v - logProb[i]!)).toBeLessThan(1e-5));
+        cachedLogProb.forEach((v, i) => {
+          expect(Math.abs(v - logProb[i]!)).toBeLessThan(1e-5);
+        });
         const likelihood = linear.logLikelihood(actions, weights);
         const f = weightedLogLikelihood(policy, observations, actions, weights);
         const expectedGradient = gradients(f, params);
