@@ -9,7 +9,7 @@
  * 250 updates of 250 trials, GRU 128, Adam 1e-2 (`--iterations`, `--trials`, `--hidden`,
  * `--learning-rate`). `--evaluate-every k` also evaluates on the test tasks every k iterations
  * (the learning curve); `--plot <file.png>` draws it beside the references. Also: `--seed`,
- * `--backend`, `--threads` (wasm matrix-product threads, default 1), `--epochs`, `--minibatches`, `--entropy`, `--gamma`, `--lambda`.
+ * `--backend`, `--threads` (wasm matrix-product threads, default 1), `--epochs`, `--minibatches`, `--entropy`, `--value-coefficient`, `--gamma`, `--lambda`.
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -65,6 +65,7 @@ const ppo = {
   epochs: integer('epochs', 4),
   minibatches: integer('minibatches', 4),
   entropyCoefficient: number('entropy', 0.01),
+  valueCoefficient: number('value-coefficient', 0.5),
 };
 const learner = createRl2({
   distribution,

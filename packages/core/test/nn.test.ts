@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  applyGruSequence,
   broadcastParams,
   createGru,
   createLinear,
@@ -103,6 +104,17 @@ for (const backend of ['cpu', 'wasm']) {
         /mlp hidden0: input has 3 features .* expects 2/,
       );
       disposeParams(params);
+      const gruParams = createGru({ inputSize: 2, hiddenSize: 3 }).init(createRng(0));
+      expect(() => applyGruSequence(gruParams, tf.zeros([4, 5, 3]), tf.zeros([4, 3]))).toThrow(
+        'applyGruSequence: inputs must end in 2 features (the GRU\'s inputWeight is [2, 9]), got shape [4, 5, 3]',
+      );
+      expect(() => applyGruSequence(gruParams, tf.zeros([4, 5, 2]), tf.zeros([4, 3]), tf.zeros([4, 6]))).toThrow(
+        'applyGruSequence: resets must be [4, 5], got shape [4, 6]',
+      );
+      expect(() => applyGruSequence(gruParams, tf.zeros([4, 5, 2]), tf.zeros([4, 2]))).toThrow(
+        'gru: hidden state must end in 3, got shape [4, 2]',
+      );
+      disposeParams(gruParams);
     });
   });
 }

@@ -101,6 +101,12 @@ export function applyGruSequence(
       `applyGruSequence: resets must be [${batch}, ${steps}], got shape [${resets.shape.join(', ')}]`,
     );
   }
+  const inputSize = (params.inputWeight as tf.Tensor).shape[0]!;
+  if (inputs.shape[2] !== inputSize) {
+    throw new RangeError(
+      `applyGruSequence: inputs must end in ${inputSize} features (the GRU's inputWeight is [${(params.inputWeight as tf.Tensor).shape.join(', ')}]), got shape [${inputs.shape.join(', ')}]`,
+    );
+  }
   return tf.tidy(() => {
     const projected = applyLinear(
       params.inputWeight as tf.Tensor,

@@ -9,7 +9,7 @@ import { createRng, type Rng } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
 import { Categorical } from '../distributions/categorical';
 import { DiagonalGaussian } from '../distributions/diagonal-gaussian';
-import { createGru } from '../nn/gru';
+import { applyGruSequence, createGru } from '../nn/gru';
 import { createMlp } from '../nn/mlp';
 import { logSoftmax, logSumExp, selectLastAxis } from '../ops/ops';
 import { listLeaves, rebuildTree } from '../params/param-tree';
@@ -174,6 +174,33 @@ function moduleCases(): OpCase[] {
     );
     return R.zip3(update, candidate, h, (z, n, hh) => (1 - z) * n + z * hh);
   };
+  // A sequence: B 2, T 3, in 2, H 3; the second row's state is reset before its last step.
+  const sequenceResets = [0, 0, 0, 0, 0, 1];
+  const gruSequenceReference = (all: R.ReferenceArray[]) => {
+    const [x, h0, hiddenBias, hiddenWeight, inputBias, inputWeight] = all as R.ReferenceArray[];
+    const out = new Float64Array(2 * 3 * 3);
+    for (let b = 0; b < 2; b += 1) {
+      let h = Array.from(h0!.data.subarray(3 * b, 3 * b + 3));
+      for (let t = 0; t < 3; t += 1) {
+        if (sequenceResets[b * 3 + t] === 1) h = [0, 0, 0];
+        const input = Array.from(x!.data.subarray((b * 3 + t) * 2, (b * 3 + t) * 2 + 2));
+        const gate = (k: number, j: number, fromHidden: boolean) => {
+          let v = fromHidden ? hiddenBias!.data[3 * k + j]! : inputBias!.data[3 * k + j]!;
+          if (fromHidden) for (let i = 0; i < 3; i += 1) v += h[i]! * hiddenWeight!.data[i * 9 + 3 * k + j]!;
+          else for (let i = 0; i < 2; i += 1) v += input[i]! * inputWeight!.data[i * 9 + 3 * k + j]!;
+          return v;
+        };
+        h = h.map((hj, j) => {
+          const reset = sigmoid(gate(0, j, false) + gate(0, j, true));
+          const update = sigmoid(gate(1, j, false) + gate(1, j, true));
+          const candidate = Math.tanh(gate(2, j, false) + reset * gate(2, j, true));
+          return (1 - update) * candidate + update * hj;
+        });
+        out.set(h, (b * 3 + t) * 3);
+      }
+    }
+    return R.array(out, [2, 3, 3]);
+  };
   return [
     {
       name: 'mlp (tanh) forward',
@@ -190,6 +217,17 @@ function moduleCases(): OpCase[] {
           hidden: tf.tensor(gruHidden, [2, 3]),
         }),
       reference: gruReference,
+    },
+    {
+      name: 'gru sequence (with a reset)',
+      inputs: [
+        { shape: [2, 3, 2], low: -1, high: 1 },
+        { shape: [2, 3], low: -1, high: 1 },
+        ...gruShapes.map((shape) => ({ shape, low: -1, high: 1 })),
+      ],
+      apply: ([x, h0, ...params]) =>
+        applyGruSequence(rebuildTree(gruTemplate, params), x!, h0!, tf.tensor(sequenceResets, [2, 3])).states,
+      reference: gruSequenceReference,
     },
   ];
 }
