@@ -106,11 +106,11 @@ for (const backend of ['cpu', 'wasm']) {
       disposeParams(params);
       const gruParams = createGru({ inputSize: 2, hiddenSize: 3 }).init(createRng(0));
       expect(() => applyGruSequence(gruParams, tf.zeros([4, 5, 3]), tf.zeros([4, 3]))).toThrow(
-        'applyGruSequence: inputs must end in 2 features (the GRU\'s inputWeight is [2, 9]), got shape [4, 5, 3]',
+        "applyGruSequence: inputs must end in 2 features (the GRU's inputWeight is [2, 9]), got shape [4, 5, 3]",
       );
-      expect(() => applyGruSequence(gruParams, tf.zeros([4, 5, 2]), tf.zeros([4, 3]), tf.zeros([4, 6]))).toThrow(
-        'applyGruSequence: resets must be [4, 5], got shape [4, 6]',
-      );
+      expect(() =>
+        applyGruSequence(gruParams, tf.zeros([4, 5, 2]), tf.zeros([4, 3]), tf.zeros([4, 6])),
+      ).toThrow('applyGruSequence: resets must be [4, 5], got shape [4, 6]');
       expect(() => applyGruSequence(gruParams, tf.zeros([4, 5, 2]), tf.zeros([4, 2]))).toThrow(
         'gru: hidden state must end in 3, got shape [4, 2]',
       );

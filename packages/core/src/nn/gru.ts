@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamTree } from '../params/param-tree';
+import { canFuseGruSequence, fusedGruSequence } from './fused-gru-sequence';
 import { applyLinear, assertPositiveInteger, initialiseWeights } from './linear';
 import type { Module } from './module';
 
@@ -81,7 +82,10 @@ function gruUpdate(params: ParamTree, fromInput: tf.Tensor, hidden: tf.Tensor): 
  * Runs a GRU (params of `createGru`) over whole sequences `inputs` `[B, T, in]` from `hidden`
  * `[B, H]`: the input projections of all T steps are one matrix product, then one recurrent
  * update per step. Where `resets` `[B, T]` is 1 the hidden state is zeroed before that step.
- * Returns every step's state `[B, T, H]` and the last one `[B, H]`.
+ * Returns every step's state `[B, T, H]` and the last one `[B, H]`. Unless a higher derivative
+ * is being recorded (MAML, TRPO's Fisher products), the sequence runs as one op whose backward
+ * is written out (one product per step, the weight gradients of all steps in one product); then
+ * op by op, with gradients exact to any order. Both agree to float32 rounding.
  */
 export function applyGruSequence(
   params: ParamTree,
@@ -106,6 +110,22 @@ export function applyGruSequence(
     throw new RangeError(
       `applyGruSequence: inputs must end in ${inputSize} features (the GRU's inputWeight is [${(params.inputWeight as tf.Tensor).shape.join(', ')}]), got shape [${inputs.shape.join(', ')}]`,
     );
+  }
+  if (canFuseGruSequence() && steps > 0) {
+    // One op with a hand-written backward (fused-gru-sequence.ts): same equations, first order.
+    return tf.tidy(() => {
+      const states = fusedGruSequence(
+        params.inputWeight as tf.Tensor,
+        params.inputBias as tf.Tensor,
+        params.hiddenWeight as tf.Tensor,
+        params.hiddenBias as tf.Tensor,
+        inputs,
+        hidden,
+        resets === undefined ? undefined : tf.sub(1, resets),
+      );
+      const last = tf.reshape(tf.slice(states, [0, steps - 1, 0], [batch, 1, size]), [batch, size]);
+      return { states, hidden: last };
+    });
   }
   return tf.tidy(() => {
     const projected = applyLinear(
