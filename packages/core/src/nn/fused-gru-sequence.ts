@@ -30,7 +30,11 @@ interface EngineState {
 
 /** True when at most one gradient is being recorded around the caller (so the fused op is exact). */
 export function canFuseGruSequence(): boolean {
-  return (tf.engine() as unknown as EngineState).state.gradientDepth <= 1;
+  const engine = tf.engine() as unknown as Partial<EngineState>;
+  // Another tfjs-core without these members runs the sequence op by op.
+  if (typeof engine.runKernelFunc !== 'function' || typeof engine.state?.gradientDepth !== 'number')
+    return false;
+  return engine.state.gradientDepth <= 1;
 }
 
 /**
