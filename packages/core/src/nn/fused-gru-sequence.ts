@@ -16,6 +16,22 @@
  * to be differentiated twice.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { ParamTree } from '../params/param-tree';
+import { applyLinear } from './linear';
+
+/** One GRU step: the new state and the gates its backward pass reads. */
+export interface GruGates {
+  /** The new state h' `[B, H]`. */
+  readonly hidden: tf.Tensor;
+  /** r. */
+  readonly reset: tf.Tensor;
+  /** z. */
+  readonly update: tf.Tensor;
+  /** n. */
+  readonly candidate: tf.Tensor;
+  /** q_n = h U_n + c_n. */
+  readonly hiddenCandidate: tf.Tensor;
+}
 
 /** What this op reads of tfjs's engine (tfjs-core 4.22): `customGrad` allows one output only. */
 interface EngineState {
@@ -28,30 +44,36 @@ interface EngineState {
   }): tf.Tensor | tf.Tensor[];
 }
 
-/** True when at most one gradient is being recorded around the caller (so the fused op is exact). */
+/**
+ * True when exactly one gradient is being recorded around the caller: the fused op's gradient is
+ * then exact, and what it saves is used (outside any gradient the plain forward saves nothing).
+ */
 export function canFuseGruSequence(): boolean {
   const engine = tf.engine() as unknown as Partial<EngineState>;
   // Another tfjs-core without these members runs the sequence op by op.
   if (typeof engine.runKernelFunc !== 'function' || typeof engine.state?.gradientDepth !== 'number')
     return false;
-  return engine.state.gradientDepth <= 1;
+  return engine.state.gradientDepth === 1;
 }
 
 /**
- * States `[B, T, H]` of a GRU with params `inputWeight [in, 3H]`, `inputBias [3H]`,
- * `hiddenWeight [H, 3H]`, `hiddenBias [3H]` over `inputs [B, T, in]` from `hidden [B, H]`; the
- * state is multiplied by `keeps [B, T]` (0 resets it) before each step. Differentiable to first
- * order in the inputs, the initial state and the params (not in `keeps`).
+ * States `[B, T, H]` of a GRU with params `{ inputWeight [in, 3H], inputBias [3H], hiddenWeight
+ * [H, 3H], hiddenBias [3H] }` over `inputs [B, T, in]` from `hidden [B, H]`, one `step` (the GRU's
+ * own, given a step's input projection and its starting state) per time step; the state is
+ * multiplied by `keeps [B, T]` (0 resets it) before each step. Differentiable to first order in
+ * the inputs, the initial state and the params (not in `keeps`).
  */
 export function fusedGruSequence(
-  inputWeight: tf.Tensor,
-  inputBias: tf.Tensor,
-  hiddenWeight: tf.Tensor,
-  hiddenBias: tf.Tensor,
+  params: ParamTree,
   inputs: tf.Tensor,
   hidden: tf.Tensor,
   keeps: tf.Tensor | undefined,
+  step: (fromInput: tf.Tensor, start: tf.Tensor) => GruGates,
 ): tf.Tensor {
+  const inputWeight = params.inputWeight as tf.Tensor;
+  const inputBias = params.inputBias as tf.Tensor;
+  const hiddenWeight = params.hiddenWeight as tf.Tensor;
+  const hiddenBias = params.hiddenBias as tf.Tensor;
   const [batch, steps, inputSize] = inputs.shape as [number, number, number];
   const size = hiddenWeight.shape[0]!;
   const keepSteps = (from: tf.Tensor | undefined): tf.Tensor[] | undefined =>
@@ -69,39 +91,22 @@ export function fusedGruSequence(
     // The gates of every step are outputs too (the backward pass reads them): a kernel may only
     // leave its outputs behind.
     forwardFunc: (_backend: unknown, save: (tensors: tf.Tensor[]) => void) => {
-      const projected = tf.reshape(
-        tf.add(
-          tf.matMul(tf.reshape(inputs, [batch * steps, inputSize]), inputWeight as tf.Tensor2D),
-          inputBias,
-        ),
-        [batch, steps, 3 * size],
-      );
-      const [inputReset, inputUpdate, inputNew] = tf
-        .split(projected, 3, 2)
-        .map((part) => tf.unstack(part, 1)) as [tf.Tensor[], tf.Tensor[], tf.Tensor[]];
+      const perStep = tf.unstack(applyLinear(inputWeight, inputBias, inputs, 'gru input'), 1);
       const keepAt = keepSteps(keeps);
       const gates: tf.Tensor[][] = [[], [], [], [], []]; // start, reset, update, candidate, hiddenCandidate
       const states: tf.Tensor[] = [];
       let current = hidden;
       for (let t = 0; t < steps; t += 1) {
         const start = keepAt === undefined ? current : tf.mul(current, keepAt[t]!);
-        const fromHidden = tf.add(tf.matMul(start as tf.Tensor2D, hiddenWeight as tf.Tensor2D), hiddenBias);
-        const [hiddenReset, hiddenUpdate, hiddenCandidate] = tf.split(fromHidden, 3, 1) as [
-          tf.Tensor,
-          tf.Tensor,
-          tf.Tensor,
-        ];
-        const r = tf.sigmoid(tf.add(inputReset[t]!, hiddenReset));
-        const z = tf.sigmoid(tf.add(inputUpdate[t]!, hiddenUpdate));
-        const n = tf.tanh(tf.add(inputNew[t]!, tf.mul(r, hiddenCandidate)));
-        current = tf.add(n, tf.mul(z, tf.sub(start, n)));
+        const { hidden: next, reset, update, candidate, hiddenCandidate } = step(perStep[t]!, start);
         // A step without reset starts from the previous state itself: keep a copy as its own output.
         gates[0]!.push(keepAt === undefined ? tf.clone(start) : start);
-        gates[1]!.push(r);
-        gates[2]!.push(z);
-        gates[3]!.push(n);
+        gates[1]!.push(reset);
+        gates[2]!.push(update);
+        gates[3]!.push(candidate);
         gates[4]!.push(hiddenCandidate);
-        states.push(current);
+        states.push(next);
+        current = next;
       }
       const saved = gates.flat();
       save([inputs, inputWeight, hiddenWeight, ...saved, ...(keeps === undefined ? [] : [keeps])]);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamTree } from '../params/param-tree';
-import { canFuseGruSequence, fusedGruSequence } from './fused-gru-sequence';
+import { canFuseGruSequence, fusedGruSequence, type GruGates } from './fused-gru-sequence';
 import { applyLinear, assertPositiveInteger, initialiseWeights } from './linear';
 import type { Module } from './module';
 
@@ -59,6 +59,11 @@ function checkHidden(hidden: tf.Tensor, size: number): void {
 
 /** The GRU update from the input's projection `x W + b` `[..., 3H]` and the previous hidden state. */
 function gruUpdate(params: ParamTree, fromInput: tf.Tensor, hidden: tf.Tensor): tf.Tensor {
+  return gruGates(params, fromInput, hidden).hidden;
+}
+
+/** One GRU step with its gates (what a written-out backward pass reads). */
+function gruGates(params: ParamTree, fromInput: tf.Tensor, hidden: tf.Tensor): GruGates {
   const fromHidden = applyLinear(
     params.hiddenWeight as tf.Tensor,
     params.hiddenBias as tf.Tensor,
@@ -66,26 +71,28 @@ function gruUpdate(params: ParamTree, fromInput: tf.Tensor, hidden: tf.Tensor): 
     'gru hidden',
   );
   const [inputReset, inputUpdate, inputNew] = tf.split(fromInput, 3, -1) as [tf.Tensor, tf.Tensor, tf.Tensor];
-  const [hiddenReset, hiddenUpdate, hiddenNew] = tf.split(fromHidden, 3, -1) as [
+  const [hiddenReset, hiddenUpdate, hiddenCandidate] = tf.split(fromHidden, 3, -1) as [
     tf.Tensor,
     tf.Tensor,
     tf.Tensor,
   ];
   const reset = tf.sigmoid(tf.add(inputReset, hiddenReset));
   const update = tf.sigmoid(tf.add(inputUpdate, hiddenUpdate));
-  const candidate = tf.tanh(tf.add(inputNew, tf.mul(reset, hiddenNew)));
+  const candidate = tf.tanh(tf.add(inputNew, tf.mul(reset, hiddenCandidate)));
   // (1 - z) n + z h = n + z (h - n): one kernel fewer per step.
-  return tf.add(candidate, tf.mul(update, tf.sub(hidden, candidate)));
+  const next = tf.add(candidate, tf.mul(update, tf.sub(hidden, candidate)));
+  return { hidden: next, reset, update, candidate, hiddenCandidate };
 }
 
 /**
  * Runs a GRU (params of `createGru`) over whole sequences `inputs` `[B, T, in]` from `hidden`
  * `[B, H]`: the input projections of all T steps are one matrix product, then one recurrent
  * update per step. Where `resets` `[B, T]` is 1 the hidden state is zeroed before that step.
- * Returns every step's state `[B, T, H]` and the last one `[B, H]`. Unless a higher derivative
- * is being recorded (MAML, TRPO's Fisher products), the sequence runs as one op whose backward
- * is written out (one product per step, the weight gradients of all steps in one product); then
- * op by op, with gradients exact to any order. Both agree to float32 rounding.
+ * Returns every step's state `[B, T, H]` and the last one `[B, H]`. When exactly one gradient is
+ * being recorded (a first-order update), the sequence runs as one op whose backward is written
+ * out (one product per step, the weight gradients of all steps in one product); otherwise op by
+ * op (with no gradient there is nothing to save; with a higher derivative recorded, as in MAML or
+ * TRPO's Fisher products, its gradients are exact to any order). Both agree to float32 rounding.
  */
 export function applyGruSequence(
   params: ParamTree,
@@ -115,13 +122,11 @@ export function applyGruSequence(
     // One op with a hand-written backward (fused-gru-sequence.ts): same equations, first order.
     return tf.tidy(() => {
       const states = fusedGruSequence(
-        params.inputWeight as tf.Tensor,
-        params.inputBias as tf.Tensor,
-        params.hiddenWeight as tf.Tensor,
-        params.hiddenBias as tf.Tensor,
+        params,
         inputs,
         hidden,
         resets === undefined ? undefined : tf.sub(1, resets),
+        (fromInput, start) => gruGates(params, fromInput, start),
       );
       const last = tf.reshape(tf.slice(states, [0, steps - 1, 0], [batch, 1, size]), [batch, size]);
       return { states, hidden: last };
