@@ -42,6 +42,13 @@ export {
   type NamedArray,
   SafetensorsError,
 } from './checkpoint/safetensors';
+// Configuration checks
+export {
+  type ConfigValidator,
+  createConfigValidator,
+  describeValue,
+  type NumberBounds,
+} from './config/validate-config';
 export { Categorical } from './distributions/categorical';
 export { DiagonalGaussian } from './distributions/diagonal-gaussian';
 // Distributions
@@ -164,6 +171,8 @@ export {
 } from './rl/single-task';
 export {
   conjugateGradient,
+  defaultTrpoSettings,
+  resolveTrpoSettings,
   type TrpoOptions,
   type TrpoResult,
   type TrpoSettings,

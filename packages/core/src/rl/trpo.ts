@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { hessianVectorProduct, valueAndGradients } from '../autodiff/differentiate';
+import { createConfigValidator } from '../config/validate-config';
 import {
   disposeParams,
   flattenParams,
@@ -27,6 +28,46 @@ export interface TrpoSettings {
   readonly lineSearchSteps?: number;
   /** Step shrink factor per line-search step; default 0.8. */
   readonly backtrackRatio?: number;
+}
+
+/**
+ * The one set of TRPO defaults every algorithm starts from (pytorch-maml-rl's MAML-TRPO, which
+ * follows Schulman et al. 2015): max KL 0.01, damping 1e-5, 10 conjugate-gradient iterations,
+ * 15 line-search steps shrinking by 0.8. An algorithm that needs another value overrides that
+ * field in its own documented config, with the reason beside it.
+ */
+export const defaultTrpoSettings: Required<TrpoSettings> = Object.freeze({
+  maxKl: 0.01,
+  damping: 1e-5,
+  conjugateGradientIterations: 10,
+  lineSearchSteps: 15,
+  backtrackRatio: 0.8,
+});
+
+/**
+ * `settings` over `defaultTrpoSettings` (an undefined field takes the default), checked: errors name `owner` and the field as
+ * `${prefix}maxKl` (e.g. `createMaml: trpo.maxKl must be a finite number > 0, got 0`).
+ */
+export function resolveTrpoSettings(
+  owner: string,
+  settings: TrpoSettings = {},
+  prefix = 'trpo.',
+): Required<TrpoSettings> {
+  const resolved: Required<TrpoSettings> = {
+    maxKl: settings.maxKl ?? defaultTrpoSettings.maxKl,
+    damping: settings.damping ?? defaultTrpoSettings.damping,
+    conjugateGradientIterations:
+      settings.conjugateGradientIterations ?? defaultTrpoSettings.conjugateGradientIterations,
+    lineSearchSteps: settings.lineSearchSteps ?? defaultTrpoSettings.lineSearchSteps,
+    backtrackRatio: settings.backtrackRatio ?? defaultTrpoSettings.backtrackRatio,
+  };
+  const check = createConfigValidator(owner);
+  check.number(`${prefix}maxKl`, resolved.maxKl, { above: 0 });
+  check.number(`${prefix}damping`, resolved.damping, { min: 0 });
+  check.integer(`${prefix}conjugateGradientIterations`, resolved.conjugateGradientIterations);
+  check.integer(`${prefix}lineSearchSteps`, resolved.lineSearchSteps);
+  check.number(`${prefix}backtrackRatio`, resolved.backtrackRatio, { above: 0, below: 1 });
+  return resolved;
 }
 
 /** Options of `trpoStep`: its settings and, optionally, faster ways to compute its parts. */
@@ -92,19 +133,13 @@ export function trpoStep(
   kl: (params: ParamTree) => tf.Scalar,
   options: TrpoOptions = {},
 ): TrpoResult {
-  const maxKl = options.maxKl ?? 0.01;
-  const damping = options.damping ?? 1e-5;
-  const iterations = options.conjugateGradientIterations ?? 10;
-  const steps = options.lineSearchSteps ?? 15;
-  const ratio = options.backtrackRatio ?? 0.8;
-  if (!(maxKl > 0)) throw new RangeError(`trpoStep: maxKl must be > 0, got ${maxKl}`);
-  if (!(damping >= 0)) throw new RangeError(`trpoStep: damping must be >= 0, got ${damping}`);
-  if (!Number.isInteger(iterations) || iterations < 1)
-    throw new RangeError(
-      `trpoStep: conjugateGradientIterations must be a positive integer, got ${iterations}`,
-    );
-  if (!(ratio > 0 && ratio < 1))
-    throw new RangeError(`trpoStep: backtrackRatio must be in (0, 1), got ${ratio}`);
+  const {
+    maxKl,
+    damping,
+    conjugateGradientIterations: iterations,
+    lineSearchSteps: steps,
+    backtrackRatio: ratio,
+  } = resolveTrpoSettings('trpoStep', options, '');
 
   const clock = { start: performance.now(), fisher: 0, products: 0 };
   const { value: lossValue, gradients: gradientTree } =
