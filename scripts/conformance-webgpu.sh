@@ -1,23 +1,52 @@
 #!/usr/bin/env bash
 # The gradient conformance suite on the WebGPU backend, in Node, without a GPU: Dawn (npm
 # `webgpu`) on Mesa's lavapipe software Vulkan driver. Installs what it needs, as a user would:
-# Mesa >= 25 from Debian bookworm-backports (Debian 12's Mesa 22 is refused by Dawn), and the
+# Mesa >= 25 from the release's backports suite on the machine's configured Debian mirror
+# (Debian 12's own Mesa 22 is refused by Dawn), and the
 # packed @metarl/core (and @metarl/envs) with the optional WebGPU peers in a scratch project.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 WEBGPU_VERSION=0.6.2
+
+# The URI of the first enabled apt source whose suites include exactly "$1" (e.g. bookworm).
+release_mirror() {
+  local release="$1" file
+  for file in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$file" ] || continue
+    awk -v release="$release" '
+      /^[[:space:]]*$/ { if (uri != "" && hit && deb) { print uri; exit } uri = ""; hit = 0; deb = 0; next }
+      /^URIs:/ { uri = $2 }
+      /^Types:/ { for (i = 2; i <= NF; i++) if ($i == "deb") deb = 1 }
+      /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == release) hit = 1 }
+      END { if (uri != "" && hit && deb) print uri }
+    ' "$file"
+  done | head -n 1 | grep . && return
+  for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$file" ] || continue
+    awk -v release="$release" '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^\[/) continue; else { uri = $i; suite = $(i + 1); break } if (suite == release) { print uri; exit } }' "$file"
+  done | head -n 1
+}
 
 mesa_major() { dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null | cut -d. -f1; }
 if [ "$(mesa_major || true)" != "" ] && [ "$(mesa_major)" -ge 25 ] 2>/dev/null; then
   echo "Mesa $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers) present"
 else
   if [ "$(id -u)" != "0" ]; then
-    echo "conformance-webgpu: needs Mesa >= 25 (mesa-vulkan-drivers from bookworm-backports); run as root or install it first" >&2
+    echo "conformance-webgpu: needs Mesa >= 25 (mesa-vulkan-drivers from the release's backports suite); run as root or install it first" >&2
     exit 1
   fi
-  echo 'deb http://deb.debian.org/debian bookworm-backports main' > /etc/apt/sources.list.d/metarl-backports.list
+  # The backports suite comes from the same mirror as the machine's own Debian release: the first
+  # configured source (deb822 `.sources` or one-line `.list`) that serves this release's suite.
+  codename="$(. /etc/os-release && echo "${VERSION_CODENAME:-}")"
+  mirror="$(release_mirror "$codename")"
+  if [ -z "$codename" ] || [ -z "$mirror" ]; then
+    echo "conformance-webgpu: no configured apt source serves Debian '${codename:-unknown}'; add ${codename:-<release>}-backports yourself and install mesa-vulkan-drivers >= 25" >&2
+    exit 1
+  fi
+  printf 'Types: deb\nURIs: %s\nSuites: %s-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    "$mirror" "$codename" > /etc/apt/sources.list.d/metarl-backports.sources
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers > /dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t "${codename}-backports" mesa-vulkan-drivers > /dev/null
 fi
 
 scratch="$(mktemp -d)"
