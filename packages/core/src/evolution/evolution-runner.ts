@@ -36,7 +36,7 @@ export interface EvolutionRunnerOptions {
 /** The runner's state: the strategy's own state plus the bookkeeping. A plain value. */
 export interface EvolutionState<State> {
   /** The strategy's own state. */
-  readonly strategy: State;
+  readonly strategyState: State;
   /** Completed generations (calls of `tell`); the generation being asked or told is this number (from 0). */
   readonly generation: number;
   /** Search dimension (length of a solution). */
@@ -235,7 +235,7 @@ export function createEvolutionRunner<State>(
         );
       }
       return {
-        strategy: strategyState,
+        strategyState,
         generation: 0,
         dimension,
         evaluations: 0,
@@ -246,9 +246,9 @@ export function createEvolutionRunner<State>(
 
     ask(rng, state) {
       checkState(state, 'ask');
-      const result = strategy.ask(rng, state.strategy);
+      const result = strategy.ask(rng, state.strategyState);
       checkPopulation(result?.population, state.dimension, 'ask (the strategy returned)', state.generation);
-      return { population: result.population, state: { ...state, strategy: result.state } };
+      return { population: result.population, state: { ...state, strategyState: result.state } };
     },
 
     tell(population, fitness, state) {
@@ -300,7 +300,7 @@ export function createEvolutionRunner<State>(
           `${label}.tell: fitness ${fitness[overflow]} of member ${overflow} does not fit a Float32Array; use 'centered-ranks' or 'z-score' shaping`,
         );
       }
-      const result = strategy.tell(population, shaped, state.strategy);
+      const result = strategy.tell(population, shaped, state.strategyState);
       const strategyMetrics = result?.metrics ?? {};
       for (const [key, value] of Object.entries(strategyMetrics)) {
         if (key.startsWith('es/')) {
@@ -320,7 +320,7 @@ export function createEvolutionRunner<State>(
         ? population.slice(argMax * dimension, (argMax + 1) * dimension)
         : state.bestSolution;
       const next: EvolutionState<State> = {
-        strategy: result.state,
+        strategyState: result.state,
         generation: generation + 1,
         dimension,
         evaluations: state.evaluations + size,
@@ -345,7 +345,7 @@ export function createEvolutionRunner<State>(
 
     mean(state) {
       checkState(state, 'mean');
-      return Float32Array.from(strategy.mean(state.strategy));
+      return Float32Array.from(strategy.mean(state.strategyState));
     },
 
     toCheckpoint(state) {
@@ -418,11 +418,11 @@ export function createEvolutionRunner<State>(
         );
       if (typeof s.bestFitness !== 'number' || Number.isNaN(s.bestFitness) || s.bestFitness === Infinity)
         fail(`state.bestFitness must be a finite number or -Infinity, got ${String(s.bestFitness)}`);
-      if (!('strategy' in s)) fail('state.strategy is missing');
-      const centre = strategy.mean(s.strategy);
+      if (!('strategyState' in s)) fail('state.strategyState is missing');
+      const centre = strategy.mean(s.strategyState);
       if (!(centre instanceof Float32Array) || centre.length !== s.dimension)
         fail(
-          `strategy.mean(state.strategy) must be a Float32Array of length ${s.dimension}, got ${describeArray(centre)}`,
+          `strategy.mean(state.strategyState) must be a Float32Array of length ${s.dimension}, got ${describeArray(centre)}`,
         );
       return s;
     },
