@@ -53,6 +53,33 @@ export { Categorical } from './distributions/categorical';
 export { DiagonalGaussian } from './distributions/diagonal-gaussian';
 // Distributions
 export type { Distribution } from './distributions/distribution';
+// Evolution strategies
+export {
+  type EvaluatePopulationOptions,
+  evaluatePopulation,
+  type PopulationEvaluation,
+} from './evolution/evaluate-population';
+export {
+  createEvolutionRunner,
+  type EvolutionAskResult,
+  type EvolutionCheckpoint,
+  type EvolutionMetrics,
+  type EvolutionRunner,
+  type EvolutionRunnerOptions,
+  type EvolutionState,
+  type EvolutionTellResult,
+} from './evolution/evolution-runner';
+export type { AskResult, EvolutionStrategy, TellResult } from './evolution/evolution-strategy';
+export {
+  createInitialSolution,
+  createParamLayout,
+  type ParamLayout,
+  type ParamLayoutEntry,
+  stackPopulation,
+  unflattenSolution,
+} from './evolution/param-layout';
+export { PlainValueError } from './evolution/plain-value';
+export { FITNESS_SHAPINGS, type FitnessShaping, shapeFitness } from './evolution/shape-fitness';
 export {
   type AdaptationResult,
   type EvaluationProtocol,

@@ -2,6 +2,11 @@
  * @metarl/core/testing: conformance checks that every backend and every algorithm package runs.
  */
 
+export {
+  type CheckEvolutionStrategyOptions,
+  checkEvolutionStrategy,
+  EvolutionStrategyCheckError,
+} from './check-evolution-strategy';
 export { type CheckMetaLearnerOptions, checkMetaLearner, MetaLearnerCheckError } from './check-meta-learner';
 export {
   type ConformanceOptions,
