@@ -17,9 +17,8 @@ import * as tf from '@tensorflow/tfjs-core';
 /** The tfjs release whose internals every patch here was verified against (all packages). */
 export const VERIFIED_TFJS_VERSION = '4.22.0';
 
-/** The version constant each tfjs package exports, and the package it names. */
+/** The version constant each tfjs backend package exports, and the package it names. */
 const versionExports: readonly (readonly [exportName: string, packageName: string])[] = [
-  ['version_core', '@tensorflow/tfjs-core'],
   ['version_cpu', '@tensorflow/tfjs-backend-cpu'],
   ['version_wasm', '@tensorflow/tfjs-backend-wasm'],
   ['version_webgpu', '@tensorflow/tfjs-backend-webgpu'],
@@ -62,11 +61,12 @@ export function describeUnverifiedTfjs(check: TfjsVersionCheck): string {
 
 /** The `version_*` constants found on loaded tfjs package modules (ES namespaces or CommonJS exports). */
 function readTfjsVersions(modules: readonly unknown[]): Record<string, string> {
-  const installed: Record<string, string> = {};
+  const installed: Record<string, string> = { '@tensorflow/tfjs-core': tf.version_core };
   for (const module of modules) {
     for (const candidate of [module, (module as { default?: unknown } | null)?.default]) {
       if (candidate === null || typeof candidate !== 'object') continue;
       for (const [exportName, packageName] of versionExports) {
+        if (!(exportName in candidate)) continue;
         const version = (candidate as Record<string, unknown>)[exportName];
         if (typeof version === 'string') installed[packageName] ??= version;
       }
@@ -83,7 +83,7 @@ let warned = false;
  * and warns when they are not: one line, the first time only in a process.
  */
 export function checkTfjsVersions(backendModules: readonly unknown[] = []): TfjsVersionCheck {
-  const check = decideTfjsVersions(readTfjsVersions([tf, ...backendModules]));
+  const check = decideTfjsVersions(readTfjsVersions(backendModules));
   if (!check.verified && !warned) {
     warned = true;
     console.warn(describeUnverifiedTfjs(check));
