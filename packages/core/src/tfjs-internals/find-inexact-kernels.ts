@@ -41,8 +41,10 @@ export function findInexactKernels(
 ): readonly string[] {
   const tape = readActiveTape();
   if (tape === undefined || inexact.size === 0) return [];
-  // Most tapes hold none of them at all; only when one does is the path worth computing.
-  if (!tape.some((node) => inexact.has(node.kernelName))) return [];
+  // Most tapes hold none of them with an input (a kernel without inputs, e.g. Fill, is never on the
+  // path); only when one does is the path worth computing.
+  const candidate = (node: TapeNode) => inexact.has(node.kernelName) && Object.keys(node.inputs).length > 0;
+  if (!tape.some(candidate)) return [];
   const names = new Set<string>();
   for (const node of filterPath(tape, xs, y)) if (inexact.has(node.kernelName)) names.add(node.kernelName);
   return [...names].sort();
