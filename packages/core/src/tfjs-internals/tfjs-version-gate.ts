@@ -56,7 +56,7 @@ export function describeUnverifiedTfjs(check: TfjsVersionCheck): string {
   const differing = Object.entries(check.installed)
     .filter(([, version]) => version !== check.verifiedVersion)
     .map(([name, version]) => `${name} ${version}`);
-  return `metarl: ${differing.join(', ') || 'no tfjs version found'} is not the verified ${check.verifiedVersion}; metarl's tfjs patches step aside (tfjs's own wasm kernels, one wasm thread, the GRU sequence op by op) and exact higher-order gradients are unverified: run runConformanceSuite() from @metarl/core/testing, or install ${check.verifiedVersion}`;
+  return `metarl: ${differing.join(', ') || 'no tfjs version found'} ${differing.length > 1 ? 'are' : 'is'} not the verified ${check.verifiedVersion}; metarl's patches that rely on tfjs internals step aside (see 'tfjs versions' in the @metarl/core README) and exact higher-order gradients are unverified: run runConformanceSuite() from @metarl/core/testing, or install ${check.verifiedVersion}`;
 }
 
 /** The `version_*` constants found on loaded tfjs package modules (ES namespaces or CommonJS exports). */
