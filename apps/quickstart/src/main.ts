@@ -37,7 +37,7 @@ const steps = readInteger('steps', 1500);
 const seed = readInteger('seed', 0);
 
 const backend = await useBackend(backendName);
-console.log(`backend: ${backend.name} (second order verified: ${backend.capabilities.secondOrderVerified})`);
+console.log(`backend: ${backend.name} (exact gradients: ${backend.exactGradients})`);
 for (const skipped of backend.skipped) console.log(`  skipped ${skipped.name}: ${skipped.reason}`);
 
 const rng = createRng(seed);

@@ -14,8 +14,6 @@ export {
   type ValueAndGradients,
   valueAndGradients,
 } from './autodiff/differentiate';
-// Exact gradients
-export { listExactGradientKernels, registerExactGradients } from './autodiff/exact-gradients';
 export {
   type BackendCapabilities,
   type BackendInfo,
@@ -206,3 +204,6 @@ export {
   trpoStep,
 } from './rl/trpo';
 export { createMlpValueFunction, type ValueFunction } from './rl/value-function';
+// Exact gradients and the tfjs version gate (all tfjs patches live in tfjs-internals/)
+export { listExactGradientKernels, registerExactGradients } from './tfjs-internals/exact-gradients';
+export { type TfjsVersionCheck, VERIFIED_TFJS_VERSION } from './tfjs-internals/tfjs-version-gate';

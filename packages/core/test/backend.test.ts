@@ -32,6 +32,13 @@ describe('backend registry', () => {
     );
     expect(currentBackend()?.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
+    // The tfjs versions installed here are the verified ones (tfjs-version-gate.test.ts plays another).
+    expect(info.exactGradients).toBe('verified');
+    expect(info.tfjs).toEqual({
+      installed: { '@tensorflow/tfjs-core': '4.22.0', '@tensorflow/tfjs-backend-wasm': '4.22.0' },
+      verifiedVersion: '4.22.0',
+      verified: true,
+    });
   });
 
   it('names the package to install for a missing optional backend', async () => {

@@ -5,24 +5,33 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { dotParams, listLeaves, type ParamTree, rebuildTree } from '../params/param-tree';
-import { ensureExactGradients, listExactGradientKernels } from './exact-gradients';
+import {
+  ensureExactGradients,
+  listExactGradientKernels,
+  listInexactKernels,
+} from '../tfjs-internals/exact-gradients';
+import { findInexactKernels } from '../tfjs-internals/find-inexact-kernels';
 
 /** Raised when a function uses a tfjs kernel that has no exact gradient. */
 export class GradientError extends Error {
   override readonly name = 'GradientError';
 }
 
+/** The error for kernels on the differentiated path that have no exact gradient. */
+function noExactGradient(kernels: readonly string[], cause?: unknown): GradientError {
+  const named = kernels.map((kernel) => `'${kernel}'`).join(', ');
+  return new GradientError(
+    `no exact gradient for the tfjs kernel${kernels.length > 1 ? 's' : ''} ${named}. metarl differentiates: ${listExactGradientKernels().join(
+      ', ',
+    )}. Rewrite with those ops (e.g. logSoftmax/selectLastAxis from @metarl/core instead of tf.logSoftmax/tf.gather).`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
 function explain(error: unknown): never {
   const message = error instanceof Error ? error.message : String(error);
   const missing = /gradient function not found for (\w+)/.exec(message);
-  if (missing) {
-    throw new GradientError(
-      `no exact gradient for the tfjs kernel '${missing[1]}'. metarl differentiates: ${listExactGradientKernels().join(
-        ', ',
-      )}. Rewrite with those ops (e.g. logSoftmax/selectLastAxis from @metarl/core instead of tf.logSoftmax/tf.gather).`,
-      { cause: error },
-    );
-  }
+  if (missing) throw noExactGradient([missing[1]!], error);
   throw error;
 }
 
@@ -60,7 +69,12 @@ export function valueAndGradients(f: (params: ParamTree) => tf.Scalar, params: P
           `valueAndGradients: f must return a scalar tensor, got ${value instanceof tf.Tensor ? `shape [${value.shape.join(', ')}]` : String(value)}`,
         );
       }
-      return value.rank === 0 ? value : tf.reshape(value, []);
+      const scalar = value.rank === 0 ? value : tf.reshape(value, []);
+      // Other code in the process may have registered tfjs's gradients for kernels metarl has no
+      // exact gradient for (some are wrong at second order): refuse them here, whatever is registered.
+      const inexact = findInexactKernels(inputs, scalar, listInexactKernels());
+      if (inexact.length > 0) throw noExactGradient(inexact);
+      return scalar;
     })(xs);
   } catch (error) {
     explain(error);

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { registerExactGradients } from '../autodiff/exact-gradients';
+import { registerExactGradients } from '../tfjs-internals/exact-gradients';
+import { checkTfjsVersions, type TfjsVersionCheck } from '../tfjs-internals/tfjs-version-gate';
+import { assertThreadCount } from '../tfjs-internals/wasm-threads';
 import { builtinBackends } from './builtin-backends';
-import { assertThreadCount } from './wasm-threads';
 
 /** What a backend promises; declared by its registration, never discovered by crashing. */
 export interface BackendCapabilities {
@@ -29,14 +30,20 @@ export interface BackendRegistration {
   readonly description: string;
   /** Declared capabilities. */
   readonly capabilities: BackendCapabilities;
-  /** Loads the packages and registers the tfjs backend; rejects when they are missing. */
-  load(): Promise<void>;
+  /**
+   * Loads the packages and registers the tfjs backend; rejects when they are missing. May resolve
+   * with the backend package's module, whose `version_*` export the tfjs version check reads.
+   */
+  load(): Promise<unknown>;
   /** Whether `auto` may consider it in this process (e.g. WebGPU needs `navigator.gpu`). */
   isCandidateForAuto?(): boolean;
-  /** Initialises the tfjs backend itself and returns whether it did (default: `tf.setBackend(tfjsName)`). */
-  initialise?(options: UseBackendOptions): Promise<boolean>;
-  /** Runs once the tfjs backend is initialised (e.g. to register faster kernels). */
-  afterInitialise?(options: UseBackendOptions): void;
+  /**
+   * Initialises the tfjs backend itself and returns whether it did (default: `tf.setBackend(tfjsName)`);
+   * `tfjs` says whether the installed tfjs versions are verified for metarl's patches.
+   */
+  initialise?(options: UseBackendOptions, tfjs: TfjsVersionCheck): Promise<boolean>;
+  /** Runs once the tfjs backend is initialised (e.g. to register faster kernels, on a verified `tfjs` only). */
+  afterInitialise?(options: UseBackendOptions, tfjs: TfjsVersionCheck): void;
   /** The threads its kernels run on, where it reports them (wasm). */
   threads?(): number;
 }
@@ -69,6 +76,14 @@ export interface BackendInfo {
   readonly skipped: readonly { readonly name: string; readonly reason: string }[];
   /** The threads its kernels run on, where the backend reports them (wasm); undefined otherwise. */
   readonly threads: number | undefined;
+  /**
+   * Whether exact higher-order gradients are verified here: `'verified'` when the backend declares
+   * `secondOrderVerified` and the installed tfjs is the release metarl was verified against;
+   * `'unverified'` otherwise (run the conformance suite of `@metarl/core/testing` to check).
+   */
+  readonly exactGradients: 'verified' | 'unverified';
+  /** The installed tfjs versions and whether metarl's tfjs patches are active for them. */
+  readonly tfjs: TfjsVersionCheck;
 }
 
 /** Raised when a backend cannot be used; `message` names the fix. */
@@ -119,9 +134,10 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message.split('\n')[0]! : String(error);
 }
 
-async function activate(registration: BackendRegistration, options: UseBackendOptions): Promise<void> {
+async function activate(registration: BackendRegistration, options: UseBackendOptions): Promise<BackendInfo> {
+  let loaded: unknown;
   try {
-    await registration.load();
+    loaded = await registration.load();
   } catch (error) {
     if (isMissingModule(error, registration.packages)) {
       throw new BackendUnavailableError(
@@ -136,10 +152,11 @@ async function activate(registration: BackendRegistration, options: UseBackendOp
       { cause: error },
     );
   }
+  const tfjs = checkTfjsVersions([loaded]);
   let ok = false;
   try {
     ok = registration.initialise
-      ? await registration.initialise(options)
+      ? await registration.initialise(options, tfjs)
       : await tf.setBackend(registration.tfjsName);
     await tf.ready();
   } catch (error) {
@@ -153,15 +170,27 @@ async function activate(registration: BackendRegistration, options: UseBackendOp
       `backend '${registration.name}' could not initialise in this environment`,
     );
   }
-  registration.afterInitialise?.(options);
+  registration.afterInitialise?.(options, tfjs);
   // After loading: a backend package may bring tfjs bundles that register their own gradients.
   registerExactGradients();
+  return {
+    name: registration.name,
+    tfjsName: registration.tfjsName,
+    capabilities: registration.capabilities,
+    skipped: [],
+    threads: registration.threads?.(),
+    exactGradients:
+      registration.capabilities.secondOrderVerified && tfjs.verified ? 'verified' : 'unverified',
+    tfjs,
+  };
 }
 
 /**
  * Selects the tensor backend for everything that follows and registers metarl's exact
  * gradients. `'auto'` (the default) picks the highest-priority backend that loads here:
- * tensorflow-gpu, tensorflow, webgpu (where `navigator.gpu` exists), wasm, cpu.
+ * tensorflow-gpu, tensorflow, webgpu (where `navigator.gpu` exists), wasm, cpu. On a tfjs release
+ * other than the verified one, metarl's tfjs patches step aside with a one-line warning and
+ * `exactGradients` is `'unverified'`.
  *
  * @example
  * const info = await useBackend();        // e.g. { name: 'wasm', ... }
@@ -178,14 +207,7 @@ export async function useBackend(name = 'auto', options: UseBackendOptions = {})
         continue;
       }
       try {
-        await activate(registration, options);
-        active = {
-          name: registration.name,
-          tfjsName: registration.tfjsName,
-          capabilities: registration.capabilities,
-          skipped,
-          threads: registration.threads?.(),
-        };
+        active = { ...(await activate(registration, options)), skipped };
         return active;
       } catch (error) {
         skipped.push({ name: registration.name, reason: describeError(error) });
@@ -203,14 +225,7 @@ export async function useBackend(name = 'auto', options: UseBackendOptions = {})
         .join(', ')} or 'auto' (add others with registerBackend)`,
     );
   }
-  await activate(registration, options);
-  active = {
-    name: registration.name,
-    tfjsName: registration.tfjsName,
-    capabilities: registration.capabilities,
-    skipped: [],
-    threads: registration.threads?.(),
-  };
+  active = await activate(registration, options);
   return active;
 }
 

@@ -1,6 +1,6 @@
+import { selectWasmKernels } from '../tfjs-internals/wasm-kernels';
+import { initialiseWasmBackend, wasmThreads } from '../tfjs-internals/wasm-threads';
 import type { BackendCapabilities, BackendRegistration } from './backend-registry';
-import { selectWasmKernels } from './wasm-kernels';
-import { initialiseWasmBackend, wasmThreads } from './wasm-threads';
 
 /** Imports an optional peer by name (kept out of type checking and bundling). */
 function importOptional(name: string): Promise<unknown> {
@@ -18,13 +18,10 @@ export const wasmBackend: BackendRegistration = {
   install: 'npm i @tensorflow/tfjs-backend-wasm@4.22.0',
   description: 'WebAssembly (SIMD) kernels; shipped with @metarl/core',
   capabilities: verified,
-  async load() {
-    await import('@tensorflow/tfjs-backend-wasm');
-  },
-  async initialise(options) {
-    return initialiseWasmBackend(options.threads);
-  },
-  afterInitialise: (options) => selectWasmKernels(options.optimisedKernels ?? true),
+  load: () => import('@tensorflow/tfjs-backend-wasm'),
+  // On an unverified tfjs the thread bridge and the replaced kernels step aside (tfjs-version-gate.ts).
+  initialise: (options, tfjs) => initialiseWasmBackend(options.threads, tfjs.verified),
+  afterInitialise: (options, tfjs) => selectWasmKernels((options.optimisedKernels ?? true) && tfjs.verified),
   threads: () => wasmThreads() ?? 1,
 };
 
@@ -37,9 +34,7 @@ export const cpuBackend: BackendRegistration = {
   install: 'npm i @tensorflow/tfjs-backend-cpu@4.22.0',
   description: 'JavaScript kernels; shipped with @metarl/core; the reference backend',
   capabilities: verified,
-  async load() {
-    await import('@tensorflow/tfjs-backend-cpu');
-  },
+  load: () => import('@tensorflow/tfjs-backend-cpu'),
 };
 
 /** Native libtensorflow on the CPU (optional peer). */
@@ -51,9 +46,7 @@ export const tensorflowBackend: BackendRegistration = {
   install: 'npm i @tensorflow/tfjs-node@4.22.0',
   description: 'native libtensorflow (CPU); optional peer @tensorflow/tfjs-node',
   capabilities: { floatPrecision: 32, secondOrderVerified: false, gpu: false },
-  async load() {
-    await importOptional('@tensorflow/tfjs-node');
-  },
+  load: () => importOptional('@tensorflow/tfjs-node'),
 };
 
 /** Native libtensorflow with CUDA (optional peer): the GPU path in Node. */
@@ -65,9 +58,7 @@ export const tensorflowGpuBackend: BackendRegistration = {
   install: 'npm i @tensorflow/tfjs-node-gpu@4.22.0 (needs CUDA; see the @metarl/core README)',
   description: 'native libtensorflow with CUDA; optional peer @tensorflow/tfjs-node-gpu',
   capabilities: { floatPrecision: 32, secondOrderVerified: false, gpu: true },
-  async load() {
-    await importOptional('@tensorflow/tfjs-node-gpu');
-  },
+  load: () => importOptional('@tensorflow/tfjs-node-gpu'),
 };
 
 interface NavigatorWithGpu {
@@ -106,7 +97,7 @@ export const webgpuBackend: BackendRegistration = {
       }
       (holder.navigator as NavigatorWithGpu).gpu = dawn.create([]);
     }
-    await importOptional('@tensorflow/tfjs-backend-webgpu');
+    return importOptional('@tensorflow/tfjs-backend-webgpu');
   },
 };
 

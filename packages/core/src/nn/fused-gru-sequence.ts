@@ -13,10 +13,12 @@
  *
  * The gradient it defines is first order (its backward is not itself differentiable): when a
  * higher derivative is recorded the caller runs the sequence op by op instead, and this op refuses
- * to be differentiated twice.
+ * to be differentiated twice. It runs through tfjs's engine (`tfjs-internals/tfjs-engine.ts`),
+ * so on an unverified tfjs-core it steps aside and the sequence runs op by op.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamTree } from '../params/param-tree';
+import { isRecordingGradient, recordedGradientDepth, runOpWithGradient } from '../tfjs-internals/tfjs-engine';
 import { applyLinear } from './linear';
 
 /** One GRU step: the new state and the gates its backward pass reads. */
@@ -33,27 +35,13 @@ export interface GruGates {
   readonly hiddenCandidate: tf.Tensor;
 }
 
-/** What this op reads of tfjs's engine (tfjs-core 4.22): `customGrad` allows one output only. */
-interface EngineState {
-  state: { gradientDepth: number };
-  isTapeOn(): boolean;
-  runKernelFunc(invocation: {
-    inputs: Record<string, tf.Tensor>;
-    forwardFunc: (backend: unknown, save: (tensors: tf.Tensor[]) => void) => tf.Tensor | tf.Tensor[];
-    backwardsFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => Record<string, () => tf.Tensor>;
-  }): tf.Tensor | tf.Tensor[];
-}
-
 /**
  * True when exactly one gradient is being recorded around the caller: the fused op's gradient is
  * then exact, and what it saves is used (outside any gradient the plain forward saves nothing).
  */
 export function canFuseGruSequence(): boolean {
-  const engine = tf.engine() as unknown as Partial<EngineState>;
-  // Another tfjs-core without these members runs the sequence op by op.
-  if (typeof engine.runKernelFunc !== 'function' || typeof engine.state?.gradientDepth !== 'number')
-    return false;
-  return engine.state.gradientDepth === 1;
+  // Undefined (never 1) on an unverified tfjs-core: the sequence then runs op by op.
+  return recordedGradientDepth() === 1;
 }
 
 /**
@@ -78,8 +66,7 @@ export function fusedGruSequence(
   const size = hiddenWeight.shape[0]!;
   const keepSteps = (from: tf.Tensor | undefined): tf.Tensor[] | undefined =>
     from === undefined ? undefined : tf.unstack(tf.reshape(from, [batch, steps, 1]), 1);
-  const engine = tf.engine() as unknown as EngineState;
-  const outputs = engine.runKernelFunc({
+  const outputs = runOpWithGradient({
     inputs: {
       x: inputs,
       h0: hidden,
@@ -113,7 +100,7 @@ export function fusedGruSequence(
       return [tf.stack(states, 1), ...saved];
     },
     backwardsFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-      if (engine.isTapeOn()) {
+      if (isRecordingGradient()) {
         throw new Error(
           'applyGruSequence: a second derivative was requested through a GRU sequence whose forward ran with a first-order gradient; run the sequence inside the outermost differentiated function',
         );

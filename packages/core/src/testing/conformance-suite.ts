@@ -15,7 +15,7 @@
 
 import { createRng } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
-import { ensureExactGradients } from '../autodiff/exact-gradients';
+import { ensureExactGradients } from '../tfjs-internals/exact-gradients';
 import { checkGradientCase, type GradientCheckResult } from './gradient-check';
 import { checkHessianVectorProduct, checkMamlMetaGradient } from './maml-check';
 import { listOpCases, toGradientCase } from './op-cases';

@@ -5,7 +5,7 @@
 
 import type { Rng } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
-import { ensureExactGradients } from '../autodiff/exact-gradients';
+import { ensureExactGradients } from '../tfjs-internals/exact-gradients';
 
 /** A scalar function of several float inputs, in tfjs and in a float64 reference. */
 export interface GradientCheckCase {

@@ -12,8 +12,14 @@
  * ops also save their output and reuse it when nothing records the gradient: a plain
  * first-order backward pass then costs no extra tanh or exp.) The conformance suite in `@metarl/core/testing` proves it
  * against float64 finite differences, first and second order, on every backend.
+ *
+ * These gradients are registered over tfjs's own for these kernels only (they are correct for
+ * any caller, so other tfjs code in the process keeps working and gains exact second order);
+ * tfjs's gradients of every other kernel stay registered. metarl's own differentiation refuses
+ * those other kernels instead (`listInexactKernels`, checked on the tape by `differentiate.ts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { isRecordingGradient } from './tfjs-engine';
 
 type GradientResult = Record<string, () => tf.Tensor> | (() => tf.Tensor)[];
 type GradientFunction = (
@@ -43,14 +49,6 @@ function reduceToShape(gradient: tf.Tensor, shape: readonly number[]): tf.Tensor
 const float = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : tf.cast(x, 'float32'));
 const zerosOf = (x: tf.Tensor) => () => tf.zeros(x.shape, 'float32');
 const single = (dy: tf.Tensor | tf.Tensor[]): tf.Tensor => (Array.isArray(dy) ? dy[0]! : dy);
-
-/**
- * True while a gradient function's ops are themselves recorded on a tape, i.e. when the
- * gradient will be differentiated again: then only recomputation from inputs is exact.
- */
-function isRecordingGradient(): boolean {
-  return (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
-}
 
 /**
  * The gradient of an op whose derivative is cheapest from its output y = f(x): uses the saved
@@ -496,37 +494,54 @@ const exactGradients: ExactGradient[] = [
   gatherGradient(),
 ];
 
+const exactKernels = new Set(exactGradients.map((gradient) => gradient.kernelName));
+/** Per tfjs backend: the kernels it ships (when metarl's gradients were registered) that have no exact gradient. */
+const inexactKernelsByBackend = new Map<string, ReadonlySet<string>>();
 let registered = false;
 
+/** Records which of the active backend's kernels have no exact gradient (the user's later kernels stay allowed). */
+function recordInexactKernels(backend: string): ReadonlySet<string> {
+  const inexact = new Set(
+    tf
+      .getKernelsForBackend(backend)
+      .map(({ kernelName }) => kernelName)
+      .filter((kernelName) => !exactKernels.has(kernelName)),
+  );
+  inexactKernelsByBackend.set(backend, inexact);
+  return inexact;
+}
+
 /**
- * (Re-)registers metarl's exact gradients with tfjs, replacing any registered before, and
- * removes tfjs's gradients for every other kernel of the active backend: tfjs's ESM bundle
- * registers its own (some wrong at second order) while its Node build registers none, and a
- * program must differentiate the same way whichever build it loaded. `useBackend` calls it
- * after loading a backend. Register gradients of your own kernels after `useBackend`.
+ * (Re-)registers metarl's exact gradients with tfjs, replacing tfjs's (or anyone's) gradients
+ * of the same kernels and nothing else, and notes the active backend's other kernels: metarl's
+ * `gradients` refuses them (`listInexactKernels`), whichever tfjs build registered what, while other
+ * tfjs code in the process keeps tfjs's gradients for them. `useBackend` calls it after loading a
+ * backend. Kernels (and their gradients) that you register after `useBackend` are yours to
+ * differentiate.
  */
 export function registerExactGradients(): void {
-  const exact = new Set(exactGradients.map((gradient) => gradient.kernelName));
   for (const gradient of exactGradients) {
     tf.registerGradient(gradient as unknown as tf.GradConfig);
   }
   const backend = tf.engine().backendName;
-  if (backend != null) {
-    for (const { kernelName } of tf.getKernelsForBackend(backend)) {
-      if (exact.has(kernelName)) continue;
-      try {
-        tf.unregisterGradient(kernelName);
-      } catch {
-        // no gradient registered for this kernel: nothing to remove
-      }
-    }
-  }
+  if (backend != null) recordInexactKernels(backend);
   registered = true;
 }
 
 /** Registers the exact gradients once per process (for entry points that may run first). */
 export function ensureExactGradients(): void {
   if (!registered) registerExactGradients();
+}
+
+/**
+ * The kernels of the active tfjs backend that metarl has no exact gradient for: metarl's
+ * differentiation refuses them. Kernels registered after `useBackend` (and the scopes of
+ * custom-gradient ops) are not the backend's and are not listed.
+ */
+export function listInexactKernels(): ReadonlySet<string> {
+  const backend = tf.engine().backendName;
+  if (backend == null) return new Set();
+  return inexactKernelsByBackend.get(backend) ?? recordInexactKernels(backend);
 }
 
 /** The tfjs kernel names that have an exact gradient, for error messages and documentation. */

@@ -4,26 +4,24 @@
  * tfjs-backend-wasm ships a threaded build (XNNPACK on a pool of pthreads, i.e. Web Workers) but
  * turns it off in Node (tensorflow/tfjs#3830): it hands the workers their scripts as Blob URLs,
  * which Node's worker_threads cannot load, and it caps the thread count at half the logical
- * cores (one thread on a 2-core machine). For the version verified here we bridge both while
- * the backend initialises: the two scripts become files (named by content, written atomically,
+ * cores (one thread on a 2-core machine). On the verified tfjs (`tfjs-version-gate.ts`) we bridge
+ * both while the backend initialises: the two scripts become files (named by content, written atomically,
  * shared by every process), their URLs become those paths, and the core count is reported so
  * that the requested number of threads is granted. The pool's workers are then unreferenced so
  * that they do not keep the process alive. Matrix products run on all threads (2x on 2 cores
  * for a [1024, 1024] product, 1.25-1.6x for [40000, 64] x [64, 64]); elementwise kernels stay
  * on one. Results are unchanged: XNNPACK splits products by output tiles, so every sum is taken
- * in the same order.
+ * in the same order. On an unverified tfjs the bridge steps aside: tfjs's own initialisation, one
+ * thread in Node.
  */
 import * as tf from '@tensorflow/tfjs-core';
-
-/** The tfjs-backend-wasm version whose threaded build these bridges were verified against. */
-const VERIFIED_VERSION = '4.22.0';
+import { VERIFIED_TFJS_VERSION } from './tfjs-version-gate';
 /** The threaded build pre-creates this many workers; more threads are not granted. */
 export const MAXIMUM_WASM_THREADS = 8;
 
 interface WasmPackage {
   setThreadsCount(count: number): void;
   getThreadsCount(): number;
-  version_wasm: string;
 }
 
 interface EmscriptenWorker {
@@ -78,12 +76,16 @@ function hashOf(text: string): string {
 
 /**
  * Initialises tfjs's wasm backend with `requested` threads (default `DEFAULT_WASM_THREADS`; see
- * the module comment) and returns whether it initialised. Outside Node, or with one thread, this
- * is `tf.setBackend('wasm')`. Once initialised, the count is fixed for the process: asking for
- * another one is an error, asking for none reuses it.
+ * the module comment) and returns whether it initialised. Outside Node, with one thread, or when
+ * `bridge` is false (an unverified tfjs: one thread in Node), this is `tf.setBackend('wasm')`. Once
+ * initialised, the count is fixed for the process: asking for another one is an error, asking for
+ * none reuses it.
  */
-export async function initialiseWasmBackend(requested: number | undefined): Promise<boolean> {
-  if (!isNode) return initialise(requested);
+export async function initialiseWasmBackend(
+  requested: number | undefined,
+  bridge: boolean,
+): Promise<boolean> {
+  if (!isNode) return initialise(requested, bridge);
   // Emscripten's runtime adds process listeners that rethrow every uncaught error from inside
   // the module, so Node would print a line of minified tfjs code instead of the error's own
   // place; they do nothing else for a library, so they are removed again.
@@ -91,7 +93,7 @@ export async function initialiseWasmBackend(requested: number | undefined): Prom
   const listeners = (event: string) => process.listeners(event as 'uncaughtException') as unknown[];
   const before = events.map(listeners);
   try {
-    return await initialise(requested);
+    return await initialise(requested, bridge);
   } finally {
     events.forEach((event, i) => {
       for (const listener of listeners(event))
@@ -101,7 +103,7 @@ export async function initialiseWasmBackend(requested: number | undefined): Prom
   }
 }
 
-async function initialise(requested: number | undefined): Promise<boolean> {
+async function initialise(requested: number | undefined, bridge: boolean): Promise<boolean> {
   const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as WasmPackage;
   const alreadyInitialised = tf.engine().registry.wasm !== undefined;
   if (alreadyInitialised) {
@@ -113,21 +115,18 @@ async function initialise(requested: number | undefined): Promise<boolean> {
     return tf.setBackend('wasm');
   }
   const threads = requested ?? DEFAULT_WASM_THREADS;
-  if (threads === 1 || !isNode) {
-    if (threads !== 1) wasm.setThreadsCount(threads); // browsers: tfjs grants threads where it can
+  if (threads === 1 || !isNode || !bridge) {
+    // Browsers: tfjs grants threads where it can. Node without the bridge: tfjs runs one.
+    if (threads !== 1 && !isNode) wasm.setThreadsCount(threads);
     const ok = await tf.setBackend('wasm');
     if (ok) grantedThreads = wasm.getThreadsCount();
     return ok;
   }
-  if (wasm.version_wasm !== VERIFIED_VERSION)
-    throw new RangeError(
-      `useBackend: threads > 1 in Node is verified with @tensorflow/tfjs-backend-wasm ${VERIFIED_VERSION}, found ${wasm.version_wasm}; pass threads: 1`,
-    );
   // The modules' own objects (not namespaces): tfjs reads os.cpus from the same object.
   const os = (await import('node:os')).default;
   const path = (await import('node:path')).default;
   const fs = (await import('node:fs')).default;
-  const directory = path.join(os.tmpdir(), `metarl-tfjs-wasm-${VERIFIED_VERSION}`);
+  const directory = path.join(os.tmpdir(), `metarl-tfjs-wasm-${VERIFIED_TFJS_VERSION}`);
   fs.mkdirSync(directory, { recursive: true });
 
   // The worker script runs the main script with a global eval; give it the module names the

@@ -9,7 +9,8 @@
  * This kernel reduces every product to untransposed rank-2 XNNPACK calls: shared operands are
  * folded into one large product, transposes are done by a copy, batches run one matrix at a
  * time. The arithmetic is the same, so results agree with the reference to float32 rounding
- * (the conformance suite and `wasm-kernels.test.ts` check it).
+ * (the conformance suite and `wasm-kernels.test.ts` check it). They use the wasm backend's heap
+ * and members, so `useBackend` installs them on the verified tfjs only (`tfjs-version-gate.ts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
