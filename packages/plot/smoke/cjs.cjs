@@ -3,7 +3,12 @@ const { renderChart } = require('@metarl/plot');
 
 (async () => {
   const png = await renderChart({
-    data: { values: [{ a: 'x', b: 1 }, { a: 'y', b: 2 }] },
+    data: {
+      values: [
+        { a: 'x', b: 1 },
+        { a: 'y', b: 2 },
+      ],
+    },
     mark: 'bar',
     encoding: { x: { field: 'a', type: 'nominal' }, y: { field: 'b', type: 'quantitative' } },
   });
