@@ -24,12 +24,12 @@ import {
   createRng,
   type EpisodeBatch,
   evaluateMetaLearner,
-  renderChart,
-  trainMetaLearner,
   useBackend,
 } from '@metarl/core';
+import { readMetrics, trainMetaLearnerInDirectory } from '@metarl/core/node';
 import { makeTaskDistribution, type Navigation2DTask } from '@metarl/envs';
 import { createMaml } from '@metarl/maml';
+import { plotLearningCurve, renderChart } from '@metarl/plot';
 
 const { values: options } = parseArgs({
   // `pnpm start -- --iterations 5` passes the `--` through.
@@ -66,7 +66,7 @@ console.log(
   `MAML-TRPO on Navigation2D-v0 (${backend.name} backend): ${iterations} meta-iterations of ${metaBatchSize} tasks x ${episodesPerTask} episodes, report in ${output}`,
 );
 
-await trainMetaLearner(maml, distribution, {
+await trainMetaLearnerInDirectory(maml, distribution, {
   iterations,
   metaBatchSize,
   seed,
@@ -75,6 +75,12 @@ await trainMetaLearner(maml, distribution, {
   ...(resume === '' ? {} : { resumeFrom: resolve(process.env.INIT_CWD ?? process.cwd(), resume) }),
 });
 const trainSeconds = (performance.now() - started) / 1000;
+const records = readMetrics(join(output, 'metrics.jsonl'));
+if (records.length > 0)
+  writeFileSync(
+    join(output, 'learning-curve.png'),
+    await plotLearningCurve(records, { title: `${maml.kind}: return per meta-iteration` }),
+  );
 
 // The peer's test protocol on new goals: explore, adapt once, run the adapted policies.
 const test = evaluateMetaLearner(maml, distribution, { tasks: 40, episodesPerTask, seed: 1000 + seed });

@@ -16,7 +16,8 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createRng, renderChart, trainMetaLearner, useBackend } from '@metarl/core';
+import { createRng, useBackend } from '@metarl/core';
+import { readMetrics, trainMetaLearnerInDirectory } from '@metarl/core/node';
 import {
   type BanditAgent,
   type BanditTask,
@@ -25,6 +26,7 @@ import {
   createUcb1BanditAgent,
   summarise,
 } from '@metarl/envs';
+import { plotLearningCurve, renderChart } from '@metarl/plot';
 import { createRl2 } from '@metarl/rl2';
 
 const { values: options } = parseArgs({
@@ -65,13 +67,19 @@ console.log(
   `RL² on ${arms}-armed bandits, trials of ${pulls} pulls (${backend.name} backend): ${iterations} PPO updates of ${trialsPerIteration} trials; report in ${output}`,
 );
 const started = performance.now();
-await trainMetaLearner(rl2, distribution, {
+await trainMetaLearnerInDirectory(rl2, distribution, {
   iterations,
   metaBatchSize: trialsPerIteration,
   seed,
   outputDirectory: output,
 });
 const trainSeconds = (performance.now() - started) / 1000;
+const records = readMetrics(join(output, 'metrics.jsonl'));
+if (records.length > 0)
+  writeFileSync(
+    join(output, 'learning-curve.png'),
+    await plotLearningCurve(records, { title: `${rl2.kind}: return per meta-iteration` }),
+  );
 
 /** One trial of a reference agent: the arm of every pull and its reward. */
 function playReference(agent: BanditAgent, task: BanditTask, trialSeed: number) {

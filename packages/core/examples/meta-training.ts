@@ -1,10 +1,11 @@
 // The shared meta-learning loop: train the reference (pretrain + fine-tune) learner on
-// Navigation2D, write metrics, a learning curve and a checkpoint, then evaluate before/after
-// adaptation on 10 new tasks.
+// Navigation2D, write metrics and a checkpoint (Node: @metarl/core/node), then evaluate
+// before/after adaptation on 10 new tasks. Charts of the metrics: @metarl/plot.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGaussianMlpPolicy, evaluateMetaLearner, trainMetaLearner, useBackend } from '@metarl/core';
+import { createGaussianMlpPolicy, evaluateMetaLearner, useBackend } from '@metarl/core';
+import { trainMetaLearnerInDirectory } from '@metarl/core/node';
 import { createFineTuningLearner } from '@metarl/core/testing';
 import { navigation2dDistribution } from '@metarl/envs';
 
@@ -17,7 +18,7 @@ const learner = createFineTuningLearner({
   episodesPerTask: 5,
 });
 const outputDirectory = mkdtempSync(join(tmpdir(), 'metarl-example-'));
-await trainMetaLearner(learner, navigation, {
+await trainMetaLearnerInDirectory(learner, navigation, {
   iterations: 5,
   metaBatchSize: 10,
   seed: 0,
@@ -25,7 +26,7 @@ await trainMetaLearner(learner, navigation, {
   progress: 'none',
 });
 const report = evaluateMetaLearner(learner, navigation, { tasks: 10, episodesPerTask: 5, seed: 1 });
-console.log(`wrote metrics.jsonl, metrics.csv, learning-curve.png and checkpoint/ to ${outputDirectory}`);
+console.log(`wrote metrics.jsonl, metrics.csv and checkpoint/ to ${outputDirectory}`);
 for (const step of report.steps) {
   console.log(
     `after ${step.adaptationStep} adaptation step(s): ${step.meanReturn.toFixed(1)} ± ${step.halfWidth95.toFixed(1)}`,

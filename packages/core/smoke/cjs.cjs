@@ -1,6 +1,10 @@
 // Plain-node check of the built CommonJS entry points (run by scripts/check-built-packages.mjs).
 const { gradients, tf, useBackend } = require('@metarl/core');
+const { MetricsLog, readMetrics } = require('@metarl/core/node');
 const { checkMamlMetaGradient } = require('@metarl/core/testing');
+const { mkdtempSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
 
 (async () => {
   for (const backend of ['cpu', 'wasm']) {
@@ -18,6 +22,19 @@ const { checkMamlMetaGradient } = require('@metarl/core/testing');
     console.log(
       `@metarl/core CJS on ${backend}: gradient exact; MAML meta-gradient relative error ${maml.relativeError.toExponential(2)}`,
     );
+  }
+  const directory = mkdtempSync(join(tmpdir(), 'metarl-smoke-'));
+  try {
+    new MetricsLog(join(directory, 'm.jsonl'), join(directory, 'm.csv')).append({
+      iteration: 1,
+      loss: Number.NaN,
+    });
+    const [record] = readMetrics(join(directory, 'm.jsonl'));
+    if (record.iteration !== 1 || !Number.isNaN(record.loss))
+      throw new Error('cjs: metrics did not round-trip through @metarl/core/node');
+    console.log('@metarl/core/node CJS: metrics written and read back');
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
   }
 })().catch((error) => {
   console.error(error);

@@ -1,5 +1,9 @@
 // Plain-node check of the built ESM entry points (run by scripts/check-built-packages.mjs).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createMlp, createRng, gradients, hessianVectorProduct, tf, useBackend } from '@metarl/core';
+import { loadCheckpoint, saveCheckpoint } from '@metarl/core/node';
 import { runConformanceSuite } from '@metarl/core/testing';
 
 for (const backend of ['cpu', 'wasm']) {
@@ -21,4 +25,23 @@ for (const backend of ['cpu', 'wasm']) {
   if (!report.passed || report.results.length === 0)
     throw new Error(`esm ${backend}: conformance subset failed`);
   console.log(`@metarl/core ESM on ${backend}: gradient and Hessian-vector product of tanh exact`);
+}
+
+const directory = mkdtempSync(join(tmpdir(), 'metarl-smoke-'));
+try {
+  const params = { w: tf.tensor1d([1.5, -2]) };
+  await saveCheckpoint(join(directory, 'checkpoint'), {
+    kind: 'smoke',
+    version: 1,
+    config: null,
+    params,
+    rng: {},
+    step: 3,
+  });
+  const loaded = await loadCheckpoint(join(directory, 'checkpoint'), 'smoke');
+  if (loaded.step !== 3 || loaded.params.w.dataSync().join() !== '1.5,-2')
+    throw new Error('esm: the checkpoint did not round-trip through @metarl/core/node');
+  console.log('@metarl/core/node ESM: checkpoint saved and loaded');
+} finally {
+  rmSync(directory, { recursive: true, force: true });
 }

@@ -25,14 +25,12 @@ export {
   type UseBackendOptions,
   useBackend,
 } from './backend/backend-registry';
-// Checkpoints
+// Checkpoints (in memory; on disk: saveCheckpoint/loadCheckpoint in @metarl/core/node)
 export {
   assertCheckpointFits,
   type Checkpoint,
   CheckpointError,
   type JsonValue,
-  loadCheckpoint,
-  saveCheckpoint,
 } from './checkpoint/checkpoint';
 export {
   decodeSafetensors,
@@ -87,10 +85,13 @@ export {
 } from './meta/evaluate-meta-learner';
 // Meta-learning contract, evaluation and training
 export type { MetaLearner, MetaMetrics } from './meta/meta-learner';
-export { MetricsLog, type MetricsLogOptions, type MetricsRecord, readMetrics } from './meta/metrics-log';
-export { type PlotOptions, plotLearningCurve } from './meta/plot-learning-curve';
-export { type ChartSpec, renderChart } from './meta/render-chart';
-export { type TrainOptions, type TrainResult, trainMetaLearner } from './meta/train-meta-learner';
+// (metrics files and trainMetaLearnerInDirectory: @metarl/core/node; charts: @metarl/plot)
+export {
+  type MetricsRecord,
+  type TrainOptions,
+  type TrainResult,
+  trainMetaLearner,
+} from './meta/train-meta-learner';
 export { applyGruSequence, createGru, type GruInput, type GruOptions } from './nn/gru';
 export {
   applyLinear,

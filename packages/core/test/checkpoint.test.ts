@@ -14,12 +14,11 @@ import {
   encodeSafetensors,
   flattenParams,
   listLeaves,
-  loadCheckpoint,
   type ParamTree,
-  saveCheckpoint,
   tf,
   useBackend,
 } from '../src/index';
+import { loadCheckpoint, saveCheckpoint } from '../src/node/index';
 
 let root = '';
 

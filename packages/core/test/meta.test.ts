@@ -5,16 +5,17 @@ import { join } from 'node:path';
 import { navigation2dDistribution } from '@metarl/envs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type Checkpoint,
+  cloneParams,
   createGaussianMlpPolicy,
   evaluateMetaLearner,
   flattenParams,
   type MetaLearner,
-  MetricsLog,
-  readMetrics,
   tf,
   trainMetaLearner,
   useBackend,
 } from '../src/index';
+import { MetricsLog, readMetrics, trainMetaLearnerInDirectory } from '../src/node/index';
 import { checkMetaLearner, createFineTuningLearner, MetaLearnerCheckError } from '../src/testing/index';
 
 const navigation = navigation2dDistribution();
@@ -22,6 +23,21 @@ const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hidd
 const makeLearner = () =>
   createFineTuningLearner({ distribution: navigation, policy, seed: 3, episodesPerTask: 2 });
 let directory = '';
+/** A checkpoint with its own tensors (a handed-out checkpoint's are the learner's). */
+const copyCheckpoint = (checkpoint: Checkpoint): Checkpoint => ({
+  ...checkpoint,
+  params: cloneParams(checkpoint.params),
+  ...(checkpoint.optimizer === undefined
+    ? {}
+    : {
+        optimizer: {
+          ...checkpoint.optimizer,
+          slots: Object.fromEntries(
+            Object.entries(checkpoint.optimizer.slots).map(([slot, tree]) => [slot, cloneParams(tree)]),
+          ),
+        },
+      }),
+});
 
 describe('MetaLearner machinery', () => {
   beforeAll(async () => {
@@ -90,10 +106,78 @@ describe('MetaLearner machinery', () => {
     learner.dispose();
   });
 
-  it('trainMetaLearner logs fixed-key metrics and resumes exactly: 4 iterations == 2, save, load, 2', async () => {
+  it('trainMetaLearner hands out checkpoints in memory and resumes exactly from one (no file system)', async () => {
+    const straight = makeLearner();
+    const full = await trainMetaLearner(straight, navigation, {
+      iterations: 4,
+      metaBatchSize: 2,
+      seed: 9,
+      progress: 'none',
+    });
+    expect(full.records.map((r) => r.iteration)).toEqual([1, 2, 3, 4]);
+    const first = makeLearner();
+    const handedOut: { step: number; params: Float32Array; rng: Checkpoint['rng'] }[] = [];
+    let kept: Checkpoint | undefined;
+    await trainMetaLearner(first, navigation, {
+      iterations: 3,
+      metaBatchSize: 2,
+      seed: 9,
+      progress: 'none',
+      checkpointEvery: 2,
+      onCheckpoint: (checkpoint) => {
+        handedOut.push({
+          step: checkpoint.step,
+          params: flattenParams(checkpoint.params),
+          rng: checkpoint.rng,
+        });
+        // The tensors are the learner's own: copy them to keep them.
+        if (checkpoint.step === 2) kept = copyCheckpoint(checkpoint);
+      },
+    });
+    expect(handedOut.map((c) => c.step)).toEqual([2, 3]);
+    expect(Object.keys(handedOut[0]!.rng)).toContain('trainer');
+    first.dispose();
+    const resumed = makeLearner();
+    const rest = await trainMetaLearner(resumed, navigation, {
+      iterations: 4,
+      metaBatchSize: 2,
+      seed: 9,
+      progress: 'none',
+      resumeFrom: kept!,
+    });
+    expect(rest.iterations).toBe(4);
+    expect(rest.records.map((r) => r['metaTrain/returnBefore'])).toEqual(
+      full.records.slice(2).map((r) => r['metaTrain/returnBefore']),
+    );
+    expect(Array.from(flattenParams((await resumed.toCheckpoint()).params))).toEqual(
+      Array.from(flattenParams((await straight.toCheckpoint()).params)),
+    );
+    const other = makeLearner();
+    await expect(
+      trainMetaLearner(other, navigation, {
+        iterations: 1,
+        metaBatchSize: 2,
+        seed: 9,
+        resumeFrom: { ...(await other.toCheckpoint()), kind: 'maml' },
+      }),
+    ).rejects.toThrow(/trainMetaLearner: resumeFrom is a 'maml' checkpoint, this learner is '/);
+    await expect(
+      trainMetaLearner(other, navigation, {
+        iterations: 1,
+        metaBatchSize: 2,
+        seed: 9,
+        resumeFrom: await other.toCheckpoint(),
+      }),
+    ).rejects.toThrow(/resumeFrom has no 'trainer' generator state/);
+    straight.dispose();
+    resumed.dispose();
+    other.dispose();
+  }, 60_000);
+
+  it('trainMetaLearnerInDirectory logs fixed-key metrics and resumes exactly: 4 iterations == 2, save, load, 2', async () => {
     const straight = makeLearner();
     const lines: string[] = [];
-    const full = await trainMetaLearner(straight, navigation, {
+    const full = await trainMetaLearnerInDirectory(straight, navigation, {
       iterations: 4,
       metaBatchSize: 2,
       seed: 9,
@@ -121,7 +205,7 @@ describe('MetaLearner machinery', () => {
     );
 
     const first = makeLearner();
-    await trainMetaLearner(first, navigation, {
+    await trainMetaLearnerInDirectory(first, navigation, {
       iterations: 2,
       metaBatchSize: 2,
       seed: 9,
@@ -129,10 +213,11 @@ describe('MetaLearner machinery', () => {
       progress: 'none',
     });
     expect(existsSync(join(directory, 'split', 'checkpoint', 'state.json'))).toBe(true);
+    expect(existsSync(join(directory, 'split', 'learning-curve.png'))).toBe(false); // charts: @metarl/plot
     cpSync(join(directory, 'split', 'checkpoint'), join(directory, 'checkpoint-at-2'), { recursive: true });
     first.dispose();
     const resumed = makeLearner();
-    const rest = await trainMetaLearner(resumed, navigation, {
+    const rest = await trainMetaLearnerInDirectory(resumed, navigation, {
       iterations: 4,
       metaBatchSize: 2,
       seed: 9,
@@ -153,7 +238,7 @@ describe('MetaLearner machinery', () => {
     // Resuming the 2-iteration checkpoint again drops records 3 and 4 (written after it) first;
     // a new run in the same folder starts the metrics afresh instead of appending to the old run.
     const again = makeLearner();
-    await trainMetaLearner(again, navigation, {
+    await trainMetaLearnerInDirectory(again, navigation, {
       iterations: 3,
       metaBatchSize: 2,
       seed: 9,
@@ -164,7 +249,7 @@ describe('MetaLearner machinery', () => {
     again.dispose();
     expect(readMetrics(join(directory, 'split', 'metrics.jsonl')).map((r) => r.iteration)).toEqual([1, 2, 3]);
     const fresh = makeLearner();
-    await trainMetaLearner(fresh, navigation, {
+    await trainMetaLearnerInDirectory(fresh, navigation, {
       iterations: 1,
       metaBatchSize: 2,
       seed: 9,

@@ -1,16 +1,17 @@
 /**
  * The training loop every meta-learner shares: sample a meta-batch of tasks, take one
- * meta-training step, log fixed-key metrics (JSONL and CSV), show progress (a bar on a TTY,
- * plain lines otherwise), checkpoint every k iterations, and resume exactly: training N
- * iterations equals training k, saving, loading and training N - k (bit for bit on cpu).
+ * meta-training step, report fixed-key metrics, show progress (a bar on a TTY, plain lines
+ * otherwise), hand out a checkpoint every k iterations, and resume exactly: training N
+ * iterations equals training k, checkpointing, restoring and training N - k (bit for bit on cpu).
+ * It touches no file system (browser-safe); `trainMetaLearnerInDirectory` of `@metarl/core/node`
+ * adds the metrics files and checkpoints on disk.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createRng, createRngFromState, type Rng, type TaskDistribution } from '@metarl/envs';
-import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint';
+import type { Checkpoint } from '../checkpoint/checkpoint';
 import type { MetaLearner } from './meta-learner';
-import { MetricsLog, type MetricsRecord, readMetrics } from './metrics-log';
-import { plotLearningCurve } from './plot-learning-curve';
+
+/** One iteration's metrics: `iteration`, the learner's metrics and `time/*`, with fixed keys. */
+export type MetricsRecord = Readonly<Record<string, number>>;
 
 /** Options of `trainMetaLearner`. */
 export interface TrainOptions {
@@ -20,17 +21,24 @@ export interface TrainOptions {
   readonly metaBatchSize: number;
   /** Seed of task sampling and of every step's generator. */
   readonly seed: number;
-  /**
-   * Where metrics.jsonl, metrics.csv, learning-curve.png and checkpoint/ go; nothing is written
-   * without it. A new run starts the metrics files afresh; a resumed one keeps their records up
-   * to the checkpoint's iteration and continues them.
-   */
-  readonly outputDirectory?: string;
-  /** Save a checkpoint every this many iterations (and at the end); default: only at the end. */
+  /** Hand a checkpoint to `onCheckpoint` every this many iterations (and at the end); default: only at the end. */
   readonly checkpointEvery?: number;
-  /** A checkpoint directory to resume from. */
-  readonly resumeFrom?: string;
-  /** 'auto' (bar on a TTY, lines otherwise), 'bar', 'lines' or 'none'; default 'auto'. */
+  /**
+   * Receives a checkpoint (the learner's, with the loop's generator state and step) every
+   * `checkpointEvery` iterations and at the end. Its tensors are the learner's own: save or copy
+   * them before the returned promise settles, and do not dispose them (`saveCheckpoint` of
+   * `@metarl/core/node` writes one to disk).
+   */
+  readonly onCheckpoint?: (checkpoint: Checkpoint) => Promise<void> | void;
+  /**
+   * A checkpoint handed out by `onCheckpoint` (or read back by `loadCheckpoint`) to resume from
+   * exactly; the learner takes ownership of its tensors.
+   */
+  readonly resumeFrom?: Checkpoint;
+  /**
+   * 'auto' (a bar on a TTY, lines otherwise), 'bar', 'lines' or 'none'; default 'auto'. Progress
+   * goes to stderr; without one (a browser) 'auto', 'bar' and 'lines' log lines to the console.
+   */
   readonly progress?: 'auto' | 'bar' | 'lines' | 'none';
   /** Called after every iteration with its record. */
   readonly onIteration?: (record: MetricsRecord) => void;
@@ -42,8 +50,6 @@ export interface TrainResult {
   readonly iterations: number;
   /** The records of the iterations run in this call. */
   readonly records: readonly MetricsRecord[];
-  /** The last checkpoint written, if any. */
-  readonly checkpointDirectory?: string;
 }
 
 const TRAINER_RNG = 'trainer';
@@ -53,56 +59,71 @@ function describe(record: MetricsRecord): string {
   return keys.map((k) => `${k.split('/')[1]} ${record[k]!.toFixed(2)}`).join('  ');
 }
 
+/** The part of a progress stream the loop writes to (`process.stderr` in Node). */
+interface ProgressStream {
+  /** Whether it is a terminal (a bar redraws in place). */
+  readonly isTTY?: boolean;
+  /** Writes text. */
+  write(text: string): unknown;
+}
+
+/** `process.stderr` where there is one (Node); otherwise undefined (a browser). */
+function standardError(): ProgressStream | undefined {
+  return (globalThis as { process?: { stderr?: ProgressStream } }).process?.stderr;
+}
+
+/** Throws a RangeError naming the first invalid option (also used by `trainMetaLearnerInDirectory`). */
+export function assertTrainOptions(options: TrainOptions, where = 'trainMetaLearner'): void {
+  const { iterations, metaBatchSize, seed } = options;
+  if (!Number.isInteger(iterations) || iterations < 0)
+    throw new RangeError(`${where}: iterations must be an integer >= 0, got ${iterations}`);
+  if (!Number.isInteger(metaBatchSize) || metaBatchSize < 1) {
+    throw new RangeError(`${where}: metaBatchSize must be a positive integer, got ${metaBatchSize}`);
+  }
+  if (!Number.isSafeInteger(seed)) throw new RangeError(`${where}: seed must be an integer, got ${seed}`);
+  const every = options.checkpointEvery;
+  if (every !== undefined && (!Number.isInteger(every) || every < 1)) {
+    throw new RangeError(`${where}: checkpointEvery must be a positive integer, got ${every}`);
+  }
+}
+
 /** Trains `learner` on meta-batches of `distribution` (see the module comment). */
 export async function trainMetaLearner<Task>(
   learner: MetaLearner<Task>,
   distribution: TaskDistribution<Task>,
   options: TrainOptions,
 ): Promise<TrainResult> {
+  assertTrainOptions(options);
   const { iterations, metaBatchSize, seed } = options;
-  if (!Number.isInteger(iterations) || iterations < 0)
-    throw new RangeError(`trainMetaLearner: iterations must be an integer >= 0, got ${iterations}`);
-  if (!Number.isInteger(metaBatchSize) || metaBatchSize < 1) {
-    throw new RangeError(`trainMetaLearner: metaBatchSize must be a positive integer, got ${metaBatchSize}`);
-  }
-  if (!Number.isSafeInteger(seed))
-    throw new RangeError(`trainMetaLearner: seed must be an integer, got ${seed}`);
   const every = options.checkpointEvery;
-  if (every !== undefined && (!Number.isInteger(every) || every < 1)) {
-    throw new RangeError(`trainMetaLearner: checkpointEvery must be a positive integer, got ${every}`);
-  }
   let rng: Rng = createRng(seed);
   let iteration = 0;
-  if (options.resumeFrom !== undefined) {
-    const checkpoint = await loadCheckpoint(options.resumeFrom, learner.kind);
-    const trainerState = checkpoint.rng[TRAINER_RNG];
+  const resumed = options.resumeFrom;
+  if (resumed !== undefined) {
+    if (resumed.kind !== learner.kind)
+      throw new TypeError(
+        `trainMetaLearner: resumeFrom is a '${resumed.kind}' checkpoint, this learner is '${learner.kind}'`,
+      );
+    const trainerState = resumed.rng[TRAINER_RNG];
     if (trainerState === undefined)
       throw new RangeError(
-        `trainMetaLearner: ${options.resumeFrom} has no '${TRAINER_RNG}' generator state (not written by trainMetaLearner)`,
+        `trainMetaLearner: resumeFrom has no '${TRAINER_RNG}' generator state (not handed out by trainMetaLearner)`,
       );
-    await learner.fromCheckpoint(checkpoint);
+    await learner.fromCheckpoint(resumed);
     rng = createRngFromState(trainerState);
-    iteration = checkpoint.step;
+    iteration = resumed.step;
   }
-  const out = options.outputDirectory;
-  if (out !== undefined) mkdirSync(out, { recursive: true });
-  // A resumed run continues the metrics files up to its checkpoint; a new run starts them afresh.
-  const log =
-    out === undefined
-      ? undefined
-      : new MetricsLog(join(out, 'metrics.jsonl'), join(out, 'metrics.csv'), {
-          ...(options.resumeFrom !== undefined ? { continueAfterIteration: iteration } : {}),
-        });
   const mode = options.progress ?? 'auto';
-  const bar = mode === 'bar' || (mode === 'auto' && process.stderr.isTTY === true);
-  const lines = mode === 'lines' || (mode === 'auto' && !bar);
+  const stream = standardError();
+  // Without a stream (a browser) the bar and the lines both become console lines.
+  const bar = stream !== undefined && (mode === 'bar' || (mode === 'auto' && stream.isTTY === true));
+  const lines = !bar && mode !== 'none';
+  const writeLine = (text: string) => (stream ? stream.write(`${text}\n`) : console.log(text));
   const records: MetricsRecord[] = [];
-  let checkpointDirectory: string | undefined;
-  const save = async () => {
-    if (out === undefined) return;
+  const handOut = async () => {
+    if (options.onCheckpoint === undefined) return;
     const checkpoint = await learner.toCheckpoint();
-    checkpointDirectory = join(out, 'checkpoint');
-    await saveCheckpoint(checkpointDirectory, {
+    await options.onCheckpoint({
       ...checkpoint,
       step: iteration,
       rng: { ...checkpoint.rng, [TRAINER_RNG]: rng.getState() },
@@ -122,29 +143,19 @@ export async function trainMetaLearner<Task>(
       'time/totalSeconds': (performance.now() - started) / 1000,
     };
     records.push(record);
-    log?.append(record);
     options.onIteration?.(record);
     if (bar) {
       const width = 24;
       const filled = Math.round((width * iteration) / iterations);
-      process.stderr.write(
+      stream!.write(
         `\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${iteration}/${iterations}  ${describe(record)}   `,
       );
-      if (iteration === iterations) process.stderr.write('\n');
+      if (iteration === iterations) stream!.write('\n');
     } else if (lines) {
-      process.stderr.write(`iteration ${iteration}/${iterations}  ${describe(record)}\n`);
+      writeLine(`iteration ${iteration}/${iterations}  ${describe(record)}`);
     }
-    if (every !== undefined && iteration % every === 0 && iteration < iterations) await save();
+    if (every !== undefined && iteration % every === 0 && iteration < iterations) await handOut();
   }
-  await save();
-  if (out !== undefined && iteration > 0) {
-    const all = readMetrics(join(out, 'metrics.jsonl'));
-    if (all.some((r) => Object.keys(r).some((k) => k.startsWith('metaTrain/return')))) {
-      writeFileSync(
-        join(out, 'learning-curve.png'),
-        await plotLearningCurve(all, { title: `${learner.kind}: return per meta-iteration` }),
-      );
-    }
-  }
-  return { iterations: iteration, records, ...(checkpointDirectory ? { checkpointDirectory } : {}) };
+  await handOut();
+  return { iterations: iteration, records };
 }

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRng, type TaskDistribution } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint';
 import type { MetaLearner } from '../meta/meta-learner';
+import { loadCheckpoint, saveCheckpoint } from '../node/checkpoint-directory';
 import { flattenParams } from '../params/param-tree';
 import { collectEpisodes } from '../rl/rollouts';
 

@@ -1,5 +1,7 @@
 /**
  * @metarl/core/testing: conformance checks that every backend and every algorithm package runs.
+ * Node only, like `@metarl/core/node`: `checkMetaLearner`'s checkpoint round trip writes to a
+ * temporary directory.
  */
 
 export {

@@ -56,6 +56,16 @@ export function assertThreadCount(threads: unknown): asserts threads is number {
     );
 }
 
+/**
+ * Imports a Node built-in by a computed name. Only reached in Node; a browser bundler leaves it
+ * alone, whereas a literal `import('node:fs')` would fail the bundle (core's main entry must
+ * bundle for the browser without Node built-ins: test/browser-bundle.test.ts in @metarl/rl2).
+ */
+function importNodeBuiltin<Module>(name: 'fs' | 'os' | 'path'): Promise<{ default: Module }> {
+  const specifier = `node:${name}`;
+  return import(/* @vite-ignore */ specifier);
+}
+
 /** Writes `text` to `file` unless the file already holds it, atomically (write, then rename). */
 function writeFileOnce(fs: typeof import('node:fs'), file: string, text: string): void {
   if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) return;
@@ -123,9 +133,9 @@ async function initialise(requested: number | undefined, bridge: boolean): Promi
     return ok;
   }
   // The modules' own objects (not namespaces): tfjs reads os.cpus from the same object.
-  const os = (await import('node:os')).default;
-  const path = (await import('node:path')).default;
-  const fs = (await import('node:fs')).default;
+  const os = (await importNodeBuiltin<typeof import('node:os')>('os')).default;
+  const path = (await importNodeBuiltin<typeof import('node:path')>('path')).default;
+  const fs = (await importNodeBuiltin<typeof import('node:fs')>('fs')).default;
   const directory = path.join(os.tmpdir(), `metarl-tfjs-wasm-${VERIFIED_TFJS_VERSION}`);
   fs.mkdirSync(directory, { recursive: true });
 

@@ -1,6 +1,11 @@
 /** Learning curves as PNG (see `renderChart`). */
-import type { MetricsRecord } from './metrics-log';
 import { type ChartSpec, renderChart } from './render-chart';
+
+/**
+ * One iteration's metrics, e.g. `{ iteration: 3, 'metaTrain/returnBefore': -41.2 }`: the shape of
+ * `@metarl/core`'s `MetricsRecord` (what `trainMetaLearner` reports and `readMetrics` reads back).
+ */
+type MetricsRecord = Readonly<Record<string, number>>;
 
 /** Options of `plotLearningCurve`. */
 export interface PlotOptions {
@@ -10,9 +15,9 @@ export interface PlotOptions {
   readonly series?: readonly string[];
   /** Chart title. */
   readonly title?: string;
-  /** Pixel width and height of the plot area; default 560 x 280. */
+  /** Plot area width in pixels; default 560 (the PNG is drawn at twice this size). */
   readonly width?: number;
-  /** Plot area height; default 280. */
+  /** Plot area height in pixels; default 280. */
   readonly height?: number;
 }
 

@@ -1,11 +1,9 @@
 /**
- * Metrics files of a training run: JSONL (one record per line; NaN and ±Infinity kept, written
+ * Metrics files of a training run (Node only): JSONL (one record per line; NaN and ±Infinity kept, written
  * as the strings "NaN", "Infinity", "-Infinity") and CSV with a fixed header.
  */
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-
-/** One iteration's metrics. */
-export type MetricsRecord = Readonly<Record<string, number>>;
+import type { MetricsRecord } from '../meta/train-meta-learner';
 
 function encode(value: number): number | string {
   return Number.isFinite(value) ? value : String(value);
