@@ -147,7 +147,6 @@ export {
   type PolicyLinearization,
 } from './rl/policy-curvature';
 export {
-  clippedSurrogate,
   type PolicyGradientData,
   type PpoOptions,
   policyGradientLoss,
@@ -155,6 +154,21 @@ export {
   ppoUpdate,
   vpgStep,
 } from './rl/policy-gradient';
+export {
+  clippedSurrogate,
+  defaultPpoSettings,
+  type PpoEpochsMetrics,
+  type PpoEpochsOptions,
+  type PpoLossInputs,
+  type PpoLossSettings,
+  type PpoLossTerms,
+  type PpoObjective,
+  type PpoSettings,
+  ppoLossTerms,
+  type ResolvedPpoSettings,
+  resolvePpoSettings,
+  runPpoEpochs,
+} from './rl/ppo';
 export {
   createGruPolicy,
   createRecurrentAgent,
