@@ -193,3 +193,37 @@ export {
   trpoStep,
 } from './rl/trpo';
 export { createMlpValueFunction, type ValueFunction } from './rl/value-function';
+// Trials: the shared middle of memory-based learners (RL², SNAIL- and MANN-style)
+export {
+  createTrialAgent,
+  type TrialAgent,
+  type TrialAgentOptions,
+  type TrialMemory,
+  trialMemoryAfter,
+  unrollTrials,
+} from './trials/trial-agent';
+export {
+  disposeTrialBatch,
+  mergeTrials,
+  selectTrials,
+  type TrialAdvantageOptions,
+  type TrialBatch,
+  toTrialBatch,
+  trialAdvantages,
+  trialReturns,
+} from './trials/trial-batch';
+export {
+  type ActionEncoding,
+  actionEncodingOf,
+  encodeAction,
+  type TrialRange,
+  trialInputSize,
+  trialInputs,
+  trialRanges,
+} from './trials/trial-inputs';
+export {
+  initialiseScaledValueHead,
+  scaledValues,
+  updateValueScale,
+  type ValueScaleUpdate,
+} from './trials/value-scale';

@@ -137,8 +137,8 @@ describe('createRl2', () => {
         expect(v).toBeCloseTo(recorded[b]![t]!, 4);
       });
     });
-    const recordedValues = trials.oldValues.arraySync() as number[][];
-    (values.arraySync() as number[][]).forEach((row, b) => {
+    const recordedValues = trials.oldValues!.arraySync() as number[][];
+    (values!.arraySync() as number[][]).forEach((row, b) => {
       row.forEach((v, t) => {
         expect(v).toBeCloseTo(recordedValues[b]![t]!, 4);
       });
@@ -170,7 +170,7 @@ describe('createRl2', () => {
     expect(Array.from(after.previousActions.subarray(3, 6))).toEqual([0, 0, 0]);
     expect(Array.from(after.hidden.subarray(0, 8))).toEqual(Array.from(carried.hidden.subarray(0, 8)));
     disposeTrialBatch(trials);
-    tf.dispose([recomputed, values, resets, cut.distribution as never, cut.states, cut.hidden]);
+    tf.dispose([recomputed, values!, resets, cut.distribution as never, cut.states, cut.hidden]);
     agent.dispose?.();
     learner.dispose();
   });
@@ -251,7 +251,7 @@ describe('createRl2', () => {
     );
     expect(() => createRl2({ distribution: bandit, episodesPerTrial: 2.5 })).toThrow(/episodesPerTrial/);
     expect(() => createRl2({ distribution: bandit, episodesPerTrial: 2, gamma: 1.5 })).toThrow(
-      /gamma must be in \[0, 1\], got 1.5/,
+      /gamma must be a finite number in \[0, 1\], got 1.5/,
     );
     expect(() => createRl2({ distribution: bandit, episodesPerTrial: 2, ppo: { learningRate: -1 } })).toThrow(
       /ppo.learningRate must be a finite number > 0, got -1/,

@@ -260,6 +260,8 @@ export interface PpoEpochsMetrics {
   readonly updates: number;
   /** The loss of the first minibatch before any step (the full-batch loss before the update with one minibatch). */
   readonly initialLoss: number;
+  /** The loss of the last minibatch, before its step. */
+  readonly lastLoss: number;
   /** Mean loss. */
   readonly loss: number;
   /** Mean global gradient norm (before clipping). */
@@ -333,6 +335,7 @@ export function runPpoEpochs(options: PpoEpochsOptions): {
 
   const totals: Record<string, number> = { loss: 0, gradientNorm: 0 };
   let initialLoss = Number.NaN;
+  let lastLoss = Number.NaN;
   let updates = 0;
   let params = options.params;
   let state = options.state;
@@ -367,6 +370,7 @@ export function runPpoEpochs(options: PpoEpochsOptions): {
       state = next.state;
       const lossValue = value.dataSync()[0]!;
       if (updates === 0) initialLoss = lossValue;
+      lastLoss = lossValue;
       totals.loss! += lossValue;
       for (const name of DIAGNOSTICS) {
         const term = objective![name];
@@ -386,6 +390,11 @@ export function runPpoEpochs(options: PpoEpochsOptions): {
   return {
     params,
     state,
-    metrics: { ...(means as Omit<PpoEpochsMetrics, 'updates' | 'initialLoss'>), updates, initialLoss },
+    metrics: {
+      ...(means as Omit<PpoEpochsMetrics, 'updates' | 'initialLoss' | 'lastLoss'>),
+      updates,
+      initialLoss,
+      lastLoss,
+    },
   };
 }
