@@ -221,9 +221,12 @@ export {
   trialInputs,
   trialRanges,
 } from './trials/trial-inputs';
+export { createTrialTrpoObjective, trialLossTerms } from './trials/trial-loss';
 export {
+  fitScaledValueHead,
   initialiseScaledValueHead,
   scaledValues,
   updateValueScale,
+  type ValueHeadFitOptions,
   type ValueScaleUpdate,
 } from './trials/value-scale';

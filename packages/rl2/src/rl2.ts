@@ -30,22 +30,19 @@ import {
   createGruPolicy,
   createRng,
   createTrialAgent,
-  type Distribution,
+  createTrialTrpoObjective,
   disposeOptimizerState,
   disposeParams,
   disposeTrialBatch,
   type EpisodeBatch,
+  fitScaledValueHead,
   initialiseScaledValueHead,
   type MetaLearner,
   type MetaMetrics,
   type OptimizerState,
   type ParamTree,
-  type PpoLossSettings,
-  type PpoLossTerms,
-  ppoLossTerms,
   type RecurrentPolicy,
   runPpoEpochs,
-  scaledValues,
   selectTrials,
   stopGradient,
   type TrialAgent,
@@ -55,10 +52,10 @@ import {
   toTrialBatch,
   trialAdvantages,
   trialInputSize,
+  trialLossTerms,
   trialMemoryAfter,
   trialReturns,
   trpoStep,
-  unrollTrials,
   updateValueScale,
 } from '@metarl/core';
 import type { Box, Discrete, Rng } from '@metarl/envs';
@@ -86,33 +83,6 @@ export interface Rl2<Task> extends MetaLearner<Task> {
 }
 
 const KIND = 'rl2';
-
-/** PPO's loss (or, unclipped, TRPO's surrogate) on padded trials: one unroll, masked means over real steps. */
-function trialLoss(
-  policy: RecurrentPolicy,
-  params: ParamTree,
-  batch: TrialBatch,
-  settings: PpoLossSettings,
-): PpoLossTerms {
-  return tf.tidy(() => {
-    const { distribution, values } = unrollTrials(policy, params, batch);
-    const logProb = distribution.logProb(batch.actions);
-    const terms = ppoLossTerms(
-      {
-        logProb,
-        oldLogProb: batch.oldLogProb,
-        advantages: batch.advantages,
-        entropy: distribution.entropy(),
-        values: values!,
-        returns: batch.returns,
-        valueScale: (params.valueScale as ParamTree).std as tf.Tensor,
-        mask: batch.mask,
-      },
-      settings,
-    );
-    return { ...terms };
-  });
-}
 
 /** Creates an RL² learner (see the module comment). */
 export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
@@ -204,7 +174,7 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
       minibatches,
       maxGradientNorm,
       loss: (p, trials) =>
-        trialLoss(policy, { ...p, valueScale }, selectTrials(batch, trials), {
+        trialLossTerms(policy, { ...p, valueScale }, selectTrials(batch, trials), {
           clipRange,
           valueCoefficient,
           entropyCoefficient,
@@ -224,52 +194,26 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
     };
   };
 
-  /** TRPO on the policy under a mean-KL bound, then full-batch Adam on the value head. */
+  /** TRPO on the policy under a mean-KL bound, then the value head regressed on the new GRU states. */
   const trpoUpdate = (batch: TrialBatch): Record<string, number> => {
-    const old = tf.tidy(
-      () => unrollTrials(policy, params, batch).distribution as unknown as tf.TensorContainer,
-    ) as unknown as Distribution;
-    const count = tf.sum(batch.mask);
-    const masked = (t: tf.Tensor) => tf.div(tf.sum(tf.mul(t, batch.mask)), count) as tf.Scalar;
-    const withPolicy = (policyParams: ParamTree): ParamTree => ({ ...params, policy: policyParams });
-    const loss = (p: ParamTree) =>
-      tf.tidy(() => trialLoss(policy, withPolicy(p), batch, { clipRange: undefined }).policyLoss);
-    const kl = (p: ParamTree) =>
-      tf.tidy(() => masked(old.kl(unrollTrials(policy, withPolicy(p), batch).distribution)));
     const { valueSteps, valueLearningRate, ...trpoSettings } = settings.trpo;
-    const result = trpoStep(params.policy as ParamTree, loss, kl, trpoSettings);
-    tf.dispose(old as unknown as tf.TensorContainer);
-    // The value head regresses the value targets on the new policy's (fixed) GRU states.
-    const states = tf.tidy(
-      () =>
-        stopGradient(
-          policy.unroll(result.params, batch.inputs, tf.zeros([batch.trials, policy.hiddenSize])).states,
-        ) as tf.Tensor,
+    const objective = createTrialTrpoObjective(policy, params, batch);
+    const result = trpoStep(params.policy as ParamTree, objective.loss, objective.kl, trpoSettings);
+    objective.dispose();
+    const states = tf.tidy(() =>
+      stopGradient(
+        policy.unroll(result.params, batch.inputs, tf.zeros([batch.trials, policy.hiddenSize])).states,
+      ),
     );
-    const valueOptimizer = createAdam({ learningRate: valueLearningRate });
-    const head = params.value as ParamTree;
-    const headState = valueOptimizer.init(head);
-    const std = (params.valueScale as ParamTree).std as tf.Tensor;
-    const regression = runPpoEpochs({
-      params: head,
-      optimizer: valueOptimizer,
-      state: headState,
-      units: batch.trials,
-      epochs: valueSteps,
-      minibatches: 1,
-      loss: (h) => {
-        const predicted = scaledValues({ value: h, valueScale: params.valueScale! }, states);
-        return {
-          loss: tf.mul(0.5, masked(tf.square(tf.div(tf.sub(predicted, batch.returns), std)))) as tf.Scalar,
-        };
-      },
+    const fit = fitScaledValueHead(params, states, batch.returns, {
+      steps: valueSteps,
+      learningRate: valueLearningRate,
+      mask: batch.mask,
     });
-    disposeOptimizerState(headState);
-    disposeOptimizerState(regression.state);
-    tf.dispose([states, count]);
+    states.dispose();
     disposeParams(trainable(params));
-    params = { policy: result.params, value: regression.params, valueScale: params.valueScale! };
-    return { ...result.metrics, 'trpo/valueLoss': regression.metrics.lastLoss };
+    params = { policy: result.params, value: fit.value, valueScale: params.valueScale! };
+    return { ...result.metrics, 'trpo/valueLoss': fit.loss };
   };
 
   return {
@@ -279,41 +223,6 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
     encoding,
     observationSize,
     parameters: () => params,
-
-    explorationAgent: () => makeAgent({}),
-
-    adapt(agent, episodes) {
-      const source = agents.get(agent);
-      if (source === undefined) {
-        throw new TypeError(
-          'rl2.adapt: the agent was not made by this learner (use its explorationAgent or a previous adapt result)',
-        );
-      }
-      if (episodes.observationSize !== observationSize) {
-        throw new RangeError(
-          `rl2.adapt: the episodes have observations of ${episodes.observationSize} floats, the learner's environments ${observationSize}`,
-        );
-      }
-      const policyParams = source.params.policy as ParamTree;
-      const memory = trialMemoryAfter(
-        policy,
-        policyParams,
-        episodes,
-        encoding,
-        source.initialMemory,
-        'rl2.adapt',
-      );
-      return makeAgent({ initialMemory: memory, source: source.params });
-    },
-
-    playTrials(tasks, options) {
-      const agent = makeAgent({ deterministic: options.deterministic ?? false });
-      try {
-        return sampleTrials(tasks, agent, createRng(options.seed), options.seed);
-      } finally {
-        agent.dispose?.();
-      }
-    },
 
     async metaTrainStep(tasks, rng): Promise<MetaMetrics> {
       const clock = () => performance.now() / 1000;
@@ -348,6 +257,41 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
         'time/update': clock() - sampled,
         'time/iteration': clock() - started,
       };
+    },
+
+    explorationAgent: () => makeAgent({}),
+
+    adapt(agent, episodes) {
+      const source = agents.get(agent);
+      if (source === undefined) {
+        throw new TypeError(
+          'rl2.adapt: the agent was not made by this learner (use its explorationAgent or a previous adapt result)',
+        );
+      }
+      if (episodes.observationSize !== observationSize) {
+        throw new RangeError(
+          `rl2.adapt: the episodes have observations of ${episodes.observationSize} floats, the learner's environments ${observationSize}`,
+        );
+      }
+      const policyParams = source.params.policy as ParamTree;
+      const memory = trialMemoryAfter(
+        policy,
+        policyParams,
+        episodes,
+        encoding,
+        source.initialMemory,
+        'rl2.adapt',
+      );
+      return makeAgent({ initialMemory: memory, source: source.params });
+    },
+
+    playTrials(tasks, options) {
+      const agent = makeAgent({ deterministic: options.deterministic ?? false });
+      try {
+        return sampleTrials(tasks, agent, createRng(options.seed), options.seed);
+      } finally {
+        agent.dispose?.();
+      }
     },
 
     async toCheckpoint(): Promise<Checkpoint> {

@@ -12,7 +12,10 @@
 import type { Rng } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
 import { applyLinear, initialiseWeights } from '../nn/linear';
+import { createAdam } from '../optim/adam';
+import { disposeOptimizerState } from '../optim/optimizer';
 import type { ParamTree } from '../params/param-tree';
+import { runPpoEpochs } from '../rl/ppo';
 
 /** A fresh head on `inputSize` features (Glorot-uniform weights at gain 0.01, zero bias) and the unit scale. */
 export function initialiseScaledValueHead(
@@ -91,4 +94,51 @@ export function updateValueScale(
     mean,
     std,
   };
+}
+
+/** Options of `fitScaledValueHead`. */
+export interface ValueHeadFitOptions {
+  /** Full-batch Adam steps. */
+  readonly steps: number;
+  /** Adam's step size. */
+  readonly learningRate: number;
+  /** 1 on real steps, 0 on padding (padded trials); default every step. */
+  readonly mask?: tf.Tensor;
+}
+
+/**
+ * Regresses the value head of `params` on fixed `features` `[..., H]` towards `targets` `[...]`
+ * (0.5 mean (((V - target) / std)^2), the head's normalised units) with `steps` full-batch Adam
+ * steps, e.g. after a TRPO step on the policy. Returns the new head (new tensors; `params` is
+ * untouched) and the loss before the last step.
+ */
+export function fitScaledValueHead(
+  params: ParamTree,
+  features: tf.Tensor,
+  targets: tf.Tensor,
+  options: ValueHeadFitOptions,
+): { value: ParamTree; loss: number } {
+  const { mask } = options;
+  const count = mask === undefined ? undefined : tf.sum(mask);
+  const mean = (t: tf.Tensor) =>
+    (mask === undefined ? tf.mean(t) : tf.div(tf.sum(tf.mul(t, mask)), count!)) as tf.Scalar;
+  const std = (params.valueScale as ParamTree).std as tf.Tensor;
+  const optimizer = createAdam({ learningRate: options.learningRate });
+  const state = optimizer.init(params.value as ParamTree);
+  const fit = runPpoEpochs({
+    params: params.value as ParamTree,
+    optimizer,
+    state,
+    units: 1,
+    epochs: options.steps,
+    minibatches: 1,
+    loss: (head) => {
+      const predicted = scaledValues({ value: head, valueScale: params.valueScale! }, features);
+      return { loss: tf.mul(0.5, mean(tf.square(tf.div(tf.sub(predicted, targets), std)))) as tf.Scalar };
+    },
+  });
+  disposeOptimizerState(state);
+  disposeOptimizerState(fit.state);
+  count?.dispose();
+  return { value: fit.params, loss: fit.metrics.lastLoss };
 }
