@@ -13,7 +13,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { renderChart, trainMetaLearner, useBackend } from '@metarl/core';
+import { renderChart, trainMetaLearner, trialReturns, useBackend } from '@metarl/core';
 import {
   banditDistribution,
   createGreedyMdpAgent,
@@ -25,7 +25,7 @@ import {
   type TaskDistribution,
   tabularMdpDistribution,
 } from '@metarl/envs';
-import { createRl2, trialReturns } from '@metarl/rl2';
+import { createRl2 } from '@metarl/rl2';
 import { describeMachine, readFlag, report } from './shared';
 import { banditPaper, banditReferenceAgents, mdpPaper } from './shared-paper-tables';
 

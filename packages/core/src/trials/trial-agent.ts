@@ -170,22 +170,24 @@ export function createTrialAgent(
 
 /**
  * Runs `policy` over whole padded trials from a zero state, as in training: the action
- * distributions `[B, L]` and, when `params` carry a scaled value head, the values `[B, L]`.
+ * distributions `[B, L]` and, when `params` carry a scaled value head, the values `[B, L]`
+ * (new tensors: dispose the distribution with `tf.dispose` and the values).
  */
 export function unrollTrials(
   policy: RecurrentPolicy,
   params: ParamTree,
   batch: TrialBatch,
 ): { distribution: Distribution; values: tf.Tensor2D | undefined } {
-  const { distribution, states } = policy.unroll(
-    params.policy as ParamTree,
-    batch.inputs,
-    tf.zeros([batch.trials, policy.hiddenSize]),
-  );
-  return {
-    distribution,
-    values: params.value === undefined ? undefined : (scaledValues(params, states) as tf.Tensor2D),
-  };
+  type Unrolled = { distribution: Distribution; values: tf.Tensor2D | undefined };
+  return tf.tidy(() => {
+    const { distribution, states } = policy.unroll(
+      params.policy as ParamTree,
+      batch.inputs,
+      tf.zeros([batch.trials, policy.hiddenSize]),
+    );
+    const values = params.value === undefined ? undefined : (scaledValues(params, states) as tf.Tensor2D);
+    return { distribution, values } as unknown as tf.TensorContainer;
+  }) as unknown as Unrolled;
 }
 
 /**
