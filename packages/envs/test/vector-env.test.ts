@@ -9,7 +9,6 @@ import {
   NormalizeReward,
   navigation2dDistribution,
   TimeLimit,
-  tabularMdpDistribution,
 } from '../src/index';
 
 describe('spaces', () => {
