@@ -13,7 +13,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { trainMetaLearner, useBackend } from '@metarl/core';
+import { trainMetaLearner, trialReturns, useBackend } from '@metarl/core';
 import {
   banditDistribution,
   createGreedyMdpAgent,
@@ -26,7 +26,7 @@ import {
   tabularMdpDistribution,
 } from '@metarl/envs';
 import { renderChart } from '@metarl/plot';
-import { createRl2, trialReturns } from '@metarl/rl2';
+import { createRl2 } from '@metarl/rl2';
 import { describeMachine, readFlag, report } from './shared';
 import { banditPaper, banditReferenceAgents, mdpPaper } from './shared-paper-tables';
 

@@ -173,7 +173,6 @@ export {
   type PolicyLinearization,
 } from './rl/policy-curvature';
 export {
-  clippedSurrogate,
   type PolicyGradientData,
   type PpoOptions,
   policyGradientLoss,
@@ -181,6 +180,21 @@ export {
   ppoUpdate,
   vpgStep,
 } from './rl/policy-gradient';
+export {
+  clippedSurrogate,
+  defaultPpoSettings,
+  type PpoEpochsMetrics,
+  type PpoEpochsOptions,
+  type PpoLossInputs,
+  type PpoLossSettings,
+  type PpoLossTerms,
+  type PpoObjective,
+  type PpoSettings,
+  ppoLossTerms,
+  type ResolvedPpoSettings,
+  resolvePpoSettings,
+  runPpoEpochs,
+} from './rl/ppo';
 export {
   createGruPolicy,
   createRecurrentAgent,
@@ -208,3 +222,40 @@ export { createMlpValueFunction, type ValueFunction } from './rl/value-function'
 // Exact gradients and the tfjs version gate (all tfjs patches live in tfjs-internals/)
 export { listExactGradientKernels, registerExactGradients } from './tfjs-internals/exact-gradients';
 export { type TfjsVersionCheck, VERIFIED_TFJS_VERSION } from './tfjs-internals/tfjs-version-gate';
+// Trials: the shared middle of memory-based learners (RL², SNAIL- and MANN-style)
+export {
+  createTrialAgent,
+  type TrialAgent,
+  type TrialAgentOptions,
+  type TrialMemory,
+  trialMemoryAfter,
+  unrollTrials,
+} from './trials/trial-agent';
+export {
+  disposeTrialBatch,
+  mergeTrials,
+  selectTrials,
+  type TrialAdvantageOptions,
+  type TrialBatch,
+  toTrialBatch,
+  trialAdvantages,
+  trialReturns,
+} from './trials/trial-batch';
+export {
+  type ActionEncoding,
+  actionEncodingOf,
+  encodeAction,
+  type TrialRange,
+  trialInputSize,
+  trialInputs,
+  trialRanges,
+} from './trials/trial-inputs';
+export { createTrialTrpoObjective, trialLossTerms } from './trials/trial-loss';
+export {
+  fitScaledValueHead,
+  initialiseScaledValueHead,
+  scaledValues,
+  updateValueScale,
+  type ValueHeadFitOptions,
+  type ValueScaleUpdate,
+} from './trials/value-scale';

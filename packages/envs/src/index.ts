@@ -59,4 +59,3 @@ export { NormalizeObservation, NormalizeReward } from './wrappers/normalize';
 export { RunningMeanVariance } from './wrappers/running-statistics';
 // Wrappers
 export { TimeLimit } from './wrappers/time-limit';
-export { type TrialOptions, type TrialStepResult, TrialVectorEnv } from './wrappers/trial';

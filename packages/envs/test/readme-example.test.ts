@@ -6,5 +6,5 @@ it('the README example runs against the built package', () => {
   const run = runReadmeExample(join(__dirname, '..'));
   expect(meaningfulStderr(run)).toBe('');
   expect(run.status).toBe(0);
-  expect(run.stdout.trim()).toBe('512 8');
+  expect(run.stdout.trim()).toBe('64 1');
 }, 60_000);

@@ -9,8 +9,6 @@ import {
   NormalizeReward,
   navigation2dDistribution,
   TimeLimit,
-  TrialVectorEnv,
-  tabularMdpDistribution,
 } from '../src/index';
 
 describe('spaces', () => {
@@ -110,64 +108,6 @@ describe('VectorEnv', () => {
     expect(() => bandits.makeEnv({ probabilities: [0.1, 1.5, 0.2] })).toThrow(
       'Bandit-v0: task 0 is invalid: probabilities[1] must be a finite number in [0, 1], got 1.5',
     );
-  });
-});
-
-describe('TrialVectorEnv', () => {
-  it('appends (previous action one-hot, previous reward, done) and runs n episodes per trial', () => {
-    const bandits = banditDistribution({ arms: 3 });
-    const base = bandits.makeVectorEnv([{ probabilities: [0, 0, 1] }, { probabilities: [1, 0, 0] }], {
-      autoresetMode: 'disabled',
-    });
-    const trials = new TrialVectorEnv(base, { episodesPerTrial: 3 });
-    expect(trials.observationSize).toBe(1 + 3 + 2);
-    const first = trials.reset({ seed: 0 });
-    expect(Array.from(first)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-    let result = trials.step(Int32Array.of(2, 1));
-    expect(Array.from(result.rewards)).toEqual([1, 0]);
-    expect(Array.from(result.episodeEnded)).toEqual([1, 1]);
-    expect(Array.from(result.terminated)).toEqual([0, 0]);
-    expect(Array.from(result.observations)).toEqual([0, 0, 0, 1, 1, 1, 0, 0, 1, 0, 0, 1]);
-    trials.step(Int32Array.of(0, 0));
-    result = trials.step(Int32Array.of(2, 0));
-    expect(Array.from(result.terminated)).toEqual([1, 1]); // third episode ends the trial
-    expect(Array.from(result.rewards)).toEqual([1, 1]);
-    result = trials.step(Int32Array.of(0, 0)); // next-step autoreset of the trial
-    expect(Array.from(result.rewards)).toEqual([0, 0]);
-    expect(Array.from(result.terminated)).toEqual([0, 0]);
-    expect(Array.from(result.observations)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-  });
-
-  it('keeps the MDP state across steps inside an episode and flags episode boundaries', () => {
-    const mdps = tabularMdpDistribution({ episodeLength: 2 });
-    const base = mdps.makeVectorEnv(mdps.sampleTasks(1, { seed: 0 }), { autoresetMode: 'disabled' });
-    const trials = new TrialVectorEnv(base, { episodesPerTrial: 2 });
-    trials.reset({ seed: 0 });
-    const ended: number[] = [];
-    const terminated: number[] = [];
-    for (let t = 0; t < 4; t += 1) {
-      const result = trials.step(Int32Array.of(t % 5));
-      ended.push(result.episodeEnded[0]!);
-      terminated.push(result.terminated[0]!);
-      const done = result.observations[10 + 5 + 1];
-      expect(done).toBe(result.episodeEnded[0]);
-    }
-    expect(ended).toEqual([0, 1, 0, 1]);
-    expect(terminated).toEqual([0, 0, 0, 1]);
-  });
-
-  it('requires a base made with autoresetMode disabled and n >= 1', () => {
-    const bandits = banditDistribution();
-    const tasks = bandits.sampleTasks(1, { seed: 0 });
-    expect(() => new TrialVectorEnv(bandits.makeVectorEnv(tasks), { episodesPerTrial: 2 })).toThrow(
-      /autoresetMode 'disabled'/,
-    );
-    expect(
-      () =>
-        new TrialVectorEnv(bandits.makeVectorEnv(tasks, { autoresetMode: 'disabled' }), {
-          episodesPerTrial: 0,
-        }),
-    ).toThrow('TrialVectorEnv(Bandit-v0): episodesPerTrial must be an integer >= 1, got 0');
   });
 });
 

@@ -1,29 +1,24 @@
 import {
-  clippedSurrogate,
   collectEpisodes,
   createGruPolicy,
   createRng,
+  disposeTrialBatch,
   type EpisodeBatch,
   evaluateMetaLearner,
   tf,
+  toTrialBatch,
+  trialAdvantages,
+  trialReturns,
+  unrollTrials,
   useBackend,
 } from '@metarl/core';
 import { checkMetaLearner } from '@metarl/core/testing';
 import { banditDistribution, createRandomBanditAgent, playBanditTrials, summarise } from '@metarl/envs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  createRl2,
-  disposeTrialBatch,
-  toTrialBatch,
-  trialAdvantages,
-  trialInputs,
-  trialReturns,
-  unrollTrials,
-} from '../src/index';
+import { createRl2 } from '../src/index';
 
-/** Two trials (environments) of two episodes each, with hand-picked steps. */
+/** Two trials of hand-picked steps (a learner's adapt refuses episodes of a foreign agent). */
 function handMadeTrials(): EpisodeBatch {
-  // env 0: episodes of 2 and 1 steps; env 1: episodes of 1 and 2 steps. Discrete actions in {0, 1, 2}.
   return {
     observationSize: 1,
     actionSize: 1,
@@ -37,75 +32,9 @@ function handMadeTrials(): EpisodeBatch {
     envIndex: Int32Array.of(0, 0, 1, 1),
     taskIndex: Int32Array.of(0, 0, 1, 1),
     finalObservations: new Float32Array(4),
-    agentInfo: {
-      logProb: Float32Array.of(-1, -1, -1, -1, -1, -1),
-      value: Float32Array.of(0.5, 1, 1.5, 2, 2.5, 3),
-    },
+    agentInfo: { logProb: new Float32Array(6).fill(-1), value: Float32Array.of(0.5, 1, 1.5, 2, 2.5, 3) },
   };
 }
-
-const encoding = { kind: 'discrete', size: 3, start: 0 } as const;
-
-describe('RL² building blocks', () => {
-  beforeAll(async () => {
-    await useBackend('cpu');
-  });
-
-  it('builds inputs from the previous step inside a trial, with zeros at its start and a done flag at episode starts', () => {
-    const inputs = trialInputs(handMadeTrials(), encoding);
-    // Each row: observation, one-hot previous action (3), previous reward, done flag.
-    expect(Array.from(inputs)).toEqual([
-      ...[10, 0, 0, 0, 0, 0], // trial 0 starts: nothing before
-      ...[11, 0, 0, 1, 1, 0], // previous action 2, reward 1, same episode
-      ...[12, 1, 0, 0, 2, 1], // new episode: previous action 0, reward 2, done flag 1
-      ...[20, 0, 0, 0, 0, 0], // trial 1 starts: the previous trial does not leak in
-      ...[21, 0, 1, 0, 4, 1],
-      ...[22, 0, 1, 0, 5, 0],
-    ]);
-  });
-
-  it('runs GAE across the episode boundaries inside a trial, terminal only at its end', () => {
-    const batch = handMadeTrials();
-    const gamma = 0.9;
-    const lambda = 0.5;
-    const { advantages, returns } = trialAdvantages(batch, batch.agentInfo.value!, { gamma, lambda });
-    const v = batch.agentInfo.value!;
-    const r = batch.rewards;
-    // Trial 0 = steps 0, 1, 2 (the episode boundary after step 1 is not terminal for the trial).
-    const d2 = r[2]! - v[2]!;
-    const d1 = r[1]! + gamma * v[2]! - v[1]!;
-    const d0 = r[0]! + gamma * v[1]! - v[0]!;
-    const a2 = d2;
-    const a1 = d1 + gamma * lambda * a2;
-    const a0 = d0 + gamma * lambda * a1;
-    // Trial 1 = steps 3, 4, 5: step 3 ended an episode, yet bootstraps from step 4's value.
-    const a5 = r[5]! - v[5]!;
-    const a4 = r[4]! + gamma * v[5]! - v[4]! + gamma * lambda * a5;
-    const a3 = r[3]! + gamma * v[4]! - v[3]! + gamma * lambda * a4;
-    const expected = [a0, a1, a2, a3, a4, a5];
-    expected.forEach((a, i) => {
-      expect(advantages[i]).toBeCloseTo(a, 5);
-      expect(returns[i]).toBeCloseTo(a + v[i]!, 5);
-    });
-    // Per-episode GAE would have cut trial 0 after step 1: the advantage there would be r - V = 1.
-    expect(Math.abs(advantages[1]! - (r[1]! - v[1]!))).toBeGreaterThan(0.5);
-  });
-
-  it('clips the surrogate as PPO does (hand-computed case)', () => {
-    const logProb = tf.tensor1d([Math.log(1.5), Math.log(0.5), Math.log(1.1), Math.log(0.7)]);
-    const oldLogProb = tf.zeros([4]);
-    const advantages = tf.tensor1d([2, 2, -1, -1]);
-    const { surrogate, ratio } = clippedSurrogate(logProb, oldLogProb, advantages, 0.2);
-    // r = 1.5, A = 2: min(3, 1.2 * 2) = 2.4 (clipped); r = 0.5, A = 2: min(1, 0.8 * 2) = 1 (unclipped);
-    // r = 1.1, A = -1: min(-1.1, -1.1) = -1.1; r = 0.7, A = -1: min(-0.7, -0.8) = -0.8 (clipped).
-    const values = Array.from(surrogate.dataSync());
-    [2.4, 1, -1.1, -0.8].forEach((expected, i) => {
-      expect(values[i]).toBeCloseTo(expected, 5);
-    });
-    expect(Array.from(ratio.dataSync()).map((x) => Number(x.toFixed(5)))).toEqual([1.5, 0.5, 1.1, 0.7]);
-    tf.dispose([logProb, oldLogProb, advantages, surrogate, ratio]);
-  });
-});
 
 describe('createRl2', () => {
   beforeAll(async () => {
@@ -137,8 +66,8 @@ describe('createRl2', () => {
         expect(v).toBeCloseTo(recorded[b]![t]!, 4);
       });
     });
-    const recordedValues = trials.oldValues.arraySync() as number[][];
-    (values.arraySync() as number[][]).forEach((row, b) => {
+    const recordedValues = trials.oldValues!.arraySync() as number[][];
+    (values!.arraySync() as number[][]).forEach((row, b) => {
       row.forEach((v, t) => {
         expect(v).toBeCloseTo(recordedValues[b]![t]!, 4);
       });
@@ -170,7 +99,7 @@ describe('createRl2', () => {
     expect(Array.from(after.previousActions.subarray(3, 6))).toEqual([0, 0, 0]);
     expect(Array.from(after.hidden.subarray(0, 8))).toEqual(Array.from(carried.hidden.subarray(0, 8)));
     disposeTrialBatch(trials);
-    tf.dispose([recomputed, values, resets, cut.distribution as never, cut.states, cut.hidden]);
+    tf.dispose([recomputed, values!, resets, cut.distribution as never, cut.states, cut.hidden]);
     agent.dispose?.();
     learner.dispose();
   });
@@ -245,13 +174,58 @@ describe('createRl2', () => {
     learner.dispose();
   });
 
+  it("keeps its documented defaults (core defaults with RL²'s overrides) and re-exports the moved trial helpers", async () => {
+    const learner = createRl2({ distribution: bandit, episodesPerTrial: 2, hiddenSize: 4 });
+    expect(learner.config).toEqual({
+      episodesPerTrial: 2,
+      hiddenSize: 4,
+      seed: 0,
+      gamma: 0.99,
+      lambda: 0.3,
+      normalizeAdvantages: true,
+      outerOptimizer: 'ppo',
+      ppo: {
+        clipRange: 0.2,
+        epochs: 4,
+        minibatches: 4,
+        learningRate: 1e-2,
+        valueCoefficient: 0.5,
+        entropyCoefficient: 0.01,
+        maxGradientNorm: 1,
+      },
+      trpo: {
+        maxKl: 0.01,
+        damping: 1e-3,
+        conjugateGradientIterations: 10,
+        lineSearchSteps: 15,
+        backtrackRatio: 0.8,
+        valueSteps: 50,
+        valueLearningRate: 1e-2,
+      },
+    });
+    // An undefined field keeps RL²'s default, not core's.
+    const unset = createRl2({
+      distribution: bandit,
+      episodesPerTrial: 2,
+      hiddenSize: 4,
+      ppo: { epochs: undefined },
+    });
+    expect(unset.config.ppo.epochs).toBe(4);
+    unset.dispose();
+    learner.dispose();
+    const rl2 = await import('../src/index');
+    const core = await import('@metarl/core');
+    expect(rl2.trialReturns).toBe(core.trialReturns);
+    expect(rl2.toTrialBatch).toBe(core.toTrialBatch);
+  });
+
   it('rejects bad input with clear errors', async () => {
     expect(() => createRl2({ distribution: bandit, episodesPerTrial: 0 })).toThrow(
       /episodesPerTrial must be an integer >= 1, got 0/,
     );
     expect(() => createRl2({ distribution: bandit, episodesPerTrial: 2.5 })).toThrow(/episodesPerTrial/);
     expect(() => createRl2({ distribution: bandit, episodesPerTrial: 2, gamma: 1.5 })).toThrow(
-      /gamma must be in \[0, 1\], got 1.5/,
+      /gamma must be a finite number in \[0, 1\], got 1.5/,
     );
     expect(() => createRl2({ distribution: bandit, episodesPerTrial: 2, ppo: { learningRate: -1 } })).toThrow(
       /ppo.learningRate must be a finite number > 0, got -1/,

@@ -17,7 +17,7 @@ export interface NumberBounds {
   readonly below?: number;
 }
 
-/** Field checks that throw a `RangeError` (a `TypeError` for a wrong kind of value) naming the owner. */
+/** Field checks that throw a `RangeError` naming the owner, the field, the value and the expected form. */
 export interface ConfigValidator {
   /** Throws a `RangeError` with `message` prefixed by the owner. */
   fail(message: string): never;

@@ -1,10 +1,13 @@
 /**
  * Trials as training data: advantages that run across the episode boundaries inside a trial
- * (the trial is RL²'s episode: its objective is the trial's total reward, and only the trial's
- * end is terminal), and trials padded into `[B, L, ...]` tensors with a validity mask so that
- * one GRU unroll covers a whole minibatch of trials.
+ * (the trial is a trial learner's episode: its objective is the trial's total reward, and only
+ * the trial's end is terminal), trials padded into `[B, L, ...]` tensors with a validity mask
+ * so that one recurrent unroll covers a whole minibatch of trials (PPO's units: `runPpoEpochs`
+ * with `selectTrials`, the loss masked with `ppoLossTerms`), and the returns per trial.
  */
-import { type EpisodeBatch, generalizedAdvantages, normalizeAdvantages, tf } from '@metarl/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { generalizedAdvantages, normalizeAdvantages } from '../rl/advantages';
+import type { EpisodeBatch } from '../rl/rollouts';
 import { type ActionEncoding, trialInputSize, trialInputs, trialRanges } from './trial-inputs';
 
 /** Options of `trialAdvantages`. */
@@ -51,7 +54,7 @@ export interface TrialBatch {
   readonly trials: number;
   /** Steps of the longest trial L. */
   readonly steps: number;
-  /** `[B, L, I]` RL² inputs. */
+  /** `[B, L, I]` trial inputs. */
   readonly inputs: tf.Tensor3D;
   /** `[B, L]` int32 choices, or `[B, L, A]` continuous actions. */
   readonly actions: tf.Tensor;
@@ -63,8 +66,8 @@ export interface TrialBatch {
   readonly advantages: tf.Tensor2D;
   /** `[B, L]` value targets. */
   readonly returns: tf.Tensor2D;
-  /** `[B, L]` values under the sampling policy. */
-  readonly oldValues: tf.Tensor2D;
+  /** `[B, L]` values under the sampling policy (when the batch recorded them). */
+  readonly oldValues?: tf.Tensor2D;
 }
 
 /** Frees a `TrialBatch`'s tensors. */
@@ -76,13 +79,14 @@ export function disposeTrialBatch(batch: TrialBatch): void {
     batch.oldLogProb,
     batch.advantages,
     batch.returns,
-    batch.oldValues,
+    ...(batch.oldValues === undefined ? [] : [batch.oldValues]),
   ]);
 }
 
 /**
- * Pads the trials of `batch` (sampled with `logProb` and `value` recorded) with their advantages
- * and value targets; `normalize` standardises the advantages over all real steps.
+ * Pads the trials of `batch` (sampled with `logProb` recorded, and `value` when there is a value
+ * head: a `createTrialAgent` agent records both) with their advantages and value targets;
+ * `normalize` standardises the advantages over all real steps.
  */
 export function toTrialBatch(
   batch: EpisodeBatch,
@@ -92,8 +96,8 @@ export function toTrialBatch(
 ): TrialBatch {
   const logProb = batch.agentInfo.logProb;
   const values = batch.agentInfo.value;
-  if (logProb === undefined || values === undefined)
-    throw new RangeError('toTrialBatch: the batch must record logProb and value (sample with an RL² agent)');
+  if (logProb === undefined)
+    throw new RangeError('toTrialBatch: the batch must record logProb (sample with a trial agent)');
   const ranges = trialRanges(batch);
   const trials = ranges.length;
   const steps = Math.max(1, ...ranges.map((r) => r.length));
@@ -107,7 +111,7 @@ export function toTrialBatch(
   const old = new Float32Array(trials * steps);
   const advantages = new Float32Array(trials * steps);
   const returns = new Float32Array(trials * steps);
-  const oldValues = new Float32Array(trials * steps);
+  const oldValues = values === undefined ? undefined : new Float32Array(trials * steps);
   const advantageValues = normalize ? normalizeAdvantages(targets.advantages) : targets.advantages;
   ranges.forEach((range, b) => {
     for (let k = 0; k < range.length; k += 1) {
@@ -120,7 +124,7 @@ export function toTrialBatch(
       old[slot] = logProb[t]!;
       advantages[slot] = advantageValues[t]!;
       returns[slot] = targets.returns[t]!;
-      oldValues[slot] = values[t]!;
+      if (oldValues !== undefined) oldValues[slot] = values![t]!;
     }
   });
   return {
@@ -134,7 +138,7 @@ export function toTrialBatch(
     oldLogProb: tf.tensor2d(old, [trials, steps]),
     advantages: tf.tensor2d(advantages, [trials, steps]),
     returns: tf.tensor2d(returns, [trials, steps]),
-    oldValues: tf.tensor2d(oldValues, [trials, steps]),
+    ...(oldValues === undefined ? {} : { oldValues: tf.tensor2d(oldValues, [trials, steps]) }),
   };
 }
 
@@ -152,7 +156,40 @@ export function selectTrials(batch: TrialBatch, indices: Int32Array): TrialBatch
       oldLogProb: pick(batch.oldLogProb),
       advantages: pick(batch.advantages),
       returns: pick(batch.returns),
-      oldValues: pick(batch.oldValues),
+      ...(batch.oldValues === undefined ? {} : { oldValues: pick(batch.oldValues) }),
     };
   }) as TrialBatch;
+}
+
+/**
+ * Mean total reward per trial and mean return of the trials' first and last episodes (the gap
+ * is the learning within a trial), and every trial's total.
+ */
+export function trialReturns(
+  episodes: EpisodeBatch,
+  episodesPerTrial: number,
+): { perTrial: number; firstEpisode: number; lastEpisode: number; totals: Float64Array } {
+  const ranges = trialRanges(episodes);
+  const totals = new Float64Array(ranges.length);
+  let first = 0;
+  let last = 0;
+  const episodeReturn = (e: number) => {
+    let sum = 0;
+    for (let t = episodes.offsets[e]!; t < episodes.offsets[e]! + episodes.lengths[e]!; t += 1)
+      sum += episodes.rewards[t]!;
+    return sum;
+  };
+  ranges.forEach((range, i) => {
+    for (let t = range.start; t < range.start + range.length; t += 1)
+      totals[i] = totals[i]! + episodes.rewards[t]!;
+    first += episodeReturn(range.firstEpisode);
+    last += episodeReturn(range.firstEpisode + Math.min(range.episodes, episodesPerTrial) - 1);
+  });
+  const count = Math.max(1, ranges.length);
+  return {
+    perTrial: totals.reduce((s, v) => s + v, 0) / count,
+    firstEpisode: first / count,
+    lastEpisode: last / count,
+    totals,
+  };
 }

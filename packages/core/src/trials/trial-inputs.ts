@@ -1,11 +1,12 @@
 /**
- * RL²'s inputs (Duan et al. 2016): at every step the recurrent policy sees the observation, the
- * previous action (one-hot for a discrete space), the previous reward and a done flag that is 1
- * on the first step of every episode after the trial's first. A trial is all the episodes one
- * environment ran in a batch; the first step of a trial sees zeros in place of the previous step.
+ * Trial inputs (RL², Duan et al. 2016; also what SNAIL- and MANN-style learners read): at every
+ * step a memory-carrying policy sees the observation, the previous action (one-hot for a
+ * discrete space), the previous reward and a done flag that is 1 on the first step of every
+ * episode after the trial's first. A trial is all the episodes one environment ran in a batch;
+ * the first step of a trial sees zeros in place of the previous step.
  */
-import type { EpisodeBatch } from '@metarl/core';
 import type { Box, Discrete } from '@metarl/envs';
+import type { EpisodeBatch } from '../rl/rollouts';
 
 /** How actions are written into the next step's input. */
 export interface ActionEncoding {
@@ -24,7 +25,7 @@ export function actionEncodingOf(space: Box | Discrete): ActionEncoding {
     : { kind: 'continuous', size: (space as Box).size, start: 0 };
 }
 
-/** Floats per RL² input: observation + action encoding + previous reward + done flag. */
+/** Floats per trial input: observation + action encoding + previous reward + done flag. */
 export function trialInputSize(observationSize: number, encoding: ActionEncoding): number {
   return observationSize + encoding.size + 2;
 }
@@ -82,7 +83,7 @@ export function trialRanges(batch: EpisodeBatch): TrialRange[] {
   return ranges;
 }
 
-/** Every step's RL² input `[S * trialInputSize]`, in the batch's step order. */
+/** Every step's trial input `[S * trialInputSize]`, in the batch's step order. */
 export function trialInputs(batch: EpisodeBatch, encoding: ActionEncoding): Float32Array {
   const o = batch.observationSize;
   const a = batch.actionSize;
