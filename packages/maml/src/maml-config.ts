@@ -5,6 +5,7 @@
 import {
   type ConfigValidator,
   createConfigValidator,
+  defaultPpoSettings,
   type Policy,
   resolveTrpoSettings,
   type TrpoSettings,
@@ -13,9 +14,9 @@ import type { TaskDistribution } from '@metarl/envs';
 
 /** PPO as MAML's outer optimiser: full-batch epochs of Adam on the clipped surrogate, each through the whole adaptation. */
 export interface MamlPpoOptions {
-  /** epsilon of the clipped ratio; default 0.2. */
+  /** epsilon of the clipped ratio; default core's `defaultPpoSettings.clipRange` (0.2). */
   readonly clipRange?: number;
-  /** Adam steps per meta-iteration (each through the whole adaptation); default 5. */
+  /** Adam steps per meta-iteration; default 5 (not core's 10: each is a full pass through the adaptation). */
   readonly epochs?: number;
   /** Adam's step size; default 3e-3. */
   readonly learningRate?: number;
@@ -72,7 +73,11 @@ export function resolveMamlSettings(config: MamlConfig<unknown>): MamlSettings {
     lambda: config.lambda ?? 1,
     outerOptimizer: config.outerOptimizer ?? 'trpo',
     trpo: resolveTrpoSettings(OWNER, config.trpo),
-    ppo: { clipRange: 0.2, epochs: 5, learningRate: 3e-3, ...config.ppo },
+    ppo: {
+      clipRange: config.ppo?.clipRange ?? defaultPpoSettings.clipRange,
+      epochs: config.ppo?.epochs ?? 5,
+      learningRate: config.ppo?.learningRate ?? 3e-3,
+    },
   };
   const check: ConfigValidator = createConfigValidator(OWNER);
   check.seed('seed', settings.seed);

@@ -159,30 +159,6 @@ export function createMaml<Task>(config: MamlConfig<Task>): Maml<Task> {
     config: settings,
     parameters: () => meta,
 
-    explorationAgent: () => makeAgent(cloneParams(meta.policy as ParamTree)),
-
-    adapt(agent, episodes) {
-      const source = agents.get(agent);
-      if (source === undefined) {
-        throw new TypeError(
-          'maml.adapt: the agent was not made by this learner (use its explorationAgent or a previous adapt result)',
-        );
-      }
-      const tasks = taskRanges(episodes).length;
-      if (source.tasks !== undefined && source.tasks !== tasks) {
-        throw new RangeError(
-          `maml.adapt: the agent was adapted to ${source.tasks} tasks but the episodes hold ${tasks}`,
-        );
-      }
-      const batch = toTaskBatch(episodes, taskAdvantages(episodes, advantageOptions), policy.actionKind);
-      const phi = tf.tidy(() => {
-        const start = source.tasks === undefined ? broadcastParams(source.params, tasks) : source.params;
-        return innerStep(policy, start, batch, innerOptions(meta, true)) as unknown as tf.TensorContainer;
-      }) as unknown as ParamTree;
-      disposeTaskBatch(batch);
-      return makeAgent(phi, tasks);
-    },
-
     async metaTrainStep(tasks: readonly Task[], rng: Rng): Promise<MetaMetrics> {
       if (!Array.isArray(tasks) || tasks.length === 0)
         throw new RangeError(`maml.metaTrainStep: tasks must be a non-empty array, got ${String(tasks)}`);
@@ -255,6 +231,30 @@ export function createMaml<Task>(config: MamlConfig<Task>): Maml<Task> {
         'time/outer': times.outer,
         'time/iteration': clock() - started,
       };
+    },
+
+    explorationAgent: () => makeAgent(cloneParams(meta.policy as ParamTree)),
+
+    adapt(agent, episodes) {
+      const source = agents.get(agent);
+      if (source === undefined) {
+        throw new TypeError(
+          'maml.adapt: the agent was not made by this learner (use its explorationAgent or a previous adapt result)',
+        );
+      }
+      const tasks = taskRanges(episodes).length;
+      if (source.tasks !== undefined && source.tasks !== tasks) {
+        throw new RangeError(
+          `maml.adapt: the agent was adapted to ${source.tasks} tasks but the episodes hold ${tasks}`,
+        );
+      }
+      const batch = toTaskBatch(episodes, taskAdvantages(episodes, advantageOptions), policy.actionKind);
+      const phi = tf.tidy(() => {
+        const start = source.tasks === undefined ? broadcastParams(source.params, tasks) : source.params;
+        return innerStep(policy, start, batch, innerOptions(meta, true)) as unknown as tf.TensorContainer;
+      }) as unknown as ParamTree;
+      disposeTaskBatch(batch);
+      return makeAgent(phi, tasks);
     },
 
     async toCheckpoint(): Promise<Checkpoint> {
