@@ -3,10 +3,12 @@
  *
  * The differentiated parts of a MAML-TRPO update on one Navigation2D meta-batch of the peer's
  * size (20 tasks x 20 episodes x 100 steps, Gaussian MLP [64, 64]), timed side by side
- * (interleaved, in one process) with the policy's cached curvature and with generic
- * differentiation of the same functions: the second-order meta-gradient and one Fisher-vector
- * product (TRPO does 11 per update). (The line search evaluates values only and takes the same
- * path either way.) Reports each median and the ratio generic / cached.
+ * (interleaved, in one process) by MAML's two outer objectives: the curvature objective (the
+ * policy's cached curvature, J^T g and J^T F J) and the autodiff objective (generic
+ * differentiation of the same functions; its Fisher-vector product is a third-order pass
+ * through the adaptation): the second-order meta-gradient and one Fisher-vector product (TRPO
+ * does 11 per update). (The line search evaluates values only and takes the same path either
+ * way.) Reports each median and the ratio generic / cached.
  */
 import {
   broadcastParams,
@@ -15,14 +17,16 @@ import {
   createPolicyAgent,
   createRng,
   disposeParams,
+  innerStep,
   mapParams,
   type ParamTree,
+  taskAdvantages,
   tf,
+  toTaskBatch,
   useBackend,
-  valueAndGradients,
 } from '@metarl/core';
 import { makeTaskDistribution } from '@metarl/envs';
-import { createMamlObjective, innerStep, taskAdvantages, toTaskBatch } from '@metarl/maml';
+import { createMamlObjective, curvatureOf } from '@metarl/maml';
 import { describeMachine, median, readFlag, report } from './shared';
 
 const rounds = Number(readFlag('rounds', '5'));
@@ -33,8 +37,8 @@ const episodesPerTask = 20;
 
 const distribution = makeTaskDistribution('Navigation2D-v0');
 const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [64, 64] });
-const { curvature, ...withoutCurvature } = policy;
-if (curvature === undefined) throw new Error('the Gaussian MLP policy should provide curvature');
+const curvature = curvatureOf(policy);
+if (curvature === undefined) throw new Error("maml should know the Gaussian MLP policy's curvature");
 const rng = createRng(1);
 const meta: ParamTree = { policy: policy.init(rng) };
 const tasks = distribution.sampleTasks(tasksPerBatch, { seed: 1 });
@@ -60,8 +64,8 @@ const validEpisodes = collectEpisodes(env, createPolicyAgent(policy, phi, { task
 });
 const valid = toTaskBatch(validEpisodes, taskAdvantages(validEpisodes, advantages), 'continuous');
 const objectives = {
-  cached: createMamlObjective(policy, [train], valid, phi, inner),
-  generic: createMamlObjective(withoutCurvature, [train], valid, phi, inner),
+  cached: createMamlObjective(policy, [train], valid, phi, { ...inner, curvature }),
+  generic: createMamlObjective(policy, [train], valid, phi, inner),
 };
 const vector = {
   policy: mapParams(meta.policy as ParamTree, (p) => tf.randomNormal(p.shape, 0, 1, 'float32', 2)),
@@ -79,8 +83,7 @@ const time = (name: string, run: () => void) => {
 for (let round = 0; round <= rounds; round += 1) {
   for (const [label, objective] of Object.entries(objectives)) {
     time(`${label}/gradient`, () => {
-      const { value, gradients } =
-        label === 'cached' ? objective.lossAndGradient(meta) : valueAndGradients(objective.loss, meta);
+      const { value, gradients } = objective.lossAndGradient(meta);
       value.dataSync();
       value.dispose();
       disposeParams(gradients);

@@ -7,6 +7,16 @@
 export { createRng, createRngFromState, type Rng, type RngState } from '@metarl/envs';
 // Tensors and backends
 export * as tf from '@tensorflow/tfjs-core';
+// Task-batched inner loop (MAML, Meta-SGD, Reptile)
+export { adaptPolicy, type InnerLoopOptions, innerLoss, innerStep } from './adaptation/inner-loop';
+export {
+  disposeTaskBatch,
+  type TaskAdvantageOptions,
+  type TaskBatch,
+  taskAdvantages,
+  taskRanges,
+  toTaskBatch,
+} from './adaptation/task-batch';
 export {
   GradientError,
   gradients,
@@ -101,12 +111,6 @@ export {
   type WeightInitialisation,
 } from './nn/linear';
 export { type Activation, createMlp, type MlpOptions } from './nn/mlp';
-export {
-  linearizeMlp,
-  type MlpBackward,
-  type MlpForwardTangent,
-  type MlpLinearization,
-} from './nn/mlp-linearization';
 export type { Module } from './nn/module';
 export { logSoftmax, logSumExp, selectLastAxis, stopGradient, sumOfSquares } from './ops/ops';
 export { type AdamOptions, createAdam } from './optim/adam';
@@ -164,14 +168,8 @@ export {
   createGaussianMlpPolicy,
   type GaussianMlpPolicyOptions,
   type Policy,
+  type PolicyArchitecture,
 } from './rl/policies';
-export {
-  createCategoricalMlpCurvature,
-  createGaussianMlpCurvature,
-  type LogLikelihoodCurvature,
-  type PolicyCurvature,
-  type PolicyLinearization,
-} from './rl/policy-curvature';
 export {
   type PolicyGradientData,
   type PpoOptions,

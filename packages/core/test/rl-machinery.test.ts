@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   collectEpisodes,
   conjugateGradient,
+  createCategoricalMlpPolicy,
   createGaussianMlpPolicy,
   createPolicyAgent,
   createRng,
@@ -14,6 +15,7 @@ import {
   flattenParams,
   generalizedAdvantages,
   hessianVectorProduct,
+  listLeaves,
   type ParamTree,
   ppoLoss,
   tf,
@@ -98,6 +100,47 @@ describe('advantages', () => {
     values.forEach((v, i) => {
       expect(v).toBeCloseTo(targets[i]!, 3);
     });
+  });
+});
+
+describe('policy architecture', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it("describes each MLP policy's network, head and parameter names as init() lays them out", () => {
+    const gaussian = createGaussianMlpPolicy({
+      observationSize: 3,
+      actionSize: 2,
+      hiddenSizes: [5, 4],
+      activation: 'relu',
+    });
+    const categorical = createCategoricalMlpPolicy({ observationSize: 4, actions: 3, hiddenSizes: [6] });
+    expect(gaussian.architecture).toEqual({
+      network: 'mlp',
+      layerSizes: [3, 5, 4, 2],
+      activation: 'relu',
+      layerNames: ['hidden0', 'hidden1', 'output'],
+      distribution: 'diagonal-gaussian',
+      parameterNames: { network: 'mean', logStd: 'logStd' },
+    });
+    expect(categorical.architecture?.distribution).toBe('categorical');
+    expect(categorical.architecture?.layerSizes).toEqual([4, 6, 3]);
+    for (const policy of [gaussian, categorical]) {
+      const architecture = policy.architecture!;
+      const params = policy.init(createRng(0));
+      const shapes = Object.fromEntries(listLeaves(params).map((leaf) => [leaf.path, leaf.tensor.shape]));
+      const { network, logStd } = architecture.parameterNames;
+      architecture.layerNames.forEach((name, i) => {
+        const [input, output] = [architecture.layerSizes[i]!, architecture.layerSizes[i + 1]!];
+        expect(shapes[`${network}/${name}/weight`]).toEqual([input, output]);
+        expect(shapes[`${network}/${name}/bias`]).toEqual([output]);
+      });
+      const described = architecture.layerNames.length * 2 + (logStd === undefined ? 0 : 1);
+      expect(Object.keys(shapes)).toHaveLength(described); // nothing undescribed
+      if (logStd !== undefined) expect(shapes[logStd]).toEqual([policy.actionSize]);
+      disposeParams(params);
+    }
   });
 });
 

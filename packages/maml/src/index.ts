@@ -1,28 +1,21 @@
 /**
  * @metarl/maml: MAML (Finn et al. 2017) and Meta-SGD (Li et al. 2017) with exact second-order
  * meta-gradients, batched over the tasks of a meta-batch: reinforcement learning (TRPO or PPO
- * outer loop) and supervised few-shot regression.
+ * outer loop) and supervised few-shot regression. The task-batched inner loop (`adaptPolicy`,
+ * `innerStep`, `toTaskBatch`, ...) lives in `@metarl/core`.
  */
 export {
-  adaptPolicy,
-  createMaml,
+  curvatureOf,
+  type LogLikelihoodCurvature,
+  type PolicyCurvature,
+  type PolicyLinearization,
+} from './curvature/policy-curvature';
+export { createMaml, type Maml } from './maml';
+export type { MamlConfig, MamlPpoOptions, MamlSettings } from './maml-config';
+export {
   createMamlObjective,
-  type InnerLoopOptions,
-  innerLoss,
-  innerStep,
-  type Maml,
-  type MamlConfig,
   type MamlObjective,
-  type MamlPpoOptions,
-  type MamlSettings,
-} from './maml';
+  type MamlObjectiveOptions,
+} from './maml-objective';
 export { type SinusoidTask, sampleSinusoidPoints, sampleSinusoidTasks } from './sinusoid';
 export { createSupervisedMaml, type SupervisedMaml, type SupervisedMamlConfig } from './supervised-maml';
-export {
-  type AdvantageOptions,
-  disposeTaskBatch,
-  type TaskBatch,
-  taskAdvantages,
-  taskRanges,
-  toTaskBatch,
-} from './task-batch';

@@ -10,6 +10,7 @@
 import {
   broadcastParams,
   createAdam,
+  createConfigValidator,
   createMlp,
   disposeOptimizerState,
   disposeParams,
@@ -89,17 +90,15 @@ function defaults(config: SupervisedMamlConfig): Required<SupervisedMamlConfig> 
     learnInnerStepSizes: config.learnInnerStepSizes ?? false,
     seed: config.seed ?? 0,
   };
-  if (!(full.innerStepSize > 0))
-    throw new RangeError(`supervised MAML: innerStepSize must be > 0, got ${full.innerStepSize}`);
-  if (!(full.outerLearningRate > 0))
-    throw new RangeError(`supervised MAML: outerLearningRate must be > 0, got ${full.outerLearningRate}`);
-  for (const name of ['metaBatchSize', 'shots'] as const) {
-    if (!Number.isInteger(full[name]) || full[name] < 1)
-      throw new RangeError(`supervised MAML: ${name} must be a positive integer, got ${full[name]}`);
-  }
-  if (!Number.isInteger(full.innerSteps) || full.innerSteps < 0) {
-    throw new RangeError(`supervised MAML: innerSteps must be an integer >= 0, got ${full.innerSteps}`);
-  }
+  const check = createConfigValidator('createSupervisedMaml');
+  check.number('innerStepSize', full.innerStepSize, { above: 0 });
+  check.number('outerLearningRate', full.outerLearningRate, { above: 0 });
+  check.integer('metaBatchSize', full.metaBatchSize);
+  check.integer('shots', full.shots);
+  check.integer('innerSteps', full.innerSteps, { min: 0 });
+  check.boolean('firstOrder', full.firstOrder);
+  check.boolean('learnInnerStepSizes', full.learnInnerStepSizes);
+  check.seed('seed', full.seed);
   return full;
 }
 

@@ -6,33 +6,30 @@ import {
   createPolicyAgent,
   createRng,
   disposeParams,
+  disposeTaskBatch,
   type EpisodeBatch,
   evaluateMetaLearner,
   flattenParams,
   hessianVectorProduct,
+  innerStep,
   listLeaves,
   mapParams,
   type ParamTree,
+  type TaskBatch,
+  taskAdvantages,
   tf,
+  toTaskBatch,
   useBackend,
   valueAndGradients,
 } from '@metarl/core';
 import { checkMetaLearner } from '@metarl/core/testing';
 import { makeTaskDistribution } from '@metarl/envs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  createMaml,
-  createMamlObjective,
-  disposeTaskBatch,
-  innerStep,
-  type TaskBatch,
-  taskAdvantages,
-  toTaskBatch,
-} from '../src/index';
+import { createMaml, createMamlObjective, curvatureOf } from '../src/index';
 
 const navigation = makeTaskDistribution('Navigation2D-v0');
 
-/** A hand-made batch: task 0 has episodes of 3 and 2 steps, task 1 one of 4 (ragged on purpose). */
+/** A hand-made batch: task 0 has episodes of 3 and 2 steps, task 1 one of 4. */
 function handMadeBatch(): EpisodeBatch {
   const lengths = Int32Array.of(3, 2, 4);
   const steps = 9;
@@ -95,62 +92,6 @@ function scalar(t: tf.Tensor): number {
 describe('MAML for reinforcement learning', () => {
   beforeAll(async () => {
     await useBackend('cpu');
-  });
-
-  it('the batched inner step equals a hand-computed VPG step of each task (ragged episodes)', () => {
-    // A linear Gaussian policy: mean = s W + b, state-independent log-std.
-    const policy = createGaussianMlpPolicy({
-      observationSize: 2,
-      actionSize: 2,
-      hiddenSizes: [],
-      initialStd: 0.7,
-    });
-    const theta = policy.init(createRng(3));
-    const batch = handMadeBatch();
-    const advantages = Float32Array.of(1, -0.5, 2, 0.3, -1, 0.7, -2, 1.5, 0.1);
-    const taskBatch = toTaskBatch(batch, advantages, 'continuous');
-    const alpha = 0.3;
-    const phi = innerStep(policy, broadcastParams(theta, 2), taskBatch, {
-      innerStepSize: alpha,
-      firstOrder: false,
-    });
-
-    const leaves = Object.fromEntries(listLeaves(theta).map((l) => [l.path, l.tensor.dataSync()]));
-    const W = leaves['mean/output/weight']!; // [in 2, out 2]
-    const b = leaves['mean/output/bias']!;
-    const logStd = leaves.logStd!;
-    const adapted = Object.fromEntries(listLeaves(phi).map((l) => [l.path, l.tensor.dataSync()]));
-    for (const [task, first, count] of [
-      [0, 0, 5],
-      [1, 5, 4],
-    ] as const) {
-      const gW = new Float64Array(4);
-      const gb = new Float64Array(2);
-      const gLogStd = new Float64Array(2);
-      for (let i = first; i < first + count; i += 1) {
-        const s = [batch.observations[2 * i]!, batch.observations[2 * i + 1]!];
-        for (let j = 0; j < 2; j += 1) {
-          const mean = s[0]! * W[j]! + s[1]! * W[2 + j]! + b[j]!;
-          const variance = Math.exp(2 * logStd[j]!);
-          const error = batch.actions[2 * i + j]! - mean;
-          // d/dparam of -(A / n) log pi(a|s)
-          const weight = -advantages[i]! / count;
-          gb[j] = gb[j]! + weight * (error / variance);
-          gW[j] = gW[j]! + weight * (error / variance) * s[0]!;
-          gW[2 + j] = gW[2 + j]! + weight * (error / variance) * s[1]!;
-          gLogStd[j] = gLogStd[j]! + weight * ((error * error) / variance - 1);
-        }
-      }
-      for (let k = 0; k < 4; k += 1)
-        expect(adapted['mean/output/weight']![task * 4 + k]).toBeCloseTo(W[k]! - alpha * gW[k]!, 5);
-      for (let j = 0; j < 2; j += 1) {
-        expect(adapted['mean/output/bias']![task * 2 + j]).toBeCloseTo(b[j]! - alpha * gb[j]!, 5);
-        expect(adapted.logStd![task * 2 + j]).toBeCloseTo(logStd[j]! - alpha * gLogStd[j]!, 5);
-      }
-    }
-    disposeParams(phi);
-    disposeParams(theta);
-    disposeTaskBatch(taskBatch);
   });
 
   it('the second-order meta-gradient matches finite differences; the first-order one does not', () => {
@@ -223,20 +164,14 @@ describe('MAML for reinforcement learning', () => {
     disposeTaskBatch(valid);
   });
 
-  it('the J^T F J Fisher-vector product equals the exact Hessian-vector product of the KL', () => {
-    for (const [firstOrder, cached] of [
-      [false, true],
-      [true, true],
-      [false, false],
-      [true, false],
-    ] as const) {
-      const inputs = sampleObjectiveInputs([6], 0.5, 13);
-      const { meta, train, valid, phi } = inputs;
-      // With the policy's cached curvature, and differentiated generically without it.
-      const { curvature, ...generic } = inputs.policy;
-      expect(curvature).toBeDefined();
-      const policy = cached ? inputs.policy : generic;
-      const objective = createMamlObjective(policy, [train], valid, phi, { innerStepSize: 0.5, firstOrder });
+  it('the curvature objective: its J^T F J Fisher-vector product equals the exact Hessian-vector product of the KL', () => {
+    for (const firstOrder of [false, true]) {
+      const { policy, meta, train, valid, phi } = sampleObjectiveInputs([6], 0.5, 13);
+      const objective = createMamlObjective(policy, [train], valid, phi, {
+        innerStepSize: 0.5,
+        firstOrder,
+        curvature: curvatureOf(policy)!,
+      });
       const rng = createRng(9);
       const vector = mapParams(meta, (p) => tf.tensor(rng.normal(p.size), p.shape));
       const exact = flattenParams(hessianVectorProduct(objective.kl, meta, vector));
@@ -256,6 +191,29 @@ describe('MAML for reinforcement learning', () => {
     }
   });
 
+  it('the curvature objective takes one train batch and no clip range', () => {
+    const { policy, meta, train, valid, phi } = sampleObjectiveInputs([4], 0.5, 14);
+    const curvature = curvatureOf(policy)!;
+    expect(() =>
+      createMamlObjective(policy, [train, train], valid, phi, {
+        innerStepSize: 0.5,
+        firstOrder: false,
+        curvature,
+      }),
+    ).toThrow(/one train batch and no clipRange \(TRPO\), got 2 and undefined/);
+    expect(() =>
+      createMamlObjective(policy, [train], valid, phi, {
+        innerStepSize: 0.5,
+        firstOrder: false,
+        clipRange: 0.2,
+        curvature,
+      }),
+    ).toThrow(/got 1 and 0.2/);
+    for (const tree of [meta, phi]) disposeParams(tree);
+    disposeTaskBatch(train);
+    disposeTaskBatch(valid);
+  });
+
   it('the cached-curvature gradient and line-search values equal the generic ones', () => {
     const relative = (a: Float32Array | number[], b: Float32Array | number[]) => {
       let difference = 0;
@@ -269,7 +227,11 @@ describe('MAML for reinforcement learning', () => {
     };
     for (const firstOrder of [false, true]) {
       const { policy, meta, train, valid, phi } = sampleObjectiveInputs([6], 0.5, 21);
-      const objective = createMamlObjective(policy, [train], valid, phi, { innerStepSize: 0.5, firstOrder });
+      const objective = createMamlObjective(policy, [train], valid, phi, {
+        innerStepSize: 0.5,
+        firstOrder,
+        curvature: curvatureOf(policy)!,
+      });
       const generic = valueAndGradients(objective.loss, meta);
       const fast = objective.lossAndGradient(meta);
       expect(Math.abs(fast.value.dataSync()[0]! - generic.value.dataSync()[0]!)).toBeLessThan(1e-6);
@@ -342,10 +304,10 @@ describe('MAML for reinforcement learning', () => {
   it('rejects bad configurations, empty meta-batches, mismatched policies and foreign agents', async () => {
     const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [4] });
     expect(() => createMaml({ distribution: navigation, policy, innerStepSize: -0.1 })).toThrow(
-      /innerStepSize must be a finite number > 0, got -0.1/,
+      /createMaml: innerStepSize must be a finite number > 0, got -0.1/,
     );
     expect(() => createMaml({ distribution: navigation, policy, episodesPerTask: 0 })).toThrow(
-      /episodesPerTask must be a positive integer, got 0/,
+      /createMaml: episodesPerTask must be an integer >= 1, got 0/,
     );
     expect(() => createMaml({ distribution: navigation, policy, trpo: { maxKl: 0 } })).toThrow(/trpo.maxKl/);
     const wide = createGaussianMlpPolicy({ observationSize: 2, actionSize: 3, hiddenSizes: [4] });

@@ -98,13 +98,13 @@ describe('supervised MAML on sinusoids', () => {
 
   it('rejects bad configurations', () => {
     expect(() => createSupervisedMaml({ innerStepSize: -1 })).toThrow(
-      'supervised MAML: innerStepSize must be > 0, got -1',
+      'createSupervisedMaml: innerStepSize must be a finite number > 0, got -1',
     );
     expect(() => createSupervisedMaml({ metaBatchSize: 0 })).toThrow(
-      'supervised MAML: metaBatchSize must be a positive integer, got 0',
+      'createSupervisedMaml: metaBatchSize must be an integer >= 1, got 0',
     );
     expect(() => createSupervisedMaml({ innerSteps: -1 })).toThrow(
-      'supervised MAML: innerSteps must be an integer >= 0, got -1',
+      'createSupervisedMaml: innerSteps must be an integer >= 0, got -1',
     );
   });
 });

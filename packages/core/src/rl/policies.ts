@@ -12,11 +12,6 @@ import { DiagonalGaussian } from '../distributions/diagonal-gaussian';
 import type { Distribution } from '../distributions/distribution';
 import { type Activation, createMlp } from '../nn/mlp';
 import type { ParamTree } from '../params/param-tree';
-import {
-  createCategoricalMlpCurvature,
-  createGaussianMlpCurvature,
-  type PolicyCurvature,
-} from './policy-curvature';
 
 /** What kind of actions a policy emits. */
 export type ActionKind = 'continuous' | 'discrete';
@@ -33,8 +28,47 @@ export interface Policy {
   init(rng: Rng): ParamTree;
   /** The action distribution at `observations` `[..., O]` (batch shape = the leading axes). */
   apply(params: ParamTree, observations: tf.Tensor): Distribution;
-  /** Optional cached second-order products (TRPO's and MAML's fast path); without it they are differentiated generically. */
-  readonly curvature?: PolicyCurvature;
+  /** Optional: a plain description of how `apply` computes the distribution (both MLP policies give one). */
+  readonly architecture?: PolicyArchitecture;
+}
+
+/**
+ * A plain description of a feed-forward policy's structure, for any tool that works on the
+ * network itself rather than through `apply`: exporters to other frameworks, parameter
+ * analysers, closed-form derivatives. A policy that gives one promises that `apply` computes
+ * exactly this; a tool that does not recognise it falls back to `apply` and autodiff.
+ */
+export interface PolicyArchitecture {
+  /** The network's kind: 'mlp', a multilayer perceptron as `createMlp` builds it. */
+  readonly network: 'mlp';
+  /** Widths from input to output: observation size, hidden widths, network outputs (e.g. [2, 64, 64, 2]). */
+  readonly layerSizes: readonly number[];
+  /** The hidden layers' nonlinearity (the output layer is linear). */
+  readonly activation: Activation;
+  /** The layers' names, input to output (`hidden0`, ..., `output`), each `{ weight: [in, out], bias: [out] }`. */
+  readonly layerNames: readonly string[];
+  /** 'diagonal-gaussian': the network gives the mean, a state-independent log-std leaf the spread; 'categorical': the network gives the logits. */
+  readonly distribution: 'diagonal-gaussian' | 'categorical';
+  /** Where the parameters sit in the policy's tree: the network's layers under `network`; the Gaussian's log-std `[A]` at `logStd`. */
+  readonly parameterNames: { readonly network: string; readonly logStd?: string };
+}
+
+/** The architecture of a policy made of `createMlp`'s network (layers `hidden0`, ..., `output`). */
+function mlpArchitecture(
+  layerSizes: readonly number[],
+  activation: Activation,
+  distribution: PolicyArchitecture['distribution'],
+  parameterNames: PolicyArchitecture['parameterNames'],
+): PolicyArchitecture {
+  const hidden = layerSizes.length - 2;
+  return Object.freeze({
+    network: 'mlp',
+    layerSizes: Object.freeze([...layerSizes]),
+    activation,
+    layerNames: Object.freeze([...Array.from({ length: hidden }, (_v, i) => `hidden${i}`), 'output']),
+    distribution,
+    parameterNames: Object.freeze({ ...parameterNames }),
+  });
 }
 
 /** Options of `createGaussianMlpPolicy`. */
@@ -71,9 +105,10 @@ export function createGaussianMlpPolicy(options: GaussianMlpPolicyOptions): Poli
     );
   }
   const activation = options.activation ?? 'tanh';
+  const hiddenSizes = options.hiddenSizes ?? [64, 64];
   const network = createMlp({
     inputSize: options.observationSize,
-    hiddenSizes: options.hiddenSizes ?? [64, 64],
+    hiddenSizes,
     outputSize: options.actionSize,
     activation,
   });
@@ -89,7 +124,12 @@ export function createGaussianMlpPolicy(options: GaussianMlpPolicyOptions): Poli
       if (logStd.rank === 2 && mean.rank === 3) logStd = tf.expandDims(logStd, 1);
       return new DiagonalGaussian(mean, logStd);
     },
-    curvature: createGaussianMlpCurvature(activation),
+    architecture: mlpArchitecture(
+      [options.observationSize, ...hiddenSizes, options.actionSize],
+      activation,
+      'diagonal-gaussian',
+      { network: 'mean', logStd: 'logStd' },
+    ),
   };
 }
 
@@ -110,9 +150,10 @@ export function createCategoricalMlpPolicy(options: CategoricalMlpPolicyOptions)
   checkSize(options.observationSize, 'createCategoricalMlpPolicy: observationSize');
   checkSize(options.actions, 'createCategoricalMlpPolicy: actions');
   const activation = options.activation ?? 'tanh';
+  const hiddenSizes = options.hiddenSizes ?? [64, 64];
   const network = createMlp({
     inputSize: options.observationSize,
-    hiddenSizes: options.hiddenSizes ?? [64, 64],
+    hiddenSizes,
     outputSize: options.actions,
     activation,
     outputScale: 0.01,
@@ -123,6 +164,11 @@ export function createCategoricalMlpPolicy(options: CategoricalMlpPolicyOptions)
     actionSize: options.actions,
     init: (rng) => ({ logits: network.init(rng) }),
     apply: (params, observations) => new Categorical(network.apply(params.logits as ParamTree, observations)),
-    curvature: createCategoricalMlpCurvature(activation),
+    architecture: mlpArchitecture(
+      [options.observationSize, ...hiddenSizes, options.actions],
+      activation,
+      'categorical',
+      { network: 'logits' },
+    ),
   };
 }

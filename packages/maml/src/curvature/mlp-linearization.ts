@@ -12,9 +12,7 @@
  * (`[G, in, out]`, `[G, out]`, or unbatched for a `[N, in]` input): group g's result involves
  * only group g's rows.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import type { ParamTree } from '../params/param-tree';
-import type { Activation } from './mlp';
+import { type Activation, type ParamTree, tf } from '@metarl/core';
 
 /** The forward-mode sweep of one tangent (see `MlpLinearization.forwardTangent`). */
 export interface MlpForwardTangent {

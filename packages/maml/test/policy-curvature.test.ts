@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import {
   cloneParams,
   createCategoricalMlpPolicy,
@@ -14,7 +13,9 @@ import {
   stackParams,
   tf,
   useBackend,
-} from '../src/index';
+} from '@metarl/core';
+import { describe, expect, it } from 'vitest';
+import { createCategoricalMlpCurvature, curvatureOf } from '../src/curvature/policy-curvature';
 
 const GROUPS = 3;
 const STEPS = 7;
@@ -114,7 +115,7 @@ for (const backend of ['cpu', 'wasm']) {
         const positive = tf.randomUniform([GROUPS, STEPS], 0.1, 1, 'float32', 18);
         const tangent = randomLike(params, 100);
 
-        const linear = policy.curvature!.linearize(params, observations);
+        const linear = curvatureOf(policy)!.linearize(params, observations);
         // The cached distribution is the policy's own at these observations.
         const [cachedLogProb, logProb] = tf.tidy(() => [
           linear.distribution.logProb(actions).dataSync(),
@@ -173,7 +174,7 @@ for (const backend of ['cpu', 'wasm']) {
         const actions = makeActions([GROUPS, STEPS]);
         const weights = tf.randomNormal([GROUPS, STEPS], 0, 1, 'float32', 19);
         const tangent = randomLike(params, 300);
-        const linear = policy.curvature!.linearize(params, observations);
+        const linear = curvatureOf(policy)!.linearize(params, observations);
         const likelihood = linear.logLikelihood(actions, weights);
         const perGroup = likelihood.hessianProduct(tangent);
         const leaves = flattenParams(perGroup);
@@ -190,7 +191,7 @@ for (const backend of ['cpu', 'wasm']) {
         const flatObservations = tf.reshape(observations, [GROUPS * STEPS, -1]);
         const flatActions = tf.reshape(actions, [GROUPS * STEPS, ...actions.shape.slice(2)]);
         const flatWeights = tf.reshape(weights, [GROUPS * STEPS]);
-        const flatLinear = policy.curvature!.linearize(params, flatObservations);
+        const flatLinear = curvatureOf(policy)!.linearize(params, flatObservations);
         const flatLikelihood = flatLinear.logLikelihood(flatActions, flatWeights);
         const flatProduct = flatLikelihood.hessianProduct(tangent);
         expect(relativeError(flatProduct, expected)).toBeLessThan(2e-4);
@@ -230,13 +231,13 @@ for (const backend of ['cpu', 'wasm']) {
       const policy = cases[0]!.policy;
       const params = policy.init(createRng(0));
       const observations = tf.zeros([GROUPS, STEPS, 3]);
-      const linear = policy.curvature!.linearize(params, observations);
+      const linear = curvatureOf(policy)!.linearize(params, observations);
       const tangent = cloneParams(params);
       expect(() => linear.fisherProduct(tangent, tf.ones([STEPS]))).toThrow(/weights must be \[3, 7\]/);
       expect(() => linear.logLikelihood(tf.zeros([GROUPS, STEPS]), tf.ones([GROUPS, STEPS]))).toThrow(
         /actions must be \[3, 7, 2\]/,
       );
-      expect(() => policy.curvature!.linearize({ mean: {} }, observations)).toThrow(/MLP/);
+      expect(() => curvatureOf(policy)!.linearize({ mean: {} }, observations)).toThrow(/MLP/);
       linear.dispose();
       disposeParams(params);
       disposeParams(tangent);
@@ -244,3 +245,48 @@ for (const backend of ['cpu', 'wasm']) {
     });
   });
 }
+
+describe('curvatureOf', () => {
+  it("builds the curvature of core's MLP policies from their architecture, and of no other policy", async () => {
+    await useBackend('cpu');
+    const gaussian = cases[0]!.policy;
+    const categorical = cases[2]!.policy;
+    expect(curvatureOf(gaussian)).toBeDefined();
+    expect(curvatureOf(categorical)).toBeDefined();
+    // No architecture, an unknown layer layout, or a head that contradicts the action kind: generic.
+    const { architecture, ...opaque } = gaussian;
+    expect(architecture?.distribution).toBe('diagonal-gaussian');
+    expect(curvatureOf(opaque)).toBeUndefined();
+    expect(
+      curvatureOf({
+        ...gaussian,
+        architecture: { ...architecture!, layerNames: ['first', 'second', 'last'] },
+      }),
+    ).toBeUndefined();
+    expect(
+      curvatureOf({ ...gaussian, architecture: { ...architecture!, distribution: 'categorical' } }),
+    ).toBeUndefined();
+  });
+
+  it('reads the parameter names from the architecture', async () => {
+    await useBackend('cpu');
+    const { policy } = cases[2]!;
+    const params = policy.init(createRng(5));
+    const renamed = { network: params.logits as ParamTree };
+    const observations = tf.randomNormal([GROUPS, STEPS, 4], 0, 1, 'float32', 31);
+    const actions = tf.randomUniformInt([GROUPS, STEPS], 0, 3, 32);
+    const weights = tf.randomNormal([GROUPS, STEPS], 0, 1, 'float32', 33);
+    const standard = curvatureOf(policy)!.linearize(params, observations);
+    const custom = createCategoricalMlpCurvature('tanh', { network: 'network' }).linearize(
+      renamed,
+      observations,
+    );
+    const expected = standard.logLikelihood(actions, weights);
+    const got = custom.logLikelihood(actions, weights);
+    expect(Object.keys(got.gradient)).toEqual(['network']);
+    expect(relativeError({ logits: got.gradient.network! }, expected.gradient)).toBe(0);
+    for (const disposable of [expected, got, standard, custom]) disposable.dispose();
+    disposeParams(params);
+    tf.dispose([observations, actions, weights]);
+  });
+});

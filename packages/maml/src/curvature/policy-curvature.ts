@@ -2,21 +2,27 @@
  * Exact second-order products of a policy at fixed params and observations, with the forward
  * pass (and a log-likelihood's backward pass) computed once and reused for every vector: what
  * TRPO's conjugate gradient and MAML's meta-gradient need ten or more times per update. Equal to
- * `hessianVectorProduct` of the same functions (the tests check it); a policy that does not
- * provide `curvature` is differentiated generically instead.
+ * `hessianVectorProduct` of the same functions (the tests check it). Built from a policy's
+ * plain `architecture` description (`curvatureOf`); a policy it does not know is differentiated
+ * generically instead.
  *
  * Grouping follows `linearizeMlp`: observations `[G, N, O]` are G independent groups (tasks),
  * params and tangents are shared or per group, and every product is per group (`[G, ...]` leaves).
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { Categorical } from '../distributions/categorical';
-import { DiagonalGaussian } from '../distributions/diagonal-gaussian';
-import type { Distribution } from '../distributions/distribution';
-import type { Activation } from '../nn/mlp';
-import { linearizeMlp, type MlpLinearization } from '../nn/mlp-linearization';
-import { disposeParams, type ParamTree } from '../params/param-tree';
+import {
+  type Activation,
+  Categorical,
+  DiagonalGaussian,
+  type Distribution,
+  disposeParams,
+  type ParamTree,
+  type Policy,
+  type PolicyArchitecture,
+  tf,
+} from '@metarl/core';
+import { linearizeMlp, type MlpLinearization } from './mlp-linearization';
 
-/** A policy's cached second-order machinery (`Policy.curvature`). */
+/** A policy's cached second-order machinery (see `curvatureOf`). */
 export interface PolicyCurvature {
   /** Runs `params` on `observations` (`[N, O]` or `[G, N, O]`) once and keeps what the products need. */
   linearize(params: ParamTree, observations: tf.Tensor): PolicyLinearization;
@@ -81,15 +87,20 @@ function alongSteps(logStd: tf.Tensor, mean: tf.Tensor): tf.Tensor {
 }
 
 /**
- * The curvature of `createGaussianMlpPolicy`'s policies (params `{mean: mlp, logStd}`): per
- * step, the Fisher information is diag(σ⁻²) in the mean and 2 in each log-std, and the
- * log-likelihood's second derivatives are taken in closed form.
+ * The curvature of a diagonal-Gaussian MLP policy (`createGaussianMlpPolicy`: params
+ * `{mean: mlp, logStd}`, or the keys given): per step, the Fisher information is diag(σ⁻²) in
+ * the mean and 2 in each log-std, and the log-likelihood's second derivatives are taken in
+ * closed form.
  */
-export function createGaussianMlpCurvature(activation: Activation): PolicyCurvature {
+export function createGaussianMlpCurvature(
+  activation: Activation,
+  names: { readonly network: string; readonly logStd: string } = { network: 'mean', logStd: 'logStd' },
+): PolicyCurvature {
+  const { network: meanKey, logStd: logStdKey } = names;
   return {
     linearize(params, observations) {
-      const network = linearizeMlp(subtree(params, 'mean', 'params'), observations, activation);
-      const logStd = leaf(params, 'logStd', 'params');
+      const network = linearizeMlp(subtree(params, meanKey, 'params'), observations, activation);
+      const logStd = leaf(params, logStdKey, 'params');
       const mean = network.output;
       const stepLogStd = alongSteps(logStd, mean);
       const precision = tf.tidy(() => tf.exp(tf.mul(-2, stepLogStd)));
@@ -98,7 +109,7 @@ export function createGaussianMlpCurvature(activation: Activation): PolicyCurvat
       return {
         distribution: new DiagonalGaussian(mean, stepLogStd),
         fisherProduct(tangent, weights) {
-          const forward = network.forwardTangent(subtree(tangent, 'mean', 'tangent'));
+          const forward = network.forwardTangent(subtree(tangent, meanKey, 'tangent'));
           const cotangent = tf.tidy(() =>
             tf.mul(tf.mul(stepWeights(weights, mean), forward.output), precision),
           );
@@ -107,14 +118,14 @@ export function createGaussianMlpCurvature(activation: Activation): PolicyCurvat
             tf.mul(
               2,
               sumSteps(
-                tf.mul(stepWeights(weights, mean), alongSteps(leaf(tangent, 'logStd', 'tangent'), mean)),
+                tf.mul(stepWeights(weights, mean), alongSteps(leaf(tangent, logStdKey, 'tangent'), mean)),
               ),
             ),
           );
           back.dispose();
           forward.dispose();
           cotangent.dispose();
-          return { mean: back.gradients, logStd: logStdPart };
+          return { [meanKey]: back.gradients, [logStdKey]: logStdPart };
         },
         logLikelihood(actions, weights) {
           if (!tf.util.arraysEqual(actions.shape, mean.shape))
@@ -127,15 +138,15 @@ export function createGaussianMlpCurvature(activation: Activation): PolicyCurvat
           const cotangent = tf.mul(w, scaled); // ∂/∂μ of Σ w log π
           const back = network.backward(cotangent);
           const gradient: ParamTree = {
-            mean: back.gradients,
-            logStd: tf.tidy(() => sumSteps(tf.mul(w, tf.sub(tf.mul(residual, scaled), 1)))),
+            [meanKey]: back.gradients,
+            [logStdKey]: tf.tidy(() => sumSteps(tf.mul(w, tf.sub(tf.mul(residual, scaled), 1)))),
           };
           return {
             gradient,
             hessianProduct(tangent) {
-              const meanTangent = subtree(tangent, 'mean', 'tangent');
+              const meanTangent = subtree(tangent, meanKey, 'tangent');
               const forward = network.forwardTangent(meanTangent);
-              const logStdTangent = alongSteps(leaf(tangent, 'logStd', 'tangent'), mean);
+              const logStdTangent = alongSteps(leaf(tangent, logStdKey, 'tangent'), mean);
               const cotangentTangent = tf.tidy(() =>
                 tf.mul(
                   w,
@@ -151,10 +162,10 @@ export function createGaussianMlpCurvature(activation: Activation): PolicyCurvat
                   ),
                 ),
               );
-              if (logStdTangent !== tangent.logStd) logStdTangent.dispose();
+              if (logStdTangent !== tangent[logStdKey]) logStdTangent.dispose();
               cotangentTangent.dispose();
               forward.dispose();
-              return { mean: meanPart, logStd: logStdPart };
+              return { [meanKey]: meanPart, [logStdKey]: logStdPart };
             },
             dispose() {
               back.dispose();
@@ -174,15 +185,19 @@ export function createGaussianMlpCurvature(activation: Activation): PolicyCurvat
 }
 
 /**
- * The curvature of `createCategoricalMlpPolicy`'s policies (params `{logits: mlp}`): per step,
- * both the Fisher information and minus the log-likelihood's Hessian in the logits are
- * M = diag(p) − p pᵀ.
+ * The curvature of a categorical MLP policy (`createCategoricalMlpPolicy`: params
+ * `{logits: mlp}`, or the key given): per step, both the Fisher information and minus the
+ * log-likelihood's Hessian in the logits are M = diag(p) − p pᵀ.
  */
-export function createCategoricalMlpCurvature(activation: Activation): PolicyCurvature {
+export function createCategoricalMlpCurvature(
+  activation: Activation,
+  names: { readonly network: string } = { network: 'logits' },
+): PolicyCurvature {
+  const logitsKey = names.network;
   return {
     linearize(params, observations) {
       const network: MlpLinearization = linearizeMlp(
-        subtree(params, 'logits', 'params'),
+        subtree(params, logitsKey, 'params'),
         observations,
         activation,
       );
@@ -197,13 +212,13 @@ export function createCategoricalMlpCurvature(activation: Activation): PolicyCur
       return {
         distribution: new Categorical(logits),
         fisherProduct(tangent, weights) {
-          const forward = network.forwardTangent(subtree(tangent, 'logits', 'tangent'));
+          const forward = network.forwardTangent(subtree(tangent, logitsKey, 'tangent'));
           const cotangent = tf.tidy(() => tf.mul(stepWeights(weights, logits), fisherTimes(forward.output)));
           const back = network.backward(cotangent);
           back.dispose();
           forward.dispose();
           cotangent.dispose();
-          return { logits: back.gradients };
+          return { [logitsKey]: back.gradients };
         },
         logLikelihood(actions, weights) {
           const expected = logits.shape.slice(0, -1);
@@ -216,17 +231,17 @@ export function createCategoricalMlpCurvature(activation: Activation): PolicyCur
             tf.mul(w, tf.sub(tf.oneHot(actions, logits.shape[logits.rank - 1]!), probabilities)),
           );
           const back = network.backward(cotangent);
-          const gradient: ParamTree = { logits: back.gradients };
+          const gradient: ParamTree = { [logitsKey]: back.gradients };
           return {
             gradient,
             hessianProduct(tangent) {
-              const logitTangent = subtree(tangent, 'logits', 'tangent');
+              const logitTangent = subtree(tangent, logitsKey, 'tangent');
               const forward = network.forwardTangent(logitTangent);
               const cotangentTangent = tf.tidy(() => tf.neg(tf.mul(w, fisherTimes(forward.output))));
               const result = network.backwardTangent(back, forward, logitTangent, cotangentTangent);
               cotangentTangent.dispose();
               forward.dispose();
-              return { logits: result };
+              return { [logitsKey]: result };
             },
             dispose() {
               back.dispose();
@@ -242,4 +257,42 @@ export function createCategoricalMlpCurvature(activation: Activation): PolicyCur
       };
     },
   };
+}
+
+/** Whether `layerNames` are `createMlp`'s (`hidden0`, ..., `output`), the layout `linearizeMlp` reads. */
+function hasMlpLayerNames(architecture: PolicyArchitecture): boolean {
+  const names = architecture.layerNames;
+  return (
+    names.length === architecture.layerSizes.length - 1 &&
+    names.every((name, i) => name === (i === names.length - 1 ? 'output' : `hidden${i}`))
+  );
+}
+
+/**
+ * The cached curvature of `policy`, built from its `architecture` when this module knows it: an
+ * MLP (`createMlp`'s layers, tanh or relu) under a diagonal-Gaussian or categorical head, as both
+ * MLP policies of `@metarl/core` are. Undefined for any other policy: the caller then
+ * differentiates `policy.apply` generically.
+ *
+ * @example
+ * const curvature = curvatureOf(createGaussianMlpPolicy({ observationSize: 2, actionSize: 2 }));
+ * const linear = curvature?.linearize(params, observations); // [T, N, 2] observations: per-task products
+ */
+export function curvatureOf(policy: Policy): PolicyCurvature | undefined {
+  const architecture = policy.architecture;
+  if (architecture?.network !== 'mlp' || !hasMlpLayerNames(architecture)) return undefined;
+  const { activation, distribution, parameterNames } = architecture;
+  if (activation !== 'tanh' && activation !== 'relu') return undefined;
+  if (distribution === 'categorical' && policy.actionKind === 'discrete')
+    return createCategoricalMlpCurvature(activation, { network: parameterNames.network });
+  if (
+    distribution === 'diagonal-gaussian' &&
+    policy.actionKind === 'continuous' &&
+    parameterNames.logStd !== undefined
+  )
+    return createGaussianMlpCurvature(activation, {
+      network: parameterNames.network,
+      logStd: parameterNames.logStd,
+    });
+  return undefined;
 }

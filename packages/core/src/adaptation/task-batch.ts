@@ -1,17 +1,14 @@
 /**
  * Episodes of a meta-batch as task-batched tensors: every task's steps padded to the longest
- * task, so the T inner losses, the T adapted policies and the outer objective are each one
- * batched computation over a leading task axis. Padding rows carry zero weight.
+ * task, so the T inner losses, the T adapted policies and an outer objective are each one
+ * batched computation over a leading task axis (MAML, Reptile, any gradient-based
+ * meta-learner). Padding rows carry zero weight.
  */
-import {
-  type ActionKind,
-  discountedReturns,
-  type EpisodeBatch,
-  fitLinearBaseline,
-  generalizedAdvantages,
-  normalizeAdvantages,
-  tf,
-} from '@metarl/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { discountedReturns, generalizedAdvantages, normalizeAdvantages } from '../rl/advantages';
+import { fitLinearBaseline } from '../rl/linear-baseline';
+import type { ActionKind } from '../rl/policies';
+import type { EpisodeBatch } from '../rl/rollouts';
 
 /** One meta-batch's episodes as `[T, M, ...]` tensors (M = most steps of any task). */
 export interface TaskBatch {
@@ -29,8 +26,8 @@ export interface TaskBatch {
   readonly meanReturn: number;
 }
 
-/** Advantages of `batch` as the MAML papers compute them (see `createMaml`'s options). */
-export interface AdvantageOptions {
+/** Options of `taskAdvantages`. */
+export interface TaskAdvantageOptions {
   /** Discount. */
   readonly gamma: number;
   /** GAE lambda. */
@@ -38,10 +35,11 @@ export interface AdvantageOptions {
 }
 
 /**
- * Per-task advantages: discounted returns, a linear baseline fit per task, GAE with every
- * episode end treated as terminal (as pytorch-maml-rl), normalised within each task.
+ * Per-task advantages as the MAML papers compute them: discounted returns, a linear baseline
+ * fit per task, GAE with every episode end treated as terminal (as pytorch-maml-rl),
+ * normalised within each task. `[S]`, in the batch's step order.
  */
-export function taskAdvantages(batch: EpisodeBatch, options: AdvantageOptions): Float32Array {
+export function taskAdvantages(batch: EpisodeBatch, options: TaskAdvantageOptions): Float32Array {
   const baseline = fitLinearBaseline(batch, discountedReturns(batch, options.gamma));
   const { advantages } = generalizedAdvantages(batch, baseline.values, options);
   const ranges = taskRanges(batch);
@@ -61,7 +59,7 @@ export function taskRanges(batch: EpisodeBatch): { start: number; end: number }[
     else if (task === ranges.length - 1 && ranges[task]!.end === start) ranges[task]!.end = end;
     else {
       throw new RangeError(
-        `MAML: the episodes must be task-major with tasks numbered 0, 1, ... (episode ${e} has task ${task} after task ${ranges.length - 1})`,
+        `taskRanges: the episodes must be task-major with tasks numbered 0, 1, ... (episode ${e} has task ${task} after task ${ranges.length - 1})`,
       );
     }
   }
