@@ -2,7 +2,7 @@
  * pnpm bench maml-navigation [-- --iterations <n>] [-- --seeds 1,2,3] [-- --task navigation|bandit|tabular-mdp]
  *                            [-- --backend wasm|cpu] [-- --threads n] [-- --out <file>]
  *
- * MAML-TRPO in pytorch-maml-rl's configuration (BENCHMARKS.md section 3; its
+ * MAML-TRPO in pytorch-maml-rl's configuration (docs/benchmarks.md section 3; its
  * `configs/maml/2d-navigation.yaml`): meta-batch 20 tasks, 20 episodes per task, horizon 100,
  * Gaussian MLP [64, 64] tanh (initial std 1), one inner VPG step with fast-lr 0.1, gamma 0.99,
  * GAE lambda 1 with the linear baseline, second order, TRPO max-KL 0.01, 10 CG iterations,

@@ -1,7 +1,7 @@
 /**
  * pnpm bench reference-agents [-- --out <file>] [-- --trials <n>]
  *
- * The non-learning baselines of Duan et al. 2016 (Tables 1-2) on the settings of BENCHMARKS.md
+ * The non-learning baselines of Duan et al. 2016 (Tables 1-2) on the settings of docs/benchmarks.md
  * section 4, played through the environments: mean total reward per trial with a 95% confidence
  * interval over `trials` new tasks (default 1000), beside the paper's columns. Also the UCB1
  * exploration-coefficient grid behind its default c.

@@ -2,7 +2,7 @@
  * pnpm bench rl2 -- --task bandit --arms <k> --episodes <n> [--out <file>]
  * pnpm bench rl2 -- --task tabular-mdp --episodes <n> [--out <file>]
  *
- * RL² (Duan et al. 2016) trained with PPO on trials of n episodes (BENCHMARKS.md section 4), then
+ * RL² (Duan et al. 2016) trained with PPO on trials of n episodes (docs/benchmarks.md section 4), then
  * evaluated on `--test-trials` (default 1000) new tasks: mean total reward per trial with a 95%
  * confidence interval, beside the reference agents played on the same test tasks and the paper's
  * numbers. The documented budget (the defaults): bandits 100 updates of 500 trials, tabular MDPs

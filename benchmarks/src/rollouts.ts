@@ -5,7 +5,7 @@
  * collected by `collectEpisodes` in one call with a Gaussian MLP [64, 64] policy (one batched
  * forward pass for all 400 environments per step), then one TRPO step (10 conjugate-gradient
  * iterations of exact Fisher-vector products) on that batch. The peer (pytorch-maml-rl, one
- * worker) samples 11.3k env steps/s on this machine kind (BENCHMARKS.md section 3).
+ * worker) samples 11.3k env steps/s on this machine kind (docs/benchmarks.md section 3).
  */
 
 import {
@@ -109,6 +109,6 @@ report({
   backend: backends,
   machine: describeMachine(),
   wallSeconds: Number(((performance.now() - started) / 1000).toFixed(1)),
-  peer: { envStepsPerSecond: 11300, note: 'pytorch-maml-rl, 1 worker, BENCHMARKS.md section 3' },
+  peer: { envStepsPerSecond: 11300, note: 'pytorch-maml-rl, 1 worker, docs/benchmarks.md section 3' },
   results,
 });

@@ -1,5 +1,5 @@
 /**
- * The RL² paper's tables (Duan et al. 2016; BENCHMARKS.md section 4), keyed by setting, and the
+ * The RL² paper's tables (Duan et al. 2016; docs/benchmarks.md section 4), keyed by setting, and the
  * bandit reference agents every benchmark plays beside them.
  */
 import {
