@@ -11,14 +11,17 @@ import {
   mapParams,
   type ParamTree,
   type Policy,
-  type PolicyCurvature,
   stackParams,
   tf,
   useBackend,
 } from '@metarl/core';
 import { describe, expect, it } from 'vitest';
 import { createAutodiffCurvature } from '../src/curvature/autodiff-curvature';
-import { createCategoricalMlpCurvature, curvatureOf } from '../src/curvature/policy-curvature';
+import {
+  createCategoricalMlpCurvature,
+  curvatureOf,
+  type PolicyCurvature,
+} from '../src/curvature/policy-curvature';
 
 const GROUPS = 3;
 const STEPS = 7;
