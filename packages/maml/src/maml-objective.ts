@@ -6,10 +6,10 @@
  * objective is made:
  *
  * - the curvature objective (TRPO with one inner step of a fixed step size, any policy): the
- *   same values, with the meta-gradient as J^T g and TRPO's Fisher-vector product as J^T F J
+ *   autodiff objective's values, with the meta-gradient as J^T g and TRPO's Fisher-vector product as J^T F J
  *   (see `createCurvatureObjective`), from a `PolicyCurvature`: the cached forward and backward
  *   passes of the policies `curvatureOf` knows, else `createAutodiffCurvature`'s generic
- *   Hessian-vector products (still 1.45x faster than the third-order pass);
+ *   Hessian-vector products (still 1.25-1.45x faster than the third-order pass);
  * - the autodiff objective (several inner steps, Meta-SGD, PPO's clipped surrogate):
  *   everything differentiated through the adaptation by core's exact gradients, TRPO's
  *   Fisher-vector product as a third-order pass.
@@ -182,12 +182,12 @@ function createAutodiffObjective(surrogate: PostAdaptationSurrogate): MamlObject
  * per point:
  *
  * - meta-gradient: sum_t J_t^T g_t, g_t the surrogate's gradient in phi_t, itself the gradient of
- *   a log-likelihood weighted by -ratio A / T (1.5-1.8x faster than autodiff);
+ *   a log-likelihood weighted by -ratio A / T (cached: 1.5-1.9x faster than autodiff);
  * - Fisher-vector product: at the old parameters the KL and its gradient in phi vanish, so its
  *   Hessian in theta is exactly the Gauss-Newton form (1/T) sum_t J_t^T F_t J_t, F_t the KL's
  *   Hessian in phi_t: two inner Hessian products and one Fisher product replace a third-order
- *   pass through the adaptation (equal to float rounding; 1.45x faster as autodiff products,
- *   2.8-3.2x faster again from the cached curvature).
+ *   pass through the adaptation (equal to float rounding; 1.25-1.45x faster as autodiff products,
+ *   2.8-3.5x faster again from the cached curvature).
  *
  * `loss`, `kl` and the line search's `lossAndKl` are the autodiff ones (a value needs no cached
  * curvature, and it is 10% faster here).
