@@ -4,6 +4,7 @@
  * outer loop) and supervised few-shot regression. The task-batched inner loop (`adaptPolicy`,
  * `innerStep`, `toTaskBatch`, ...) lives in `@metarl/core`.
  */
+export { createAutodiffCurvature } from './curvature/autodiff-curvature';
 export {
   curvatureOf,
   type LogLikelihoodCurvature,

@@ -5,12 +5,14 @@
  * sampled them, and the mean KL from those. Two implementations, chosen once when the
  * objective is made:
  *
- * - the autodiff objective: everything differentiated through the adaptation by core's exact
- *   gradients (any number of inner steps, Meta-SGD, PPO's clipped surrogate, any policy);
- * - the curvature objective (TRPO with one inner step of a fixed step size, a policy whose
- *   curvature maml knows): the same values, with the meta-gradient as J^T g and TRPO's
- *   Fisher-vector product as J^T F J from cached forward and backward passes (see
- *   `createCurvatureObjective`).
+ * - the curvature objective (TRPO with one inner step of a fixed step size, any policy): the
+ *   autodiff objective's values, with the meta-gradient as J^T g and TRPO's Fisher-vector product as J^T F J
+ *   (see `createCurvatureObjective`), from a `PolicyCurvature`: the cached forward and backward
+ *   passes of the policies `curvatureOf` knows, else `createAutodiffCurvature`'s generic
+ *   Hessian-vector products (still 1.25-1.45x faster than the third-order pass);
+ * - the autodiff objective (several inner steps, Meta-SGD, PPO's clipped surrogate):
+ *   everything differentiated through the adaptation by core's exact gradients, TRPO's
+ *   Fisher-vector product as a third-order pass.
  */
 import {
   adaptPolicy,
@@ -58,7 +60,7 @@ export interface MamlObjectiveOptions {
   readonly firstOrder: boolean;
   /** PPO's clip range epsilon: the surrogate is clipped (autodiff objective only). */
   readonly clipRange?: number;
-  /** The policy's cached curvature (`curvatureOf`): selects the curvature objective (one train batch, TRPO, no Meta-SGD). */
+  /** The policy's curvature (`curvatureOf(policy) ?? createAutodiffCurvature(policy)`): selects the curvature objective (one train batch, TRPO, no Meta-SGD). */
   readonly curvature?: PolicyCurvature;
 }
 
@@ -175,16 +177,17 @@ function createAutodiffObjective(surrogate: PostAdaptationSurrogate): MamlObject
  * The curvature objective, for one inner step phi_t = theta + alpha grad l_t(theta), where l_t
  * is task t's advantage-weighted log-likelihood of the train batch (minus its inner loss), so
  * J_t = d phi_t / d theta = I + alpha H_t, symmetric (H_t: l_t's Hessian; J_t = I for
- * first-order MAML). With the policy's cached curvature, l_t's gradient and Hessian products and
- * the adapted policies' Fisher products reuse one forward (and backward) pass per point:
+ * first-order MAML). l_t's gradient and Hessian products and the adapted policies' Fisher
+ * products come from the policy's curvature; a cached one reuses one forward (and backward) pass
+ * per point:
  *
  * - meta-gradient: sum_t J_t^T g_t, g_t the surrogate's gradient in phi_t, itself the gradient of
- *   a log-likelihood weighted by -ratio A / T (1.5-1.8x faster than autodiff);
+ *   a log-likelihood weighted by -ratio A / T (cached: 1.5-1.9x faster than autodiff);
  * - Fisher-vector product: at the old parameters the KL and its gradient in phi vanish, so its
  *   Hessian in theta is exactly the Gauss-Newton form (1/T) sum_t J_t^T F_t J_t, F_t the KL's
  *   Hessian in phi_t: two inner Hessian products and one Fisher product replace a third-order
- *   pass through the adaptation (equal to float rounding; 1.45x faster as autodiff products,
- *   2.8-3.2x faster again from the cached curvature).
+ *   pass through the adaptation (equal to float rounding; 1.25-1.45x faster as autodiff products,
+ *   2.8-3.5x faster again from the cached curvature).
  *
  * `loss`, `kl` and the line search's `lossAndKl` are the autodiff ones (a value needs no cached
  * curvature, and it is 10% faster here).

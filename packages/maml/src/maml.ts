@@ -45,6 +45,7 @@ import {
   trpoStep,
 } from '@metarl/core';
 import { createRng, type Rng } from '@metarl/envs';
+import { createAutodiffCurvature } from './curvature/autodiff-curvature';
 import { curvatureOf } from './curvature/policy-curvature';
 import {
   checkPolicyFitsEnvironments,
@@ -85,10 +86,11 @@ export function createMaml<Task>(config: MamlConfig<Task>): Maml<Task> {
     ...(meta.stepSizes === undefined ? {} : { stepSizes: meta.stepSizes as ParamTree }),
   });
   // The outer objective, chosen once: TRPO through one inner step of a fixed size has the
-  // structure the cached curvature exploits, for the policies whose curvature maml knows.
+  // structure the curvature objective exploits, with the cached curvature of the policies maml
+  // knows and the autodiff one of any other.
   const curvature =
     settings.outerOptimizer === 'trpo' && settings.innerSteps === 1 && !settings.learnInnerStepSizes
-      ? curvatureOf(policy)
+      ? (curvatureOf(policy) ?? createAutodiffCurvature(policy))
       : undefined;
 
   // Randomly initialise theta (and Meta-SGD's step sizes, alpha everywhere).

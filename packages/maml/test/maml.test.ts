@@ -15,17 +15,27 @@ import {
   listLeaves,
   mapParams,
   type ParamTree,
+  type Policy,
   type TaskBatch,
   taskAdvantages,
   tf,
   toTaskBatch,
+  trpoStep,
   useBackend,
   valueAndGradients,
 } from '@metarl/core';
 import { checkMetaLearner } from '@metarl/core/testing';
 import { makeTaskDistribution } from '@metarl/envs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createMaml, createMamlObjective, curvatureOf } from '../src/index';
+import {
+  createAutodiffCurvature,
+  createMaml,
+  createMamlObjective,
+  curvatureOf,
+  type MamlObjective,
+  type PolicyCurvature,
+} from '../src/index';
+import { resolveMamlSettings } from '../src/maml-config';
 
 const navigation = makeTaskDistribution('Navigation2D-v0');
 
@@ -82,6 +92,30 @@ function sampleObjectiveInputs(hiddenSizes: number[], innerStepSize: number, see
   disposeParams(start);
   return { policy, meta, train, valid, phi };
 }
+
+/** `policy` without its `architecture`: a policy `curvatureOf` does not know. */
+function opaque(policy: Policy): Policy {
+  return { ...policy, architecture: undefined };
+}
+
+/** The curvature objective's two sources: the MLP policy's cached curvature, and autodiff for a policy maml does not know. */
+const curvatureKinds = {
+  cached: (policy: Policy) => ({ policy, curvature: curvatureOf(policy)! }),
+  autodiff: (policy: Policy) => {
+    const unknown = opaque(policy);
+    expect(curvatureOf(unknown)).toBeUndefined();
+    return { policy: unknown, curvature: createAutodiffCurvature(unknown) };
+  },
+};
+
+/** TRPO's metrics that two equal outer steps share to float rounding (relative to at least 1e-3). */
+const COMPARED_METRICS = [
+  'trpo/lossBefore',
+  'trpo/lossAfter',
+  'trpo/kl',
+  'trpo/curvature',
+  'trpo/stepFraction',
+];
 
 function scalar(t: tf.Tensor): number {
   const v = t.dataSync()[0]!;
@@ -164,32 +198,35 @@ describe('MAML for reinforcement learning', () => {
     disposeTaskBatch(valid);
   });
 
-  it('the curvature objective: its J^T F J Fisher-vector product equals the exact Hessian-vector product of the KL', () => {
-    for (const firstOrder of [false, true]) {
-      const { policy, meta, train, valid, phi } = sampleObjectiveInputs([6], 0.5, 13);
-      const objective = createMamlObjective(policy, [train], valid, phi, {
-        innerStepSize: 0.5,
-        firstOrder,
-        curvature: curvatureOf(policy)!,
-      });
-      const rng = createRng(9);
-      const vector = mapParams(meta, (p) => tf.tensor(rng.normal(p.size), p.shape));
-      const exact = flattenParams(hessianVectorProduct(objective.kl, meta, vector));
-      const fast = flattenParams(objective.fisherVectorProduct(meta, vector));
-      let difference = 0;
-      let norm = 0;
-      exact.forEach((v, i) => {
-        difference += (v - fast[i]!) ** 2;
-        norm += v * v;
-      });
-      expect(Math.sqrt(difference / norm)).toBeLessThan(1e-5);
-      expect(norm).toBeGreaterThan(0);
-      objective.dispose();
-      for (const tree of [meta, phi, vector]) disposeParams(tree);
-      disposeTaskBatch(train);
-      disposeTaskBatch(valid);
-    }
-  });
+  for (const [kind, curvatureFor] of Object.entries(curvatureKinds))
+    it(`the curvature objective (${kind}): its J^T F J Fisher-vector product equals the exact Hessian-vector product of the KL`, () => {
+      for (const firstOrder of [false, true]) {
+        const inputs = sampleObjectiveInputs([6], 0.5, 13);
+        const { meta, train, valid, phi } = inputs;
+        const { policy, curvature } = curvatureFor(inputs.policy);
+        const objective = createMamlObjective(policy, [train], valid, phi, {
+          innerStepSize: 0.5,
+          firstOrder,
+          curvature,
+        });
+        const rng = createRng(9);
+        const vector = mapParams(meta, (p) => tf.tensor(rng.normal(p.size), p.shape));
+        const exact = flattenParams(hessianVectorProduct(objective.kl, meta, vector));
+        const fast = flattenParams(objective.fisherVectorProduct(meta, vector));
+        let difference = 0;
+        let norm = 0;
+        exact.forEach((v, i) => {
+          difference += (v - fast[i]!) ** 2;
+          norm += v * v;
+        });
+        expect(Math.sqrt(difference / norm)).toBeLessThan(1e-5);
+        expect(norm).toBeGreaterThan(0);
+        objective.dispose();
+        for (const tree of [meta, phi, vector]) disposeParams(tree);
+        disposeTaskBatch(train);
+        disposeTaskBatch(valid);
+      }
+    });
 
   it('the curvature objective takes one train batch and no clip range', () => {
     const { policy, meta, train, valid, phi } = sampleObjectiveInputs([4], 0.5, 14);
@@ -214,50 +251,140 @@ describe('MAML for reinforcement learning', () => {
     disposeTaskBatch(valid);
   });
 
-  it('the cached-curvature gradient and line-search values equal the generic ones', () => {
-    const relative = (a: Float32Array | number[], b: Float32Array | number[]) => {
-      let difference = 0;
-      let norm = 0;
-      b.forEach((v, i) => {
-        difference += (v - a[i]!) ** 2;
-        norm += v * v;
-      });
-      expect(norm).toBeGreaterThan(0);
-      return Math.sqrt(difference / norm);
+  for (const [kind, curvatureFor] of Object.entries(curvatureKinds))
+    it(`the curvature objective's (${kind}) gradient and line-search values equal the generic ones`, () => {
+      const relative = (a: Float32Array | number[], b: Float32Array | number[]) => {
+        let difference = 0;
+        let norm = 0;
+        b.forEach((v, i) => {
+          difference += (v - a[i]!) ** 2;
+          norm += v * v;
+        });
+        expect(norm).toBeGreaterThan(0);
+        return Math.sqrt(difference / norm);
+      };
+      for (const firstOrder of [false, true]) {
+        const inputs = sampleObjectiveInputs([6], 0.5, 21);
+        const { meta, train, valid, phi } = inputs;
+        const { policy, curvature } = curvatureFor(inputs.policy);
+        const objective = createMamlObjective(policy, [train], valid, phi, {
+          innerStepSize: 0.5,
+          firstOrder,
+          curvature,
+        });
+        const generic = valueAndGradients(objective.loss, meta);
+        const fast = objective.lossAndGradient(meta);
+        expect(Math.abs(fast.value.dataSync()[0]! - generic.value.dataSync()[0]!)).toBeLessThan(1e-6);
+        expect(relative(flattenParams(fast.gradients), flattenParams(generic.gradients))).toBeLessThan(1e-5);
+        // Away from the old parameters too (a line-search candidate).
+        const rng = createRng(4);
+        const moved = {
+          policy: mapParams(meta.policy as ParamTree, (p) =>
+            tf.add(p, tf.mul(tf.tensor(rng.normal(p.size), p.shape), 0.05)),
+          ),
+        };
+        const [loss, kl] = objective.lossAndKl(moved);
+        const expected = [objective.loss(moved), objective.kl(moved)];
+        expect(
+          relative(
+            [loss.dataSync()[0]!, kl.dataSync()[0]!],
+            expected.map((t) => t.dataSync()[0]!),
+          ),
+        ).toBeLessThan(1e-5);
+        expect(kl.dataSync()[0]!).toBeGreaterThan(0);
+        tf.dispose([fast.value, generic.value, loss, kl, ...expected]);
+        for (const tree of [fast.gradients, generic.gradients, moved, meta, phi]) disposeParams(tree);
+        objective.dispose();
+        disposeTaskBatch(train);
+        disposeTaskBatch(valid);
+      }
+    });
+
+  it("a policy maml does not know: the autodiff curvature objective's TRPO step equals the autodiff objective's", () => {
+    const before = tf.memory().numTensors;
+    const inputs = sampleObjectiveInputs([6], 0.5, 22);
+    const { meta, train, valid, phi } = inputs;
+    const policy = opaque(inputs.policy);
+    // Five conjugate-gradient iterations: the 10 of the default, past the Krylov space of this
+    // small network, amplify float rounding in the Fisher products to percent differences.
+    const trpo = {
+      ...resolveMamlSettings({ distribution: navigation, policy }).trpo,
+      conjugateGradientIterations: 5,
     };
-    for (const firstOrder of [false, true]) {
-      const { policy, meta, train, valid, phi } = sampleObjectiveInputs([6], 0.5, 21);
-      const objective = createMamlObjective(policy, [train], valid, phi, {
+    const objectiveOf = (curvature?: PolicyCurvature, firstOrder = false) =>
+      createMamlObjective(policy, [train], valid, phi, {
         innerStepSize: 0.5,
         firstOrder,
-        curvature: curvatureOf(policy)!,
+        ...(curvature === undefined ? {} : { curvature }),
       });
-      const generic = valueAndGradients(objective.loss, meta);
-      const fast = objective.lossAndGradient(meta);
-      expect(Math.abs(fast.value.dataSync()[0]! - generic.value.dataSync()[0]!)).toBeLessThan(1e-6);
-      expect(relative(flattenParams(fast.gradients), flattenParams(generic.gradients))).toBeLessThan(1e-5);
-      // Away from the old parameters too (a line-search candidate).
-      const rng = createRng(4);
-      const moved = {
-        policy: mapParams(meta.policy as ParamTree, (p) =>
-          tf.add(p, tf.mul(tf.tensor(rng.normal(p.size), p.shape), 0.05)),
-        ),
-      };
-      const [loss, kl] = objective.lossAndKl(moved);
-      const expected = [objective.loss(moved), objective.kl(moved)];
-      expect(
-        relative(
-          [loss.dataSync()[0]!, kl.dataSync()[0]!],
-          expected.map((t) => t.dataSync()[0]!),
-        ),
-      ).toBeLessThan(1e-5);
-      expect(kl.dataSync()[0]!).toBeGreaterThan(0);
-      tf.dispose([fast.value, generic.value, loss, kl, ...expected]);
-      for (const tree of [fast.gradients, generic.gradients, moved, meta, phi]) disposeParams(tree);
-      objective.dispose();
-      disposeTaskBatch(train);
-      disposeTaskBatch(valid);
-    }
+    /** The learner's outer step (`maml.ts`): core's TRPO on the objective's functions. */
+    const outerStep = (objective: MamlObjective, fisherVectorProduct = objective.fisherVectorProduct) => {
+      const { params, metrics } = trpoStep(meta, objective.loss, objective.kl, {
+        ...trpo,
+        fisherVectorProduct,
+        lossAndKl: objective.lossAndKl,
+        lossAndGradient: objective.lossAndGradient,
+      });
+      const values = flattenParams(params);
+      disposeParams(params);
+      return { values, metrics };
+    };
+    const [withCurvature, autodiffObjective, firstOrder] = [
+      objectiveOf(createAutodiffCurvature(policy)),
+      objectiveOf(),
+      objectiveOf(createAutodiffCurvature(policy), true),
+    ];
+    const curvature = outerStep(withCurvature);
+    const autodiff = outerStep(autodiffObjective);
+    // A Fisher product that forgets the adaptation's Jacobian (J = I) moves TRPO's step: the comparison can fail.
+    const wrong = outerStep(withCurvature, firstOrder.fisherVectorProduct);
+    const relative = (step: typeof autodiff, key: string) =>
+      Math.abs(step.metrics[key]! - autodiff.metrics[key]!) /
+      Math.max(Math.abs(autodiff.metrics[key]!), 1e-3);
+    for (const key of COMPARED_METRICS) expect(relative(curvature, key)).toBeLessThan(1e-4);
+    expect(curvature.metrics['trpo/accepted']).toBe(1);
+    expect(relative(wrong, 'trpo/curvature')).toBeGreaterThan(1e-2);
+    const start = flattenParams(meta);
+    const largest = (values: Float32Array, other: Float32Array) =>
+      Math.max(...values.map((v, i) => Math.abs(v - other[i]!)));
+    expect(largest(curvature.values, autodiff.values)).toBeLessThan(1e-3 * largest(autodiff.values, start));
+    expect(largest(wrong.values, autodiff.values)).toBeGreaterThan(1e-2 * largest(autodiff.values, start));
+    for (const objective of [withCurvature, autodiffObjective, firstOrder]) objective.dispose();
+    for (const tree of [meta, phi]) disposeParams(tree);
+    disposeTaskBatch(train);
+    disposeTaskBatch(valid);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("a policy maml does not know takes the same meta-training step as core's MLP policy", async () => {
+    const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [8] });
+    const tasks = navigation.sampleTasks(3, { seed: 5 });
+    const step = async (stepPolicy: Policy) => {
+      const before = tf.memory().numTensors;
+      const maml = createMaml({
+        distribution: navigation,
+        policy: stepPolicy,
+        episodesPerTask: 3,
+        seed: 2,
+        trpo: { conjugateGradientIterations: 5 }, // see the test above
+      });
+      const start = flattenParams(maml.parameters());
+      const metrics = await maml.metaTrainStep(tasks, createRng(8));
+      const values = flattenParams(maml.parameters());
+      maml.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+      return { metrics, start, values };
+    };
+    const cached = await step(policy);
+    const autodiff = await step(opaque(policy));
+    for (const key of COMPARED_METRICS)
+      expect(Math.abs(autodiff.metrics[key]! - cached.metrics[key]!)).toBeLessThan(
+        1e-4 * Math.max(Math.abs(cached.metrics[key]!), 1e-3),
+      );
+    expect(autodiff.metrics['metaTrain/returnAfter']).toBe(cached.metrics['metaTrain/returnAfter']);
+    const largest = (values: Float32Array, other: Float32Array) =>
+      Math.max(...values.map((v, i) => Math.abs(v - other[i]!)));
+    expect(largest(autodiff.values, cached.values)).toBeLessThan(1e-3 * largest(cached.values, cached.start));
   });
 
   it('passes checkMetaLearner with TRPO, with PPO and with Meta-SGD', async () => {

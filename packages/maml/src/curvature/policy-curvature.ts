@@ -3,8 +3,8 @@
  * pass (and a log-likelihood's backward pass) computed once and reused for every vector: what
  * TRPO's conjugate gradient and MAML's meta-gradient need ten or more times per update. Equal to
  * `hessianVectorProduct` of the same functions (the tests check it). Built from a policy's
- * plain `architecture` description (`curvatureOf`); a policy it does not know is differentiated
- * generically instead.
+ * plain `architecture` description (`curvatureOf`); a policy it does not know gets the same
+ * products by autodiff (`createAutodiffCurvature`).
  *
  * Grouping follows `linearizeMlp`: observations `[G, N, O]` are G independent groups (tasks),
  * params and tangents are shared or per group, and every product is per group (`[G, ...]` leaves).
@@ -22,7 +22,7 @@ import {
 } from '@metarl/core';
 import { linearizeMlp, type MlpLinearization } from './mlp-linearization';
 
-/** A policy's cached second-order machinery (see `curvatureOf`). */
+/** A policy's second-order machinery (`curvatureOf`, `createAutodiffCurvature`). */
 export interface PolicyCurvature {
   /** Runs `params` on `observations` (`[N, O]` or `[G, N, O]`) once and keeps what the products need. */
   linearize(params: ParamTree, observations: tf.Tensor): PolicyLinearization;
@@ -271,8 +271,8 @@ function hasMlpLayerNames(architecture: PolicyArchitecture): boolean {
 /**
  * The cached curvature of `policy`, built from its `architecture` when this module knows it: an
  * MLP (`createMlp`'s layers, tanh or relu) under a diagonal-Gaussian or categorical head, as both
- * MLP policies of `@metarl/core` are. Undefined for any other policy: the caller then
- * differentiates `policy.apply` generically.
+ * MLP policies of `@metarl/core` are. Undefined for any other policy: the caller then uses
+ * `createAutodiffCurvature(policy)`, the same products by autodiff through `policy.apply`.
  *
  * @example
  * const curvature = curvatureOf(createGaussianMlpPolicy({ observationSize: 2, actionSize: 2 }));
