@@ -76,14 +76,8 @@ export function checkActionValues(
     const discrete = space as Discrete;
     for (let i = 0; i < count; i += 1) {
       if (skip?.[i]) continue;
-      const a = actions[i];
-      if (
-        !(
-          Number.isInteger(a) &&
-          (a as number) >= discrete.start &&
-          (a as number) < discrete.start + discrete.n
-        )
-      ) {
+      const a = actions[i] as number; // Number.isInteger rejects non-numbers too
+      if (!(Number.isInteger(a) && a >= discrete.start && a < discrete.start + discrete.n)) {
         throw new RangeError(
           `${dynamics.id}: ${where(i)} is ${describeValue(a)}; expected an integer in ${discrete.describe()}`,
         );
@@ -95,8 +89,8 @@ export function checkActionValues(
   for (let i = 0; i < count; i += 1) {
     if (skip?.[i]) continue;
     for (let j = 0; j < width; j += 1) {
-      const a = actions[i * width + j];
-      if (typeof a !== 'number' || !Number.isFinite(a)) {
+      const a = actions[i * width + j] as number; // Number.isFinite rejects non-numbers too
+      if (!Number.isFinite(a)) {
         throw new RangeError(
           `${dynamics.id}: ${where(i)} element ${j} is ${describeValue(a)}; every action element must be a finite number`,
         );
