@@ -38,7 +38,7 @@ const setups: Record<
   () => { distribution: TaskDistribution<unknown>; policy: Policy; episodes: number }
 > = {
   navigation: () => ({
-    distribution: makeTaskDistribution('Navigation2D-v0') as TaskDistribution<unknown>,
+    distribution: makeTaskDistribution('Navigation2D-v1') as TaskDistribution<unknown>,
     policy: createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [64, 64] }),
     episodes: 20,
   }),

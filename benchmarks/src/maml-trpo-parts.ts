@@ -38,7 +38,7 @@ const backendInfo = await useBackend('wasm', { threads });
 const tasksPerBatch = 20;
 const episodesPerTask = 20;
 
-const distribution = makeTaskDistribution('Navigation2D-v0');
+const distribution = makeTaskDistribution('Navigation2D-v1');
 const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [64, 64] });
 const curvature = curvatureOf(policy);
 if (curvature === undefined) throw new Error("maml should know the Gaussian MLP policy's curvature");

@@ -1,7 +1,7 @@
 /**
  * pnpm bench rollouts [-- --out <file>] [-- --backends wasm,cpu]
  *
- * The MAML meta-batch on Navigation2D-v0: 20 tasks x 20 episodes x 100 steps (40,000 env steps)
+ * The MAML meta-batch on Navigation2D-v1: 20 tasks x 20 episodes x 100 steps (40,000 env steps)
  * collected by `collectEpisodes` in one call with a Gaussian MLP [64, 64] policy (one batched
  * forward pass for all 400 environments per step), then one TRPO step (10 conjugate-gradient
  * iterations of exact Fisher-vector products) on that batch. The peer (pytorch-maml-rl, one
@@ -98,7 +98,7 @@ for (const backend of backends) {
 report({
   name: 'rollouts',
   config: {
-    distribution: 'Navigation2D-v0',
+    distribution: 'Navigation2D-v1',
     tasks: TASKS,
     episodesPerTask: EPISODES,
     horizon: 100,

@@ -59,11 +59,11 @@ const resume = options.resume ?? '';
 const started = performance.now();
 
 const backend = await useBackend(options.backend ?? 'auto');
-const distribution = makeTaskDistribution('Navigation2D-v0');
+const distribution = makeTaskDistribution('Navigation2D-v1');
 const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [64, 64] });
 const maml = createMaml({ distribution, policy, episodesPerTask, seed });
 console.log(
-  `MAML-TRPO on Navigation2D-v0 (${backend.name} backend): ${iterations} meta-iterations of ${metaBatchSize} tasks x ${episodesPerTask} episodes, report in ${output}`,
+  `MAML-TRPO on Navigation2D-v1 (${backend.name} backend): ${iterations} meta-iterations of ${metaBatchSize} tasks x ${episodesPerTask} episodes, report in ${output}`,
 );
 
 await trainMetaLearnerInDirectory(maml, distribution, {
@@ -167,7 +167,7 @@ writeFileSync(join(output, 'trajectories.png'), png);
 const [before, after] = test.steps;
 const summary = {
   algorithm: 'MAML-TRPO (second order)',
-  environment: 'Navigation2D-v0',
+  environment: 'Navigation2D-v1',
   backend: backend.name,
   iterations,
   metaBatchSize,

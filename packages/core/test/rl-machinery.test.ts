@@ -77,6 +77,14 @@ describe('advantages', () => {
     });
     const noBootstrap = generalizedAdvantages(batch, values, { gamma: 0.5, lambda: 0.5 });
     expect(noBootstrap.advantages[2]).toBeCloseTo(2 - 1.5, 6);
+    // Terminated on the step that reached the time limit (Gymnasium sets both flags): no bootstrap.
+    const both = { ...batch, terminated: Uint8Array.of(0, 0, 1, 1) };
+    const terminal = generalizedAdvantages(both, values, {
+      gamma: 0.5,
+      lambda: 0.5,
+      bootstrapValues: Float32Array.of(4, 99),
+    });
+    expect(terminal.advantages[2]).toBeCloseTo(2 - 1.5, 6);
   });
 
   it('the linear baseline fit per task recovers a return that is exactly linear in its features', () => {

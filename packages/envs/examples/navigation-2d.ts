@@ -1,4 +1,4 @@
-// Navigation2D-v0: walk straight to the goal (actions are clipped to [-0.1, 0.1] by definition).
+// Navigation2D-v1: walk straight to the goal (actions are clipped to [-0.1, 0.1] by definition).
 import { navigation2dDistribution } from '@metarl/envs';
 
 const navigation = navigation2dDistribution();

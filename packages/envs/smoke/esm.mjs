@@ -2,7 +2,7 @@
 import { makeTaskDistribution } from '@metarl/envs';
 import { checkTaskDistribution } from '@metarl/envs/testing';
 
-const navigation = makeTaskDistribution('Navigation2D-v0');
+const navigation = makeTaskDistribution('Navigation2D-v1');
 const env = navigation.makeVectorEnv(navigation.sampleTasks(8, { seed: 1 }));
 env.reset({ seed: 0 });
 const { rewards } = env.step(new Float32Array(16).fill(0.05));

@@ -33,7 +33,7 @@ export { type CartPoleTask, cartPoleDistribution } from './distributions/cart-po
 export { type Navigation2DTask, navigation2dDistribution } from './distributions/navigation-2d';
 export { normaliseAngle, type PendulumTask, pendulumDistribution } from './distributions/pendulum';
 export { type TabularMdpTask, tabularMdpDistribution } from './distributions/tabular-mdp';
-export type { Env, Info, StepResult } from './env';
+export type { ActionArray, Env, EnvAction, Info, StepResult } from './env';
 export { listTaskDistributions, makeTaskDistribution, registerTaskDistribution } from './registry';
 // Random numbers (shared with @metarl/core, which re-exports them)
 export { createRng, createRngFromState, type Rng, type RngState } from './rng/rng';

@@ -1,4 +1,5 @@
 import type { BatchedDynamics } from './batched-dynamics';
+import { describeValue } from './describe-value';
 import type { Env } from './env';
 import { createRng } from './rng/rng';
 import { SingleEnv } from './single-env';
@@ -43,7 +44,7 @@ export function defineTaskDistribution<Task>(
   const validateAll = (tasks: readonly Task[]) => {
     if (!Array.isArray(tasks) || tasks.length === 0) {
       throw new RangeError(
-        `${id}: needs a non-empty array of tasks, got ${Array.isArray(tasks) ? 'an empty array' : String(tasks)}`,
+        `${id}: needs a non-empty array of tasks, got ${Array.isArray(tasks) ? 'an empty array' : describeValue(tasks)}`,
       );
     }
     tasks.forEach((task, i) => {
@@ -58,9 +59,13 @@ export function defineTaskDistribution<Task>(
     id,
     sampleTasks(count, options) {
       if (!Number.isInteger(count) || count < 0)
-        throw new RangeError(`${id}: sampleTasks count must be a non-negative integer, got ${count}`);
+        throw new RangeError(
+          `${id}: sampleTasks count must be a non-negative integer, got ${describeValue(count)}`,
+        );
       if (!Number.isSafeInteger(options?.seed))
-        throw new TypeError(`${id}: sampleTasks needs an integer seed, got ${String(options?.seed)}`);
+        throw new TypeError(
+          `${id}: sampleTasks needs a safe integer seed, got ${describeValue(options?.seed)}`,
+        );
       const rng = createRng(options.seed);
       const random = { next: () => rng.next(), normal: () => rng.normal(1)[0]! };
       return Array.from({ length: count }, () => definition.sampleTask(random));

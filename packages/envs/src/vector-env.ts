@@ -1,4 +1,14 @@
-import { actionWidth, type BatchedDynamics, checkActions, checkSeed, entropySeed } from './batched-dynamics';
+import {
+  actionWidth,
+  type BatchedDynamics,
+  checkActions,
+  checkSeed,
+  createActionScratch,
+  entropySeed,
+  toDynamicsActions,
+} from './batched-dynamics';
+import { describeValue } from './describe-value';
+import type { ActionArray } from './env';
 import { createRng, type Rng } from './rng/rng';
 import type { Box } from './spaces/box';
 import type { Discrete } from './spaces/discrete';
@@ -23,11 +33,11 @@ export interface VectorEnvOptions {
 export interface VectorStepResult {
   /** `[numEnvs * observationSize]`. */
   readonly observations: Float32Array;
-  /** `[numEnvs]`. */
-  readonly rewards: Float32Array;
+  /** `[numEnvs]`, float64: exactly the rewards a single `Env` of the same task returns. */
+  readonly rewards: Float64Array;
   /** `[numEnvs]`, 1 where the MDP reached a terminal state. */
   readonly terminated: Uint8Array;
-  /** `[numEnvs]`, 1 where the time limit cut the episode. */
+  /** `[numEnvs]`, 1 where the time limit was reached (even where `terminated` is 1 too, as Gymnasium). */
   readonly truncated: Uint8Array;
 }
 
@@ -54,15 +64,18 @@ export interface VectorEnv {
   readonly autoresetMode: AutoresetMode;
   /**
    * Resets all environments (or those where `mask` is 1) and returns the observations
-   * `[numEnvs * observationSize]` (a buffer the next call overwrites). `seed` seeds environment i
-   * with seed + i (as Gymnasium does), so it behaves exactly like a single `Env` reset with seed + i.
+   * `[numEnvs * observationSize]` (a buffer the next call overwrites). `seed` (an integer in
+   * [0, 2^53 - numEnvs]) seeds environment i with seed + i (as Gymnasium does), so it behaves
+   * exactly like a single `Env` reset with seed + i.
    */
   reset(options?: { readonly seed?: number; readonly mask?: Uint8Array }): Float32Array;
   /**
-   * Steps every environment with `actions` `[numEnvs * actionSize]`, or only those where
-   * `mask` is 1 (the others, their actions and their entries in the result are left untouched).
+   * Steps every environment with `actions` `[numEnvs * actionSize]` (a Float32Array,
+   * Float64Array or Int32Array; checked as given, then rounded to float32 for a `Box`), or only
+   * those where `mask` is 1 (the others, their actions and their entries in the result are left
+   * untouched).
    */
-  step(actions: Float32Array | Int32Array, options?: { readonly mask?: Uint8Array }): VectorStepResult;
+  step(actions: ActionArray, options?: { readonly mask?: Uint8Array }): VectorStepResult;
 }
 
 /** The `VectorEnv` of a distribution's batched dynamics, with time limits and autoreset. */
@@ -77,13 +90,14 @@ export class BatchedVectorEnv implements VectorEnv {
   readonly autoresetMode: AutoresetMode;
   private readonly dynamics: BatchedDynamics;
   private readonly observations: Float32Array;
-  private readonly rewards: Float32Array;
+  private readonly rewards: Float64Array;
   private readonly terminated: Uint8Array;
   private readonly truncated: Uint8Array;
   private readonly episodeSteps: Int32Array;
   /** 1 = needs a reset before it can step (never reset, or ended). */
   private readonly needsReset: Uint8Array;
   private readonly skipBuffer: Uint8Array;
+  private readonly actionScratch: Float32Array | Int32Array;
   private rngs: Rng[] = [];
 
   constructor(dynamics: BatchedDynamics, options: VectorEnvOptions = {}) {
@@ -97,29 +111,32 @@ export class BatchedVectorEnv implements VectorEnv {
     this.autoresetMode = options.autoresetMode ?? 'next-step';
     if (this.autoresetMode !== 'next-step' && this.autoresetMode !== 'disabled') {
       throw new RangeError(
-        `${this.id}: autoresetMode must be 'next-step' or 'disabled', got '${String(this.autoresetMode)}'`,
+        `${this.id}: autoresetMode must be 'next-step' or 'disabled', got ${describeValue(this.autoresetMode)}`,
       );
     }
     this.maxEpisodeSteps = options.maxEpisodeSteps ?? dynamics.maxEpisodeSteps;
     if (!Number.isInteger(this.maxEpisodeSteps) || this.maxEpisodeSteps < 1) {
       throw new RangeError(
-        `${this.id}: maxEpisodeSteps must be a positive integer, got ${this.maxEpisodeSteps}`,
+        `${this.id}: maxEpisodeSteps must be a positive integer, got ${describeValue(this.maxEpisodeSteps)}`,
       );
     }
     this.observations = new Float32Array(this.numEnvs * this.observationSize);
-    this.rewards = new Float32Array(this.numEnvs);
+    this.rewards = new Float64Array(this.numEnvs);
     this.terminated = new Uint8Array(this.numEnvs);
     this.truncated = new Uint8Array(this.numEnvs);
     this.episodeSteps = new Int32Array(this.numEnvs);
     this.needsReset = new Uint8Array(this.numEnvs).fill(1);
     this.skipBuffer = new Uint8Array(this.numEnvs);
+    this.actionScratch = createActionScratch(dynamics, this.numEnvs);
   }
 
   reset(options: { readonly seed?: number; readonly mask?: Uint8Array } = {}): Float32Array {
-    checkSeed(this.id, options.seed);
+    checkSeed(this.id, options.seed, this.numEnvs);
     const mask = options.mask;
     if (mask !== undefined && (!(mask instanceof Uint8Array) || mask.length !== this.numEnvs)) {
-      throw new RangeError(`${this.id}: reset mask must be a Uint8Array of length ${this.numEnvs}`);
+      throw new RangeError(
+        `${this.id}: reset mask must be a Uint8Array of length ${this.numEnvs}, got ${describeValue(mask)}`,
+      );
     }
     if (options.seed !== undefined || this.rngs.length === 0) {
       const seed = options.seed ?? entropySeed();
@@ -136,11 +153,13 @@ export class BatchedVectorEnv implements VectorEnv {
     return this.observations;
   }
 
-  step(actions: Float32Array | Int32Array, options: { readonly mask?: Uint8Array } = {}): VectorStepResult {
+  step(actions: ActionArray, options: { readonly mask?: Uint8Array } = {}): VectorStepResult {
     if (this.rngs.length === 0) throw new Error(`${this.id}: step before reset; call reset() first`);
     const mask = options.mask;
     if (mask !== undefined && (!(mask instanceof Uint8Array) || mask.length !== this.numEnvs)) {
-      throw new RangeError(`${this.id}: step mask must be a Uint8Array of length ${this.numEnvs}`);
+      throw new RangeError(
+        `${this.id}: step mask must be a Uint8Array of length ${this.numEnvs}, got ${describeValue(mask)}`,
+      );
     }
     const autoreset = this.autoresetMode === 'next-step';
     if (!autoreset) {
@@ -160,6 +179,7 @@ export class BatchedVectorEnv implements VectorEnv {
       }
     }
     checkActions(this.dynamics, actions, this.numEnvs, (i) => `action of env ${i}`, skip);
+    const dynamicsActions = toDynamicsActions(actions, this.actionScratch);
     const { dynamics, observations, rewards, terminated, truncated, episodeSteps, needsReset, rngs } = this;
     const limit = this.maxEpisodeSteps;
     for (let i = 0; i < this.numEnvs; i += 1) {
@@ -173,10 +193,10 @@ export class BatchedVectorEnv implements VectorEnv {
         needsReset[i] = 0;
         continue;
       }
-      rewards[i] = dynamics.stepEnv(i, actions, rngs[i]!, observations, terminated);
+      rewards[i] = dynamics.stepEnv(i, dynamicsActions, rngs[i]!, observations, terminated);
       const steps = episodeSteps[i]! + 1;
       episodeSteps[i] = steps;
-      truncated[i] = terminated[i] === 0 && steps >= limit ? 1 : 0;
+      truncated[i] = steps >= limit ? 1 : 0;
       if (terminated[i] === 1 || truncated[i] === 1) needsReset[i] = 1;
     }
     return { observations, rewards, terminated, truncated };

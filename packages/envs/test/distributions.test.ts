@@ -7,7 +7,7 @@ describe('every registered distribution passes checkTaskDistribution', () => {
     ['Bandit-v0', { arms: 5 }],
     ['Bandit-v0', { arms: 2 }],
     ['TabularMDP-v0', {}],
-    ['Navigation2D-v0', {}],
+    ['Navigation2D-v1', {}],
     ['CartPole-v1', {}],
     ['Pendulum-v1', {}],
   ] as const) {
@@ -23,12 +23,15 @@ describe('registry', () => {
     expect(listTaskDistributions()).toEqual([
       'Bandit-v0',
       'CartPole-v1',
-      'Navigation2D-v0',
+      'Navigation2D-v1',
       'Pendulum-v1',
       'TabularMDP-v0',
     ]);
     expect(() => makeTaskDistribution('Navigation3D-v0')).toThrow(
-      "makeTaskDistribution: unknown id 'Navigation3D-v0'; known: Bandit-v0, CartPole-v1, Navigation2D-v0, Pendulum-v1, TabularMDP-v0",
+      'makeTaskDistribution: unknown id "Navigation3D-v0"; known: Bandit-v0, CartPole-v1, Navigation2D-v1, Pendulum-v1, TabularMDP-v0',
+    );
+    expect(() => makeTaskDistribution('Navigation2D-v0')).toThrow(
+      `makeTaskDistribution: retired id "Navigation2D-v0" (replaced by 'Navigation2D-v1', which matches pytorch-maml-rl's float32 positions and float64 goals exactly); known:`,
     );
     expect(() => makeTaskDistribution('Bandit-v0', { arm: 5 })).toThrow(
       "Bandit-v0: unknown option 'arm'; options: arms",

@@ -13,6 +13,7 @@ import {
   normaliseAngle,
   type PendulumTask,
   pendulumDistribution,
+  type SingleEnv,
 } from '../src/index';
 
 /** Gymnasium CartPole-v1 step, parameters substituted. Returns [state, reward, terminated]. */
@@ -101,7 +102,8 @@ describe('CartPole-v1 equals Gymnasium step for step', () => {
           expect(Array.from(result.observation)).toEqual(f32(state));
           expect(result.reward).toBe(reward);
           expect(result.terminated).toBe(terminated);
-          expect(result.truncated).toBe(!terminated && steps >= 500);
+          expect(result.truncated).toBe(steps >= 500); // Gymnasium's TimeLimit: even when terminated
+          expect(Array.from((env as SingleEnv).getState())).toEqual(state); // float64, as Gymnasium's
           observation = result.observation;
           if (result.terminated || result.truncated) break;
         }
@@ -154,6 +156,7 @@ describe('Pendulum-v1 equals Gymnasium step for step', () => {
         expect(result.reward).toBe(reward);
         expect(result.terminated).toBe(false);
         expect(result.truncated).toBe(t === 200);
+        expect(Array.from((env as SingleEnv).getState())).toEqual(state);
       }
     });
   }

@@ -64,7 +64,7 @@ describe('VectorEnv', () => {
     env.reset({ seed: 0 });
     env.step(Float32Array.of(0.05, 0, 0, 0));
     expect(() => env.step(Float32Array.of(0, 0, 0, 0))).toThrow(
-      "Navigation2D-v0: env 0 stepped after its episode ended (autoresetMode 'disabled'); reset it with reset({ mask })",
+      "Navigation2D-v1: env 0 stepped after its episode ended (autoresetMode 'disabled'); reset it with reset({ mask })",
     );
     env.step(Float32Array.of(0, 0, 0.1, 0), { mask: Uint8Array.of(0, 1) }); // only env 1 steps
     const observations = env.reset({ mask: Uint8Array.of(1, 0) });
@@ -80,10 +80,10 @@ describe('VectorEnv', () => {
       0.1, -0.1,
     ]);
     expect(() => env.step(Float32Array.of(0, Number.NaN, 0, 0))).toThrow(
-      'Navigation2D-v0: action of env 0 element 1 is NaN; every action element must be finite',
+      'Navigation2D-v1: action of env 0 element 1 is NaN; every action element must be a finite number',
     );
     expect(() => env.step(Float32Array.of(0, 0, 0))).toThrow(
-      'Navigation2D-v0: actions must be a Float32Array or Int32Array of length 4 (2 envs x 2), got length 3',
+      'Navigation2D-v1: actions must be a Float32Array, Float64Array or Int32Array of length 4 (2 envs x 2), got a Float32Array of length 3',
     );
   });
 
@@ -97,7 +97,9 @@ describe('VectorEnv', () => {
     expect(() => env.step(Float32Array.of(0, 2.5))).toThrow(
       'Pendulum-v1: action of env 1 element 0 is 2.5, outside the action space Box(-2, 2, [1])',
     );
-    expect(() => env.reset({ seed: 0.5 })).toThrow('Pendulum-v1: reset seed must be an integer, got 0.5');
+    expect(() => env.reset({ seed: 0.5 })).toThrow(
+      'Pendulum-v1: reset seed must be an integer in [0, 9007199254740990] (env i of 2 is seeded with seed + i, at most 2^53 - 1), got 0.5',
+    );
     expect(() => pendulum.makeEnv({ mass: -1, length: 1, gravity: 10 })).toThrow(
       'Pendulum-v1: task 0 is invalid: mass must be a finite number in [0.001, 1000], got -1',
     );

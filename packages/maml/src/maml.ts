@@ -69,7 +69,7 @@ const KIND = 'maml';
  * Creates a MAML learner (see the module comment).
  *
  * @example
- * const distribution = makeTaskDistribution('Navigation2D-v0');
+ * const distribution = makeTaskDistribution('Navigation2D-v1');
  * const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2 });
  * const maml = createMaml({ distribution, policy });
  * await trainMetaLearner(maml, distribution, { iterations: 50, metaBatchSize: 20, seed: 1 });

@@ -37,7 +37,7 @@ import {
 } from '../src/index';
 import { resolveMamlSettings } from '../src/maml-config';
 
-const navigation = makeTaskDistribution('Navigation2D-v0');
+const navigation = makeTaskDistribution('Navigation2D-v1');
 
 /** A hand-made batch: task 0 has episodes of 3 and 2 steps, task 1 one of 4. */
 function handMadeBatch(): EpisodeBatch {
@@ -439,7 +439,7 @@ describe('MAML for reinforcement learning', () => {
     expect(() => createMaml({ distribution: navigation, policy, trpo: { maxKl: 0 } })).toThrow(/trpo.maxKl/);
     const wide = createGaussianMlpPolicy({ observationSize: 2, actionSize: 3, hiddenSizes: [4] });
     expect(() => createMaml({ distribution: navigation, policy: wide })).toThrow(
-      /the policy's actions are Box of size 3 but Navigation2D-v0's action space is Box of size 2/,
+      /the policy's actions are Box of size 3 but Navigation2D-v1's action space is Box of size 2/,
     );
     const discrete = createCategoricalMlpPolicy({ observationSize: 2, actions: 4, hiddenSizes: [4] });
     expect(() => createMaml({ distribution: navigation, policy: discrete })).toThrow(/Discrete\(4\)/);

@@ -66,7 +66,7 @@ class MemberBlocksVectorEnv implements VectorEnv {
   private readonly blocks: readonly VectorEnv[];
   private readonly blockSize: number;
   private readonly observations: Float32Array;
-  private readonly rewards: Float32Array;
+  private readonly rewards: Float64Array;
   private readonly terminated: Uint8Array;
   private readonly truncated: Uint8Array;
 
@@ -83,7 +83,7 @@ class MemberBlocksVectorEnv implements VectorEnv {
     this.maxEpisodeSteps = first.maxEpisodeSteps;
     this.autoresetMode = first.autoresetMode;
     this.observations = new Float32Array(this.numEnvs * this.observationSize);
-    this.rewards = new Float32Array(this.numEnvs);
+    this.rewards = new Float64Array(this.numEnvs);
     this.terminated = new Uint8Array(this.numEnvs);
     this.truncated = new Uint8Array(this.numEnvs);
   }

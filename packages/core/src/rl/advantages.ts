@@ -30,8 +30,9 @@ export interface GaeOptions {
   /** GAE lambda (1: Monte-Carlo advantages; 0: one-step TD errors). */
   readonly lambda: number;
   /**
-   * V(s) after each episode's last step `[E]`, used when the episode was truncated (time limit);
-   * omit to treat every episode end as terminal (no bootstrap, as pytorch-maml-rl does).
+   * V(s) after each episode's last step `[E]`, used when the episode was truncated (time limit)
+   * and did not terminate; omit to treat every episode end as terminal (no bootstrap, as
+   * pytorch-maml-rl does).
    */
   readonly bootstrapValues?: Float32Array;
 }
@@ -39,7 +40,8 @@ export interface GaeOptions {
 /**
  * Generalised advantage estimation (Schulman et al. 2016): delta_t = r_t + gamma V(s_{t+1}) -
  * V(s_t), A_t = sum_k (gamma lambda)^k delta_{t+k}; returns A_t + V(s_t) as value targets.
- * Terminated episodes bootstrap with 0; truncated ones with `bootstrapValues` when given.
+ * Terminated episodes bootstrap with 0 (also when the time limit was reached on the same step, where
+ * Gymnasium sets both flags); truncated ones with `bootstrapValues` when given.
  */
 export function generalizedAdvantages(
   batch: EpisodeBatch,
@@ -65,7 +67,9 @@ export function generalizedAdvantages(
     const start = batch.offsets[e]!;
     const end = start + batch.lengths[e]!;
     const last = end - 1;
-    let nextValue = batch.truncated[last] === 1 && bootstrapValues !== undefined ? bootstrapValues[e]! : 0;
+    const bootstrap =
+      batch.truncated[last] === 1 && batch.terminated[last] === 0 && bootstrapValues !== undefined;
+    let nextValue = bootstrap ? bootstrapValues[e]! : 0;
     let running = 0;
     for (let t = last; t >= start; t -= 1) {
       const delta = batch.rewards[t]! + gamma * nextValue - values[t]!;

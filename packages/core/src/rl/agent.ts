@@ -24,8 +24,8 @@ export interface Agent {
   act(observations: Float32Array, rng: Rng): AgentStep;
   /** Episode boundaries of the environments where `envMask` is 1; RL²-style agents keep memory within a trial. */
   onEpisodeStart(envMask: Uint8Array, options: { readonly keepMemory: boolean }): void;
-  /** Optional: the rewards of the step just taken by the environments where `envMask` is 1 (memory-based agents feed them back as inputs). */
-  observeRewards?(rewards: Float32Array, envMask: Uint8Array): void;
+  /** Optional: the rewards (float64, as the `VectorEnv` gives them) of the step just taken by the environments where `envMask` is 1 (memory-based agents feed them back as inputs). */
+  observeRewards?(rewards: Float64Array, envMask: Uint8Array): void;
   /** Frees what the agent owns (adapted parameters, recurrent state); a no-op for borrowed ones. */
   dispose?(): void;
 }

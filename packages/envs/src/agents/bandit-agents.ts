@@ -3,6 +3,7 @@
  * Table 1): random, greedy, epsilon-greedy, UCB1 and Thompson sampling. They play trials of n
  * pulls through the `Bandit-v0` environment itself, so they also test it.
  */
+import { describeValue } from '../describe-value';
 import type { BanditTask } from '../distributions/bandit';
 import { banditDistribution } from '../distributions/bandit';
 import { createRng, type Rng } from '../rng/rng';
@@ -47,7 +48,7 @@ export function createGreedyBanditAgent(): BanditAgent {
 /** Greedy, except a uniformly random arm with probability `epsilon`. */
 export function createEpsilonGreedyBanditAgent(epsilon: number): BanditAgent {
   if (!(epsilon >= 0 && epsilon <= 1))
-    throw new RangeError(`epsilon-greedy: epsilon must be in [0, 1], got ${epsilon}`);
+    throw new RangeError(`epsilon-greedy: epsilon must be in [0, 1], got ${describeValue(epsilon)}`);
   const greedy = createGreedyBanditAgent();
   return {
     name: `epsilon-greedy (epsilon = ${epsilon})`,
@@ -65,7 +66,8 @@ export function createEpsilonGreedyBanditAgent(epsilon: number): BanditAgent {
  * {0, 0.05, 0.1, 0.15, 0.2, 0.3} on n = 100 bandits with k = 5 and 10 (see the package README).
  */
 export function createUcb1BanditAgent(c = 0.2): BanditAgent {
-  if (!(c >= 0 && Number.isFinite(c))) throw new RangeError(`UCB1: c must be a finite number >= 0, got ${c}`);
+  if (!(c >= 0 && Number.isFinite(c)))
+    throw new RangeError(`UCB1: c must be a finite number >= 0, got ${describeValue(c)}`);
   return {
     name: `UCB1 (c = ${c})`,
     chooseArm(history, rng) {
@@ -100,7 +102,7 @@ export function playBanditTrials(
 ): Float64Array {
   const { pulls, seed } = options;
   if (!Number.isInteger(pulls) || pulls < 1)
-    throw new RangeError(`playBanditTrials: pulls must be a positive integer, got ${pulls}`);
+    throw new RangeError(`playBanditTrials: pulls must be a positive integer, got ${describeValue(pulls)}`);
   const arms = tasks[0]?.probabilities.length ?? 0;
   const distribution = banditDistribution({ arms });
   const totals = new Float64Array(tasks.length);

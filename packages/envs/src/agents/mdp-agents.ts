@@ -11,6 +11,7 @@
  * Priors: Dirichlet(1, ..., 1) transitions and N(1, 1) reward means with known unit reward
  * noise, as the task distribution itself. They play through the `TabularMDP-v0` environment.
  */
+import { describeValue } from '../describe-value';
 import { type TabularMdpTask, tabularMdpDistribution } from '../distributions/tabular-mdp';
 import { createRng, type Rng } from '../rng/rng';
 import { argmaxRandomTies, sampleGamma } from './sampling';
@@ -197,7 +198,9 @@ export function playMdpTrials(
   const { episodes, seed } = options;
   const episodeLength = options.episodeLength ?? 10;
   if (!Number.isInteger(episodes) || episodes < 1)
-    throw new RangeError(`playMdpTrials: episodes must be a positive integer, got ${episodes}`);
+    throw new RangeError(
+      `playMdpTrials: episodes must be a positive integer, got ${describeValue(episodes)}`,
+    );
   const first = tasks[0];
   if (first === undefined) return new Float64Array(0);
   const { states, actions } = first;

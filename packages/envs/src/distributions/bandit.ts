@@ -42,6 +42,9 @@ function createDynamics(tasks: readonly BanditTask[]): BatchedDynamics {
       terminated[i] = 1;
       return rng.next() < probabilities[i * arms + actions[i]!]! ? 1 : 0;
     },
+    stateNames: [], // stateless: every pull is a fresh episode
+    readState() {},
+    writeState() {},
   };
 }
 

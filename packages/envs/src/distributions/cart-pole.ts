@@ -2,7 +2,8 @@
  * CartPole-v1 family: Gymnasium's CartPole-v1 dynamics exactly (Euler integration, tau 0.02,
  * force 10, gravity 9.8, thresholds 12 degrees and 2.4, reward 1 per step including the
  * terminating one, 500 steps), with the pole's (half) length, the pole's mass and the cart's mass
- * varying per task. The default task (0.5, 0.1, 1.0) is Gymnasium's CartPole-v1.
+ * varying per task. The default task (0.5, 0.1, 1.0) is Gymnasium's CartPole-v1. The state
+ * [x, xDot, theta, thetaDot] is float64 (as Gymnasium's), the observation its float32 rounding.
  */
 import type { BatchedDynamics } from '../batched-dynamics';
 import { Box } from '../spaces/box';
@@ -83,6 +84,16 @@ function createDynamics(tasks: readonly CartPoleTask[]): BatchedDynamics {
       terminated[i] =
         x < -X_THRESHOLD || x > X_THRESHOLD || theta < -THETA_THRESHOLD || theta > THETA_THRESHOLD ? 1 : 0;
       return 1;
+    },
+    stateNames: ['x', 'xDot', 'theta', 'thetaDot'],
+    readState(i, out) {
+      out.set(state.subarray(4 * i, 4 * i + 4));
+    },
+    writeState(i, values, observations) {
+      for (let j = 0; j < 4; j += 1) {
+        state[4 * i + j] = values[j]!;
+        observations[4 * i + j] = values[j]!;
+      }
     },
   };
 }

@@ -1,3 +1,5 @@
+import { describeValue } from '../describe-value';
+
 /** Reads an option that must be a number in [min, max] (and an integer when asked). */
 export function readNumberOption(
   id: string,
@@ -19,7 +21,7 @@ export function readNumberOption(
     (integer && !Number.isInteger(value))
   ) {
     throw new RangeError(
-      `${id}: option '${name}' must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${String(value)}`,
+      `${id}: option '${name}' must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${describeValue(value)}`,
     );
   }
   return value;
@@ -41,7 +43,7 @@ export function checkOptionNames(
 /** Throws unless `value` is a finite number in [min, max]; `name` says which task parameter. */
 export function checkTaskNumber(name: string, value: unknown, min: number, max: number): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be a finite number in [${min}, ${max}], got ${String(value)}`);
+    throw new RangeError(`${name} must be a finite number in [${min}, ${max}], got ${describeValue(value)}`);
   }
 }
 

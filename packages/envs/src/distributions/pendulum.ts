@@ -2,7 +2,8 @@
  * Pendulum-v1 family: Gymnasium's Pendulum-v1 dynamics exactly (dt 0.05, max speed 8, max torque
  * 2, semi-implicit Euler, reward -(theta^2 + 0.1 thetadot^2 + 0.001 u^2) with theta normalised to
  * [-pi, pi), 200 steps, never terminates), with mass, length and gravity varying per task. The
- * default task (1, 1, 10) is Gymnasium's Pendulum-v1.
+ * default task (1, 1, 10) is Gymnasium's Pendulum-v1. The state [theta, thetaDot] is float64 (as
+ * Gymnasium's; theta is not normalised), the observation (cos theta, sin theta, thetaDot) float32.
  */
 import type { BatchedDynamics } from '../batched-dynamics';
 import { Box } from '../spaces/box';
@@ -70,6 +71,16 @@ function createDynamics(tasks: readonly PendulumTask[]): BatchedDynamics {
       write(i, observations);
       terminated[i] = 0;
       return -costs;
+    },
+    stateNames: ['theta', 'thetaDot'],
+    readState(i, out) {
+      out[0] = state[2 * i]!;
+      out[1] = state[2 * i + 1]!;
+    },
+    writeState(i, values, observations) {
+      state[2 * i] = values[0]!;
+      state[2 * i + 1] = values[1]!;
+      write(i, observations);
     },
   };
 }

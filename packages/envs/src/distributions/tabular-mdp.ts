@@ -3,8 +3,12 @@
  * state 0. Per task: each transition row P(.|s, a) ~ Dirichlet(1, ..., 1) and each reward mean
  * ~ N(1, 1); a step's reward ~ N(mean(s, a), 1). The observation is the one-hot state. The
  * 10-step horizon is a time limit (`truncated`). A trial is n episodes of the same task.
+ *
+ * A task's transition rows must each sum to 1 within 1e-6; each row is renormalised by its sum
+ * when sampling, so a next state of probability 0 is never reached.
  */
 import type { BatchedDynamics } from '../batched-dynamics';
+import { describeValue } from '../describe-value';
 import { Box } from '../spaces/box';
 import { Discrete } from '../spaces/discrete';
 import { defineTaskDistribution, type TaskDistribution } from '../task-distribution';
@@ -16,13 +20,14 @@ export interface TabularMdpTask {
   readonly states: number;
   /** Number of actions A. */
   readonly actions: number;
-  /** P(s' | s, a) at index (s * A + a) * S + s'; each row sums to 1. */
+  /** P(s' | s, a) at index (s * A + a) * S + s'; each row sums to 1 (within 1e-6; renormalised). */
   readonly transitions: readonly number[];
   /** Mean reward of (s, a) at index s * A + a. */
   readonly rewardMeans: readonly number[];
 }
 
 const ID = 'TabularMDP-v0';
+const ROW_SUM_TOLERANCE = 1e-6;
 
 function createDynamics(tasks: readonly TabularMdpTask[], episodeLength: number): BatchedDynamics {
   const { states, actions } = tasks[0]!;
@@ -33,8 +38,21 @@ function createDynamics(tasks: readonly TabularMdpTask[], episodeLength: number)
       );
     }
   });
-  const rowSize = actions * states;
+  const rowsPerTask = states * actions;
   const transitions = Float64Array.from(tasks.flatMap((task) => [...task.transitions]));
+  const rows = transitions.length / states;
+  // Per row: its sum (each draw is scaled by it) and the last state of positive probability.
+  const rowTotals = new Float64Array(rows);
+  const lastPossible = new Int32Array(rows);
+  for (let row = 0; row < rows; row += 1) {
+    let total = 0;
+    for (let k = 0; k < states; k += 1) {
+      const p = transitions[row * states + k]!;
+      total += p;
+      if (p > 0) lastPossible[row] = k;
+    }
+    rowTotals[row] = total;
+  }
   const rewardMeans = Float64Array.from(tasks.flatMap((task) => [...task.rewardMeans]));
   const current = new Int32Array(tasks.length);
   const writeObservation = (i: number, observations: Float32Array) => {
@@ -54,15 +72,16 @@ function createDynamics(tasks: readonly TabularMdpTask[], episodeLength: number)
     stepEnv(i, actionValues, rng, observations, terminated) {
       const s = current[i]!;
       const a = actionValues[i]!;
-      const reward = rewardMeans[i * states * actions + s * actions + a]! + rng.nextNormal();
-      const row = i * states * rowSize + (s * actions + a) * states;
-      const u = rng.next();
-      let next = states - 1;
+      const rowIndex = i * rowsPerTask + s * actions + a;
+      const reward = rewardMeans[rowIndex]! + rng.nextNormal();
+      const row = rowIndex * states;
+      const u = rng.next() * rowTotals[rowIndex]!;
+      let next = lastPossible[rowIndex]!; // where u lands when rounding leaves it past the last sum
       let cumulative = 0;
       for (let k = 0; k < states; k += 1) {
         cumulative += transitions[row + k]!;
         if (u < cumulative) {
-          next = k;
+          next = k; // never a state of probability 0: the sum did not grow there
           break;
         }
       }
@@ -70,6 +89,20 @@ function createDynamics(tasks: readonly TabularMdpTask[], episodeLength: number)
       writeObservation(i, observations);
       terminated[i] = 0;
       return reward;
+    },
+    stateNames: ['state'],
+    readState(i, out) {
+      out[0] = current[i]!;
+    },
+    writeState(i, values, observations) {
+      const s = values[0]!;
+      if (!Number.isInteger(s) || s < 0 || s >= states) {
+        throw new RangeError(
+          `${ID}: state element 0 (state) is ${describeValue(s)}; expected an integer in [0, ${states - 1}]`,
+        );
+      }
+      current[i] = s;
+      writeObservation(i, observations);
     },
   };
 }
@@ -108,7 +141,7 @@ export function tabularMdpDistribution(
     validateTask(task) {
       if (task?.states !== states || task.actions !== actions) {
         throw new RangeError(
-          `must have ${states} states and ${actions} actions, got ${task?.states} and ${task?.actions}`,
+          `must have ${states} states and ${actions} actions, got ${describeValue(task?.states)} and ${describeValue(task?.actions)}`,
         );
       }
       if (!Array.isArray(task.transitions) || task.transitions.length !== states * actions * states) {
@@ -124,7 +157,11 @@ export function tabularMdpDistribution(
           checkTaskNumber(`transitions[${row * states + k}]`, p, 0, 1);
           total += p;
         }
-        if (Math.abs(total - 1) > 1e-6) throw new RangeError(`transition row ${row} sums to ${total}, not 1`);
+        if (!(Math.abs(total - 1) <= ROW_SUM_TOLERANCE)) {
+          throw new RangeError(
+            `transition row ${row} (entries ${row * states} to ${row * states + states - 1}) sums to ${total}; each row must sum to 1 within 1e-6`,
+          );
+        }
       }
       task.rewardMeans.forEach((m, i) => {
         checkTaskNumber(`rewardMeans[${i}]`, m, -1e6, 1e6);

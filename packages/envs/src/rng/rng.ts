@@ -1,4 +1,5 @@
 import { xoroshiro128plus } from 'pure-rand';
+import { describeValue } from '../describe-value';
 import { splitMix64Sequence } from './split-mix';
 
 /**
@@ -69,7 +70,7 @@ class XoroshiroRng implements Rng {
 
   nextInt(bound: number): number {
     if (!Number.isInteger(bound) || bound < 1 || bound > TWO_POW_32) {
-      throw new RangeError(`rng.nextInt: bound must be an integer in [1, 2^32], got ${bound}`);
+      throw new RangeError(`rng.nextInt: bound must be an integer in [1, 2^32], got ${describeValue(bound)}`);
     }
     const limit = TWO_POW_32 - (TWO_POW_32 % bound);
     for (;;) {
@@ -118,7 +119,7 @@ class XoroshiroRng implements Rng {
 
   split(count: number): Rng[] {
     if (!Number.isInteger(count) || count < 0) {
-      throw new RangeError(`rng.split: count must be a non-negative integer, got ${count}`);
+      throw new RangeError(`rng.split: count must be a non-negative integer, got ${describeValue(count)}`);
     }
     const children: Rng[] = [];
     for (let i = 0; i < count; i += 1) {
@@ -155,7 +156,7 @@ function fromSeed64(seed: bigint): Rng {
  */
 export function createRng(seed: number): Rng {
   if (!Number.isSafeInteger(seed)) {
-    throw new TypeError(`createRng: seed must be a safe integer, got ${String(seed)}`);
+    throw new TypeError(`createRng: seed must be a safe integer, got ${describeValue(seed)}`);
   }
   return fromSeed64(BigInt.asUintN(64, BigInt(seed)));
 }

@@ -1,3 +1,4 @@
+import { describeValue } from '../describe-value';
 import type { Rng } from '../rng/rng';
 import type { Space } from './space';
 
@@ -11,8 +12,9 @@ export class Discrete implements Space<number> {
 
   constructor(n: number, start = 0) {
     if (!Number.isInteger(n) || n < 1)
-      throw new RangeError(`Discrete: n must be a positive integer, got ${n}`);
-    if (!Number.isInteger(start)) throw new RangeError(`Discrete: start must be an integer, got ${start}`);
+      throw new RangeError(`Discrete: n must be a positive integer, got ${describeValue(n)}`);
+    if (!Number.isInteger(start))
+      throw new RangeError(`Discrete: start must be an integer, got ${describeValue(start)}`);
     this.n = n;
     this.start = start;
   }

@@ -1,10 +1,12 @@
 /**
  * `checkEnv` mirrors Gymnasium's environment checker: spaces, reset and step return types and
  * shapes, observations inside the observation space, seed determinism, stepping before reset
- * or after the end of an episode, and invalid actions. It throws an `EnvCheckError` listing every
+ * or after the end of an episode, invalid actions and seeds, and (where the environment has
+ * `getState`/`setState`) that setting a recorded state restores it. It throws an `EnvCheckError` listing every
  * failed check, and returns the names of the checks that passed.
  */
-import type { Env } from '../env';
+import { describeValue } from '../describe-value';
+import type { Env, EnvAction } from '../env';
 import { createRng } from '../rng/rng';
 import { Box } from '../spaces/box';
 import { Discrete } from '../spaces/discrete';
@@ -30,15 +32,7 @@ export interface CheckEnvOptions {
   readonly steps?: number;
 }
 
-type AnyEnv = Env<Float32Array, Float32Array | number>;
-
-function describeValue(value: unknown): string {
-  if (value instanceof Float32Array || Array.isArray(value))
-    return `[${Array.from(value as ArrayLike<number>)
-      .slice(0, 8)
-      .join(', ')}${(value as ArrayLike<number>).length > 8 ? ', ...' : ''}]`;
-  return String(value);
-}
+type AnyEnv = Env<Float32Array, EnvAction>;
 
 /** Runs the checks on environments made by `makeEnv` (a fresh one per check). */
 export function checkEnv(makeEnv: () => AnyEnv, options: CheckEnvOptions = {}): string[] {
@@ -157,9 +151,10 @@ export function checkEnv(makeEnv: () => AnyEnv, options: CheckEnvOptions = {}): 
     expectThrow(() => env.step(env.actionSpace.sample(actionRng)), 'step after the end', id);
   });
 
-  check('a non-integer seed is rejected', () => {
+  check('a non-integer or negative seed is rejected', () => {
     const env = makeEnv();
     expectThrow(() => env.reset({ seed: 1.5 }), 'reset({ seed: 1.5 })', 'seed');
+    expectThrow(() => env.reset({ seed: -1 }), 'reset({ seed: -1 })', 'seed');
   });
 
   check('invalid actions are rejected with an error naming the environment', () => {
@@ -169,6 +164,7 @@ export function checkEnv(makeEnv: () => AnyEnv, options: CheckEnvOptions = {}): 
     if (space instanceof Discrete) {
       expectThrow(() => env.step(space.start + space.n), 'an out-of-range discrete action', id);
       expectThrow(() => env.step(space.start + 0.5), 'a non-integer discrete action', id);
+      expectThrow(() => env.step(space.start + 0.99999999), 'a discrete action just below an integer', id);
       expectThrow(() => env.step(Number.NaN), 'a NaN action', id);
     } else if (space instanceof Box) {
       const nan = space.sample(actionRng);
@@ -185,6 +181,36 @@ export function checkEnv(makeEnv: () => AnyEnv, options: CheckEnvOptions = {}): 
       }
     }
   });
+
+  if (typeof probe.getState === 'function' && typeof probe.setState === 'function') {
+    check('setState(getState()) restores a recorded state and its observation', () => {
+      const env = makeEnv();
+      let observation = env.reset({ seed }).observation;
+      for (let t = 0; t < 3; t += 1) {
+        const result = env.step(env.actionSpace.sample(actionRng));
+        if (result.terminated || result.truncated) break;
+        observation = result.observation;
+      }
+      const recorded = env.getState!();
+      const other = makeEnv();
+      other.reset({ seed: seed + 1 });
+      const restored = other.setState!(recorded);
+      const state = other.getState!();
+      assert(
+        state.length === recorded.length && state.every((v, j) => Object.is(v, recorded[j])),
+        `getState() after setState(${describeValue(recorded)}) returned ${describeValue(state)}`,
+      );
+      assert(
+        restored.length === observation.length && restored.every((v, j) => Object.is(v, observation[j])),
+        `setState returned the observation ${describeValue(restored)}, recorded ${describeValue(observation)}`,
+      );
+      expectThrow(
+        () => other.setState!(new Float64Array(recorded.length + 1)),
+        'setState of the wrong length',
+        id,
+      );
+    });
+  }
 
   if (failures.length > 0) throw new EnvCheckError(`checkEnv(${id})`, failures);
   return passed;

@@ -124,7 +124,7 @@ export function checkTaskDistribution<Task>(
           `observation of env ${i} at step ${t}`,
         );
         assert(
-          Object.is(result.rewards[i], Math.fround(single.reward)),
+          Object.is(result.rewards[i], single.reward),
           `reward of env ${i} at step ${t}: ${result.rewards[i]} != ${single.reward}`,
         );
         assert(result.terminated[i] === Number(single.terminated), `terminated of env ${i} at step ${t}`);

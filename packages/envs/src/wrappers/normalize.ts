@@ -1,4 +1,5 @@
-import type { Env, Info, StepResult } from '../env';
+import { describeValue } from '../describe-value';
+import type { Env, EnvAction, Info, StepResult } from '../env';
 import { RunningMeanVariance } from './running-statistics';
 
 /**
@@ -6,18 +7,18 @@ import { RunningMeanVariance } from './running-statistics';
  * `NormalizeObservation`): (o - mean) / sqrt(var + epsilon), statistics updated on every
  * observation while `training` is true. Freeze them (`training = false`) for evaluation.
  */
-export class NormalizeObservation implements Env<Float32Array, Float32Array | number> {
+export class NormalizeObservation implements Env<Float32Array, EnvAction> {
   readonly id: string;
-  readonly observationSpace: Env<Float32Array, Float32Array | number>['observationSpace'];
-  readonly actionSpace: Env<Float32Array, Float32Array | number>['actionSpace'];
+  readonly observationSpace: Env<Float32Array, EnvAction>['observationSpace'];
+  readonly actionSpace: Env<Float32Array, EnvAction>['actionSpace'];
   /** The running statistics. */
   readonly statistics: RunningMeanVariance;
   /** Update the statistics on new observations; default true. */
   training = true;
-  private readonly env: Env<Float32Array, Float32Array | number>;
+  private readonly env: Env<Float32Array, EnvAction>;
   private readonly epsilon: number;
 
-  constructor(env: Env<Float32Array, Float32Array | number>, options: { readonly epsilon?: number } = {}) {
+  constructor(env: Env<Float32Array, EnvAction>, options: { readonly epsilon?: number } = {}) {
     this.env = env;
     this.id = env.id;
     this.observationSpace = env.observationSpace;
@@ -38,7 +39,7 @@ export class NormalizeObservation implements Env<Float32Array, Float32Array | nu
     return { observation: this.normalise(observation), info };
   }
 
-  step(action: Float32Array | number): StepResult<Float32Array> {
+  step(action: EnvAction): StepResult<Float32Array> {
     const result = this.env.step(action);
     return { ...result, observation: this.normalise(result.observation) };
   }
@@ -67,7 +68,9 @@ export class NormalizeReward<Observation, Action> implements Env<Observation, Ac
   ) {
     const gamma = options.gamma ?? 0.99;
     if (!(gamma >= 0 && gamma <= 1))
-      throw new RangeError(`NormalizeReward(${env.id}): gamma must be in [0, 1], got ${gamma}`);
+      throw new RangeError(
+        `NormalizeReward(${env.id}): gamma must be in [0, 1], got ${describeValue(gamma)}`,
+      );
     this.env = env;
     this.id = env.id;
     this.observationSpace = env.observationSpace;

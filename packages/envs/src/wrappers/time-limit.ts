@@ -1,9 +1,10 @@
+import { describeValue } from '../describe-value';
 import type { Env, Info, StepResult } from '../env';
 
 /**
  * Truncates episodes after `maxEpisodeSteps` steps (Gymnasium's `TimeLimit`): the step that
- * reaches the limit returns `truncated: true` unless it also terminated. The built-in
- * environments already carry their reference limits; use this to impose another.
+ * reaches the limit returns `truncated: true`, also when it terminated (then both are true). The
+ * built-in environments already carry their reference limits; use this to impose another.
  */
 export class TimeLimit<Observation, Action> implements Env<Observation, Action> {
   readonly id: string;
@@ -17,7 +18,7 @@ export class TimeLimit<Observation, Action> implements Env<Observation, Action> 
   constructor(env: Env<Observation, Action>, maxEpisodeSteps: number) {
     if (!Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps < 1) {
       throw new RangeError(
-        `TimeLimit(${env.id}): maxEpisodeSteps must be a positive integer, got ${maxEpisodeSteps}`,
+        `TimeLimit(${env.id}): maxEpisodeSteps must be a positive integer, got ${describeValue(maxEpisodeSteps)}`,
       );
     }
     this.env = env;
@@ -35,7 +36,7 @@ export class TimeLimit<Observation, Action> implements Env<Observation, Action> 
   step(action: Action): StepResult<Observation> {
     const result = this.env.step(action);
     this.steps += 1;
-    if (this.steps >= this.maxEpisodeSteps && !result.terminated && !result.truncated) {
+    if (this.steps >= this.maxEpisodeSteps && !result.truncated) {
       return { ...result, truncated: true };
     }
     return result;
