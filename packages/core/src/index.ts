@@ -91,7 +91,11 @@ export {
   type EvaluationProtocol,
   type EvaluationReport,
   evaluateMetaLearner,
+  type GradientEvaluationProtocol,
+  type MemoryEvaluationProtocol,
   meanReturnPerTask,
+  type ResolvedEvaluationProtocol,
+  type ReturnSummary,
 } from './meta/evaluate-meta-learner';
 // Meta-learning contract, evaluation and training
 export type { MetaLearner, MetaMetrics } from './meta/meta-learner';

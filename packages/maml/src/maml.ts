@@ -57,6 +57,8 @@ import { createMamlObjective, type MamlObjective } from './maml-objective';
 
 /** A MAML learner: the `MetaLearner` contract plus its building blocks. */
 export interface Maml<Task> extends MetaLearner<Task> {
+  /** MAML adapts by gradient steps: `evaluateMetaLearner` measures before and after each. */
+  readonly adaptation: 'gradient';
   /** The configuration with defaults filled in (without the distribution and policy). */
   readonly config: MamlSettings;
   /** The meta-parameters `{ policy, stepSizes? }`; owned by the learner, replaced by every step. */
@@ -158,6 +160,7 @@ export function createMaml<Task>(config: MamlConfig<Task>): Maml<Task> {
 
   return {
     kind: KIND,
+    adaptation: 'gradient',
     config: settings,
     parameters: () => meta,
 

@@ -63,6 +63,10 @@ import { type Rl2Config, type Rl2Settings, resolveRl2Settings } from './rl2-conf
 
 /** An RL² learner: the `MetaLearner` contract plus what demos and tests need. */
 export interface Rl2<Task> extends MetaLearner<Task> {
+  /** RL² adapts in the GRU's memory over a trial: `evaluateMetaLearner` plays whole trials. */
+  readonly adaptation: 'memory';
+  /** Episodes per trial n (the settings' `episodesPerTrial`). */
+  readonly episodesPerTrial: number;
   /** The settings with defaults filled in. */
   readonly config: Rl2Settings;
   /** The recurrent policy (its inputs are `trialInputSize(observationSize, encoding)` floats). */
@@ -218,6 +222,8 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
 
   return {
     kind: KIND,
+    adaptation: 'memory',
+    episodesPerTrial: n,
     config: settings,
     policy,
     encoding,

@@ -16,12 +16,24 @@ export interface MetaLearner<Task> {
   /** Algorithm name, e.g. 'maml'; written into checkpoints and checked on restore. */
   readonly kind: string;
   /**
+   * How it adapts to a new task, which decides what `evaluateMetaLearner` measures: 'gradient'
+   * (`adapt` computes new parameters from exploration episodes; measured before and after each
+   * adaptation step) or 'memory' (the agent adapts in its memory as it acts over a trial of
+   * episodes on one task, kept across episode boundaries; measured over whole trials).
+   */
+  readonly adaptation: 'gradient' | 'memory';
+  /** Memory learners: the episodes per trial they learn over (the evaluator's default trial length). */
+  readonly episodesPerTrial?: number;
+  /**
    * The agent that explores new tasks before adaptation. It acts for a `VectorEnv` whose
    * environments form `tasks.length` equal task-major groups (environment i plays task
    * floor(i / (N / T))).
    */
   explorationAgent(tasks: readonly Task[]): Agent;
-  /** A task-specific agent from `episodes` gathered by `agent` on the same tasks; never mutates the learner. */
+  /**
+   * A task-specific agent from `episodes` gathered by `agent` on the same tasks; never mutates
+   * the learner. A memory learner's adapted agent continues each environment's trial.
+   */
   adapt(agent: Agent, episodes: EpisodeBatch): Agent;
   /** One outer-loop update over `tasks`; metrics with fixed keys. */
   metaTrainStep(tasks: readonly Task[], rng: Rng): Promise<MetaMetrics>;

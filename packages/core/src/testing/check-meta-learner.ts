@@ -72,6 +72,17 @@ export async function checkMetaLearner<Task>(
 
   await check('contract shape', async () => {
     assert(typeof probe.kind === 'string' && probe.kind.length > 0, 'kind must be a non-empty string');
+    assert(
+      probe.adaptation === 'gradient' || probe.adaptation === 'memory',
+      `adaptation must be 'gradient' or 'memory', got ${String(probe.adaptation)}`,
+    );
+    if (probe.adaptation === 'memory') {
+      const n = probe.episodesPerTrial;
+      assert(
+        n === undefined || (Number.isInteger(n) && n >= 1),
+        `episodesPerTrial must be a positive integer when given, got ${String(n)}`,
+      );
+    }
     for (const method of [
       'explorationAgent',
       'adapt',

@@ -126,6 +126,7 @@ export function createFineTuningLearner<Task>(config: FineTuningLearnerConfig<Ta
 
   return {
     kind,
+    adaptation: 'gradient',
     explorationAgent: () => createPolicyAgent(policy, params),
     adapt(_agent, episodes) {
       const tasks = [...new Set(episodes.taskIndex)].sort((x, y) => x - y);
