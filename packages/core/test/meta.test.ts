@@ -2,7 +2,12 @@ import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { navigation2dDistribution } from '@metarl/envs';
+import {
+  type BanditTask,
+  banditDistribution,
+  navigation2dDistribution,
+  type TaskDistribution,
+} from '@metarl/envs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Checkpoint,
@@ -93,8 +98,15 @@ describe('MetaLearner machinery', () => {
       adaptationSteps: 2,
       seed: 5,
     });
-    expect(report.protocol).toEqual({ tasks: 4, episodesPerTask: 2, adaptationSteps: 2, seed: 5 });
+    expect(report.protocol).toEqual({
+      adaptation: 'gradient',
+      tasks: 4,
+      episodesPerTask: 2,
+      adaptationSteps: 2,
+      seed: 5,
+    });
     expect(report.steps.map((s) => s.adaptationStep)).toEqual([0, 1, 2]);
+    expect(report.trial).toBeUndefined();
     for (const step of report.steps) {
       expect(step.perTask).toHaveLength(4);
       expect(Number.isFinite(step.meanReturn) && step.meanReturn < 0).toBe(true);
@@ -103,7 +115,94 @@ describe('MetaLearner machinery', () => {
     expect(() => evaluateMetaLearner(learner, navigation, { tasks: 0 })).toThrow(
       'evaluateMetaLearner: protocol.tasks must be an integer >= 1, got 0',
     );
+    expect(() => evaluateMetaLearner(learner, navigation, { episodesPerTrial: 3 })).toThrow(
+      'evaluateMetaLearner: protocol.episodesPerTrial (3) does not apply to fine-tuning, which adapts by gradient (use episodesPerTask, adaptationSteps)',
+    );
+    const unknown = { ...learner, adaptation: 'context' } as unknown as MetaLearner<unknown>;
+    expect(() => evaluateMetaLearner(unknown, navigation)).toThrow(
+      "evaluateMetaLearner: learner.adaptation must be 'gradient' or 'memory', got context (learner fine-tuning)",
+    );
     learner.dispose();
+  });
+
+  it('evaluateMetaLearner plays whole trials for a memory learner: memory kept within a trial, reset between trials', () => {
+    // Two-armed bandits that pay surely: even tasks pay on arm 1 only, odd tasks on arm 0 only.
+    const bandit = banditDistribution({ arms: 2 });
+    const sure: TaskDistribution<BanditTask> = {
+      ...bandit,
+      sampleTasks: (count) =>
+        Array.from({ length: count }, (_v, i) => ({ probabilities: i % 2 === 0 ? [0, 1] : [1, 0] })),
+    };
+    // The agent pulls arm 0 first and remembers whether it paid: then it keeps it, else switches.
+    // Its memory (one arm per environment) is kept across episodes only when the sampler says so.
+    const agents: { arm: Int32Array; pulls: number }[] = [];
+    const learner: MetaLearner<BanditTask> = {
+      kind: 'remember-the-arm',
+      adaptation: 'memory',
+      episodesPerTrial: 3,
+      explorationAgent() {
+        const state = { arm: new Int32Array(0), pulls: 0 };
+        agents.push(state);
+        return {
+          act(observations) {
+            if (state.arm.length !== observations.length) state.arm = new Int32Array(observations.length);
+            state.pulls += observations.length;
+            return { actions: Int32Array.from(state.arm), info: {} };
+          },
+          observeRewards(rewards, envMask) {
+            rewards.forEach((reward, i) => {
+              if (envMask[i] === 1 && reward === 0) state.arm[i] = 1 - state.arm[i]!;
+            });
+          },
+          onEpisodeStart(envMask, { keepMemory }) {
+            if (!keepMemory) envMask.forEach((start, i) => start === 1 && (state.arm[i] = 0));
+          },
+        };
+      },
+      adapt: (agent) => agent,
+      metaTrainStep: async () => ({}),
+      toCheckpoint: async () => {
+        throw new Error('not used');
+      },
+      fromCheckpoint: async () => {},
+      dispose: () => {},
+    };
+    const report = evaluateMetaLearner(learner, sure, { tasks: 4, trialsPerTask: 2, seed: 3 });
+    expect(report.protocol).toEqual({
+      adaptation: 'memory',
+      tasks: 4,
+      episodesPerTrial: 3,
+      trialsPerTask: 2,
+      seed: 3,
+    });
+    // One agent acted for 4 tasks x 2 trials over 3 one-pull episodes.
+    expect(agents.map((a) => a.pulls)).toEqual([8 * 3]);
+    // Episode 0 from empty memory pays on odd tasks only; later episodes remember the paying arm.
+    expect(report.steps.map((s) => s.adaptationStep)).toEqual([0, 1, 2]);
+    expect(report.steps.map((s) => s.perTask)).toEqual([
+      [0, 1, 0, 1],
+      [1, 1, 1, 1],
+      [1, 1, 1, 1],
+    ]);
+    expect(report.steps.map((s) => s.meanReturn)).toEqual([0.5, 1, 1]);
+    expect(report.steps[1]!.halfWidth95).toBe(0);
+    expect(report.trial!.perTask).toEqual([2, 3, 2, 3]);
+    expect(report.trial!.meanReturn).toBe(2.5);
+    expect(report.trial!.halfWidth95).toBeCloseTo((1.96 * Math.sqrt(1 / 3)) / 2, 12);
+    // Longer trials from the protocol; the gradient fields are refused.
+    const longer = evaluateMetaLearner(learner, sure, { tasks: 2, episodesPerTrial: 5 });
+    expect(longer.trial!.perTask).toEqual([4, 5]);
+    expect(longer.steps).toHaveLength(5);
+    expect(() => evaluateMetaLearner(learner, sure, { adaptationSteps: 2 })).toThrow(
+      'evaluateMetaLearner: protocol.adaptationSteps (2) does not apply to remember-the-arm, which adapts by memory (use episodesPerTrial, trialsPerTask)',
+    );
+    expect(() => evaluateMetaLearner(learner, sure, { trialsPerTask: 0 })).toThrow(
+      'evaluateMetaLearner: protocol.trialsPerTask must be an integer >= 1, got 0',
+    );
+    const { episodesPerTrial: _n, ...withoutLength } = learner;
+    expect(() => evaluateMetaLearner(withoutLength, sure)).toThrow(
+      'evaluateMetaLearner: remember-the-arm adapts by memory but has no episodesPerTrial; give protocol.episodesPerTrial',
+    );
   });
 
   it('trainMetaLearner hands out checkpoints in memory and resumes exactly from one (no file system)', async () => {

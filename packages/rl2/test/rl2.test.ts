@@ -131,12 +131,55 @@ describe('createRl2', () => {
     expect(() => adapted.act(new Float32Array(3), createRng(9))).toThrow(/adapted for 2 environments/);
     explorer.dispose?.();
     adapted.dispose?.();
-    // Core's evaluator drives it like any meta-learner: every round continues each environment's trial.
+    learner.dispose();
+  });
+
+  it("core's evaluator plays whole trials: its trial return equals the bench's playTrials measure exactly", () => {
+    const learner = createRl2({ distribution: bandit, episodesPerTrial: 4, hiddenSize: 8, seed: 5 });
+    expect(learner.adaptation).toBe('memory');
+    expect(learner.episodesPerTrial).toBe(4);
     const before = tf.memory().numTensors;
-    const report = evaluateMetaLearner(learner, bandit, { tasks: 3, episodesPerTask: 2, adaptationSteps: 2 });
-    expect(report.steps.map((s) => s.adaptationStep)).toEqual([0, 1, 2]);
-    expect(report.steps.every((s) => s.perTask.length === 3 && Number.isFinite(s.meanReturn))).toBe(true);
+    const report = evaluateMetaLearner(learner, bandit, { tasks: 50, seed: 7 });
     expect(tf.memory().numTensors).toBe(before);
+    expect(report.protocol).toEqual({
+      adaptation: 'memory',
+      tasks: 50,
+      episodesPerTrial: 4,
+      trialsPerTask: 1,
+      seed: 7,
+    });
+    // The bench's measure: one trial per task with playTrials, tasks drawn with the same seed.
+    const played = learner.playTrials(bandit.sampleTasks(50, { seed: 7 }), { seed: 7 });
+    const bench = trialReturns(played, 4);
+    expect(report.trial!.meanReturn).toBe(bench.perTrial);
+    expect(report.trial!.perTask).toEqual(Array.from(bench.totals));
+    expect(report.trial!.halfWidth95).toBe(summarise(bench.totals).halfWidth95);
+    // Pull k of every trial (one-pull episodes, the batch's episodes are environment-major).
+    expect(report.steps.map((s) => s.adaptationStep)).toEqual([0, 1, 2, 3]);
+    report.steps.forEach((step, k) => {
+      expect(step.perTask).toEqual(Array.from({ length: 50 }, (_v, i) => played.rewards[i * 4 + k]));
+    });
+    expect(report.steps[0]!.meanReturn).toBe(bench.firstEpisode);
+    expect(report.steps[3]!.meanReturn).toBeCloseTo(bench.lastEpisode, 12);
+    const sum = report.steps.reduce((total, s) => total + s.meanReturn, 0);
+    expect(sum).toBeCloseTo(report.trial!.meanReturn, 12);
+    // Two trials per task: each task's figure is the mean of its two trials (task-major environments).
+    const twice = evaluateMetaLearner(learner, bandit, { tasks: 50, trialsPerTask: 2, seed: 7 });
+    const pairs = trialReturns(
+      learner.playTrials(
+        bandit.sampleTasks(50, { seed: 7 }).flatMap((task) => [task, task]),
+        { seed: 7 },
+      ),
+      4,
+    ).totals;
+    expect(twice.trial!.perTask).toEqual(
+      Array.from({ length: 50 }, (_v, i) => (pairs[2 * i]! + pairs[2 * i + 1]!) / 2),
+    );
+    expect(twice.steps).toHaveLength(4);
+    // The gradient protocol's fields are refused rather than ignored.
+    expect(() => evaluateMetaLearner(learner, bandit, { episodesPerTask: 2 })).toThrow(
+      /protocol.episodesPerTask \(2\) does not apply to rl2, which adapts by memory/,
+    );
     learner.dispose();
   });
 

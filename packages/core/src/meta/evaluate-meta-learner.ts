@@ -201,7 +201,8 @@ function evaluateTrials<Task>(
     const k = seen[batch.envIndex[e]!]!;
     seen[batch.envIndex[e]!] = k + 1;
     let sum = 0;
-    for (let t = batch.offsets[e]!; t < batch.offsets[e]! + batch.lengths[e]!; t += 1) sum += batch.rewards[t]!;
+    for (let t = batch.offsets[e]!; t < batch.offsets[e]! + batch.lengths[e]!; t += 1)
+      sum += batch.rewards[t]!;
     const row = byEpisode[k]!;
     row[batch.taskIndex[e]!] = row[batch.taskIndex[e]!]! + sum;
   }
