@@ -155,7 +155,10 @@ describe('MetaLearner machinery', () => {
             });
           },
           onEpisodeStart(envMask, { keepMemory }) {
-            if (!keepMemory) envMask.forEach((start, i) => start === 1 && (state.arm[i] = 0));
+            if (keepMemory) return;
+            envMask.forEach((start, i) => {
+              if (start === 1) state.arm[i] = 0;
+            });
           },
         };
       },
