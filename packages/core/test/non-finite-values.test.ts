@@ -289,7 +289,7 @@ describe('a policy that does not fit the env is refused before the first step', 
   });
 
   it('createTrialAgent names the trial input size it needs', () => {
-    const encoding = actionEncodingOf(navigation.makeEnv(tasks[0]!).actionSpace);
+    const encoding = actionEncodingOf(env().actionSpace);
     const policy = createGruPolicy({
       observationSize: 5,
       actionKind: 'continuous',
