@@ -162,7 +162,14 @@ export {
   generalizedAdvantages,
   normalizeAdvantages,
 } from './rl/advantages';
-export { type Agent, type AgentStep, createPolicyAgent, type PolicyAgentOptions } from './rl/agent';
+export {
+  type Agent,
+  type AgentSizes,
+  type AgentStep,
+  checkAgentMatchesEnv,
+  createPolicyAgent,
+  type PolicyAgentOptions,
+} from './rl/agent';
 export { baselineFeatures, fitLinearBaseline } from './rl/linear-baseline';
 // Reinforcement learning
 export {

@@ -45,7 +45,10 @@ export interface Env<Observation = Float32Array, Action = EnvAction> {
   readonly clipsActions?: boolean;
   /** Starts an episode; `seed` (an integer) reseeds the environment's generator. */
   reset(options?: { readonly seed?: number }): { readonly observation: Observation; readonly info: Info };
-  /** Applies `action`. */
+  /**
+   * Applies `action`. Rewards and observations must be finite: the built-in environments raise a
+   * `NonFiniteValueError` (naming the step and the field) rather than return NaN or Infinity.
+   */
   step(action: Action): StepResult<Observation>;
   /**
    * A copy of the environment's state where it exposes one (every built-in environment does; see

@@ -34,6 +34,13 @@ export { type Navigation2DTask, navigation2dDistribution } from './distributions
 export { normaliseAngle, type PendulumTask, pendulumDistribution } from './distributions/pendulum';
 export { type TabularMdpTask, tabularMdpDistribution } from './distributions/tabular-mdp';
 export type { ActionArray, Env, EnvAction, Info, StepResult } from './env';
+export {
+  checkFiniteStep,
+  describeNonFiniteValue,
+  findNonFinite,
+  NonFiniteValueError,
+  type NonFiniteValueSource,
+} from './non-finite-value-error';
 export { listTaskDistributions, makeTaskDistribution, registerTaskDistribution } from './registry';
 // Random numbers (shared with @metarl/core, which re-exports them)
 export { createRng, createRngFromState, type Rng, type RngState } from './rng/rng';

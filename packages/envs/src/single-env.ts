@@ -9,6 +9,7 @@ import {
 } from './batched-dynamics';
 import { describeValue } from './describe-value';
 import type { Env, EnvAction, Info, StepResult } from './env';
+import { checkFiniteStep } from './non-finite-value-error';
 import { createRng, type Rng } from './rng/rng';
 import type { Box } from './spaces/box';
 import type { Discrete } from './spaces/discrete';
@@ -72,6 +73,13 @@ export class SingleEnv implements Env<Float32Array, EnvAction> {
     this.dynamics.resetEnv(0, this.rng, this.observation);
     this.episodeSteps = 0;
     this.status = 'running';
+    checkFiniteStep(
+      { envId: this.id, step: 'reset' },
+      undefined,
+      this.observation,
+      0,
+      this.observation.length,
+    );
     return { observation: Float32Array.from(this.observation), info: {} };
   }
 
@@ -79,7 +87,8 @@ export class SingleEnv implements Env<Float32Array, EnvAction> {
    * Applies `action`: for a `Discrete` space an integer of the space (a number, or an array of
    * one); for a `Box` a Float32Array, Float64Array, Int32Array or number array of its size (or a
    * number when the size is 1). Box actions are checked as given, then rounded to float32, the
-   * action space's precision.
+   * action space's precision. A non-finite reward or observation element from the dynamics
+   * raises a `NonFiniteValueError` naming the step and the field.
    */
   step(action: EnvAction): StepResult<Float32Array> {
     if (this.status === 'unstarted') throw new Error(`${this.id}: step before reset; call reset() first`);
@@ -105,6 +114,13 @@ export class SingleEnv implements Env<Float32Array, EnvAction> {
     actions.set(values as ArrayLike<number>);
     const reward = this.dynamics.stepEnv(0, actions, this.rng!, this.observation, this.terminatedFlag);
     this.episodeSteps += 1;
+    checkFiniteStep(
+      { envId: this.id, step: this.episodeSteps },
+      reward,
+      this.observation,
+      0,
+      this.observation.length,
+    );
     const terminated = this.terminatedFlag[0] === 1;
     const truncated = this.episodeSteps >= this.maxEpisodeSteps;
     if (terminated || truncated) this.status = 'ended';

@@ -9,6 +9,7 @@ import {
 } from './batched-dynamics';
 import { describeValue } from './describe-value';
 import type { ActionArray } from './env';
+import { checkFiniteStep } from './non-finite-value-error';
 import { createRng, type Rng } from './rng/rng';
 import type { Box } from './spaces/box';
 import type { Discrete } from './spaces/discrete';
@@ -73,7 +74,9 @@ export interface VectorEnv {
    * Steps every environment with `actions` `[numEnvs * actionSize]` (a Float32Array,
    * Float64Array or Int32Array; checked as given, then rounded to float32 for a `Box`), or only
    * those where `mask` is 1 (the others, their actions and their entries in the result are left
-   * untouched).
+   * untouched). An implementation should raise a `NonFiniteValueError` (naming the environment,
+   * its step and the field) when it produces a non-finite reward or observation; the built-in
+   * ones do, and `collectEpisodes` checks what any `VectorEnv` returns.
    */
   step(actions: ActionArray, options?: { readonly mask?: Uint8Array }): VectorStepResult;
 }
@@ -145,6 +148,7 @@ export class BatchedVectorEnv implements VectorEnv {
     for (let i = 0; i < this.numEnvs; i += 1) {
       if (mask !== undefined && mask[i] === 0) continue;
       this.dynamics.resetEnv(i, this.rngs[i]!, this.observations);
+      this.checkFinite(i, 'reset', undefined);
       this.episodeSteps[i] = 0;
       this.needsReset[i] = 0;
       this.terminated[i] = 0;
@@ -186,6 +190,7 @@ export class BatchedVectorEnv implements VectorEnv {
       if (mask !== undefined && mask[i] === 0) continue;
       if (needsReset[i] === 1) {
         dynamics.resetEnv(i, rngs[i]!, observations);
+        this.checkFinite(i, 'reset', undefined);
         rewards[i] = 0;
         terminated[i] = 0;
         truncated[i] = 0;
@@ -196,9 +201,22 @@ export class BatchedVectorEnv implements VectorEnv {
       rewards[i] = dynamics.stepEnv(i, dynamicsActions, rngs[i]!, observations, terminated);
       const steps = episodeSteps[i]! + 1;
       episodeSteps[i] = steps;
+      this.checkFinite(i, steps, rewards[i]!);
       truncated[i] = steps >= limit ? 1 : 0;
       if (terminated[i] === 1 || truncated[i] === 1) needsReset[i] = 1;
     }
     return { observations, rewards, terminated, truncated };
+  }
+
+  /** Throws a `NonFiniteValueError` when env `i`'s reward or observation is not finite. */
+  private checkFinite(i: number, step: number | 'reset', reward: number | undefined): void {
+    const size = this.observationSize;
+    checkFiniteStep(
+      { envId: this.id, envIndex: i, envCount: this.numEnvs, step },
+      reward,
+      this.observations,
+      i * size,
+      size,
+    );
   }
 }

@@ -14,9 +14,15 @@
  *
  * Feed-forward `Policy`s only (a recurrent policy's hidden state is not stacked here).
  */
-import { createRng, type Rng, type TaskDistribution, type VectorEnv } from '@metarl/envs';
+import {
+  createRng,
+  NonFiniteValueError,
+  type Rng,
+  type TaskDistribution,
+  type VectorEnv,
+} from '@metarl/envs';
 import { disposeParams } from '../params/param-tree';
-import { createPolicyAgent } from '../rl/agent';
+import { checkAgentMatchesEnv, createPolicyAgent, sizesOf } from '../rl/agent';
 import type { Policy } from '../rl/policies';
 import { collectEpisodes } from '../rl/rollouts';
 import { type ParamLayout, stackPopulation } from './param-layout';
@@ -92,6 +98,20 @@ class MemberBlocksVectorEnv implements VectorEnv {
     return mask?.subarray(block * this.blockSize, (block + 1) * this.blockSize);
   }
 
+  /** Runs `body` on block `b`, numbering the env of a block's non-finite value error across all blocks. */
+  private inBlock<T>(b: number, body: () => T): T {
+    try {
+      return body();
+    } catch (error) {
+      const source = error instanceof NonFiniteValueError ? error.source : undefined;
+      if (source?.envIndex === undefined || source.where !== undefined) throw error;
+      throw new NonFiniteValueError(
+        { ...source, envId: this.id, envIndex: b * this.blockSize + source.envIndex, envCount: this.numEnvs },
+        { cause: error },
+      );
+    }
+  }
+
   private anySet(mask: Uint8Array | undefined): boolean {
     return mask === undefined || mask.includes(1);
   }
@@ -102,10 +122,12 @@ class MemberBlocksVectorEnv implements VectorEnv {
     this.blocks.forEach((block, b) => {
       const mask = this.maskOf(options.mask, b);
       if (options.seed === undefined && !this.anySet(mask)) return;
-      const observations = block.reset({
-        ...(options.seed === undefined ? {} : { seed: options.seed }),
-        ...(mask === undefined ? {} : { mask }),
-      });
+      const observations = this.inBlock(b, () =>
+        block.reset({
+          ...(options.seed === undefined ? {} : { seed: options.seed }),
+          ...(mask === undefined ? {} : { mask }),
+        }),
+      );
       this.observations.set(observations.subarray(0, n * o), b * n * o);
     });
     return this.observations;
@@ -118,9 +140,8 @@ class MemberBlocksVectorEnv implements VectorEnv {
     this.blocks.forEach((block, b) => {
       const mask = this.maskOf(options.mask, b);
       if (!this.anySet(mask)) return;
-      const result = block.step(
-        actions.subarray(b * n * a, (b + 1) * n * a),
-        mask === undefined ? {} : { mask },
+      const result = this.inBlock(b, () =>
+        block.step(actions.subarray(b * n * a, (b + 1) * n * a), mask === undefined ? {} : { mask }),
       );
       this.observations.set(result.observations.subarray(0, n * o), b * n * o);
       this.rewards.set(result.rewards.subarray(0, n), b * n);
@@ -202,7 +223,12 @@ export function evaluatePopulation<Task>(
     autoresetMode: 'disabled' as const,
     ...(options.maxEpisodeSteps === undefined ? {} : { maxEpisodeSteps: options.maxEpisodeSteps }),
   };
-  const blocks = Array.from({ length: members }, () => distribution.makeVectorEnv(envTasks, envOptions));
+  const first = distribution.makeVectorEnv(envTasks, envOptions);
+  checkAgentMatchesEnv(where, sizesOf(policy), first);
+  const blocks = [
+    first,
+    ...Array.from({ length: members - 1 }, () => distribution.makeVectorEnv(envTasks, envOptions)),
+  ];
   const env = members === 1 ? blocks[0]! : new MemberBlocksVectorEnv(blocks);
 
   const params = stackPopulation(layout, population);

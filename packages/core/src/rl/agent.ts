@@ -5,10 +5,10 @@
  * floor(i / (N / T))).
  */
 
-import type { Rng } from '@metarl/envs';
+import type { Rng, VectorEnv } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
 import { disposeParams, type ParamTree } from '../params/param-tree';
-import type { Policy } from './policies';
+import type { ActionKind, Policy } from './policies';
 
 /** One batched decision. */
 export interface AgentStep {
@@ -18,8 +18,20 @@ export interface AgentStep {
   readonly info: Readonly<Record<string, Float32Array>>;
 }
 
+/** The observations an agent reads and the actions it emits, for samplers to check against an env. */
+export interface AgentSizes {
+  /** Floats per observation the agent reads. */
+  readonly observationSize: number;
+  /** 'continuous' (a real vector per environment) or 'discrete' (one integer choice per environment). */
+  readonly actionKind: ActionKind;
+  /** Action dimension (continuous) or number of choices (discrete). */
+  readonly actionSize: number;
+}
+
 /** Acts for a whole batch of environments per call; may keep recurrent memory. */
 export interface Agent {
+  /** Optional: its observation and action sizes; samplers check them against the env before the first step (every built-in agent gives them). */
+  readonly sizes?: AgentSizes;
   /** Actions for every environment from `observations` `[N * observationSize]`. */
   act(observations: Float32Array, rng: Rng): AgentStep;
   /** Episode boundaries of the environments where `envMask` is 1; RL²-style agents keep memory within a trial. */
@@ -52,6 +64,7 @@ export function createPolicyAgent(
     throw new RangeError(`createPolicyAgent: tasks must be a positive integer, got ${tasks}`);
   }
   return {
+    sizes: sizesOf(policy),
     act(observations, rng) {
       const count = observations.length / size;
       if (!Number.isInteger(count)) {
@@ -82,4 +95,43 @@ export function createPolicyAgent(
       if (options.ownsParams) disposeParams(params);
     },
   };
+}
+
+/** The sizes of an agent acting with `policy` (a feed-forward or recurrent policy). */
+export function sizesOf(policy: Pick<AgentSizes, keyof AgentSizes>): AgentSizes {
+  return {
+    observationSize: policy.observationSize,
+    actionKind: policy.actionKind,
+    actionSize: policy.actionSize,
+  };
+}
+
+/**
+ * Throws a `RangeError` naming both sizes when `sizes` (an agent's, or a policy's) do not fit
+ * `env`: observation size, action kind, action size or number of choices. Errors start with
+ * `where` (e.g. 'collectEpisodes').
+ */
+export function checkAgentMatchesEnv(
+  where: string,
+  sizes: AgentSizes,
+  env: Pick<VectorEnv, 'id' | 'observationSize' | 'actionSpace'>,
+): void {
+  if (sizes.observationSize !== env.observationSize) {
+    throw new RangeError(
+      `${where}: policy expects observations of size ${sizes.observationSize} but env ${env.id} has ${env.observationSize}`,
+    );
+  }
+  const space = env.actionSpace;
+  const discrete = space.shape.length === 0;
+  const envActions = discrete
+    ? `one discrete choice among ${(space as { n: number }).n} (${space.describe()})`
+    : `continuous actions of size ${(space as { size: number }).size} (${space.describe()})`;
+  const agentActions =
+    sizes.actionKind === 'discrete'
+      ? `one discrete choice among ${sizes.actionSize}`
+      : `continuous actions of size ${sizes.actionSize}`;
+  const envSize = discrete ? (space as { n: number }).n : (space as { size: number }).size;
+  if ((sizes.actionKind === 'discrete') !== discrete || sizes.actionSize !== envSize) {
+    throw new RangeError(`${where}: policy emits ${agentActions} but env ${env.id} takes ${envActions}`);
+  }
 }

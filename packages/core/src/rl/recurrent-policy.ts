@@ -13,7 +13,7 @@ import type { Distribution } from '../distributions/distribution';
 import { applyGruSequence, createGru } from '../nn/gru';
 import { applyLinear, initialiseWeights } from '../nn/linear';
 import { disposeParams, type ParamTree } from '../params/param-tree';
-import type { Agent } from './agent';
+import { type Agent, sizesOf } from './agent';
 import type { ActionKind } from './policies';
 
 /** A GRU policy. */
@@ -141,6 +141,7 @@ export function createRecurrentAgent(
     return hidden;
   };
   return {
+    sizes: sizesOf(policy),
     act(observations, rng) {
       const count = observations.length / size;
       const previous = ensure(count);

@@ -3,9 +3,9 @@
  * stepped together with one agent call per time step. Typed arrays only in the loop: no tensors,
  * no per-environment objects.
  */
-import type { Rng, VectorEnv } from '@metarl/envs';
+import { checkFiniteStep, NonFiniteValueError, type Rng, type VectorEnv } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Agent } from './agent';
+import { type Agent, checkAgentMatchesEnv } from './agent';
 
 /** Whole episodes as flat arrays (steps of one episode contiguous, episodes env-major). */
 export interface EpisodeBatch {
@@ -63,6 +63,11 @@ export interface CollectOptions {
  * Runs `episodesPerEnv` whole episodes in every environment of `env` (made with
  * `autoresetMode: 'disabled'`) and returns them as one `EpisodeBatch`.
  *
+ * Checks before the first step that the agent's `sizes` (when it gives them) fit the env, and
+ * after every reset and step that the rewards and observations are finite: a non-finite value
+ * raises a `NonFiniteValueError` naming the env, its task, the step within the episode and the
+ * field, e.g. `collectEpisodes: Navigation2D-v1 (env 3 of 8, task 1) step 17: reward is NaN (...)`.
+ *
  * @example
  * const env = navigation.makeVectorEnv(tasks, { autoresetMode: 'disabled' });
  * const batch = collectEpisodes(env, createPolicyAgent(policy, params), { episodesPerEnv: 20, rng, seed: 0 });
@@ -92,6 +97,7 @@ export function collectEpisodes(env: VectorEnv, agent: Agent, options: CollectOp
     options.taskOfEnv ?? Int32Array.from({ length: n }, (_v, i) => Math.floor(i / (n / tasks)));
   if (taskOfEnv.length !== n)
     throw new RangeError(`collectEpisodes(${env.id}): taskOfEnv must have ${n} entries`);
+  if (agent.sizes !== undefined) checkAgentMatchesEnv('collectEpisodes', agent.sizes, env);
   const capacity = perEnv * env.maxEpisodeSteps; // steps per environment at most
   const observations = new Float32Array(n * capacity * o);
   const actions = new Float32Array(n * capacity * a);
@@ -113,7 +119,31 @@ export function collectEpisodes(env: VectorEnv, agent: Agent, options: CollectOp
   const high = clip ? (space as { high: Float32Array }).high : undefined;
   const clipped = new Float32Array(clip ? n * a : 0);
 
-  let current = env.reset(options.seed === undefined ? {} : { seed: options.seed });
+  /** Throws a `NonFiniteValueError` when env `i`'s reward (omitted at a reset) or observation is not finite. */
+  const checkFinite = (i: number, step: number | 'reset', reward: number | undefined, values: Float32Array) =>
+    checkFiniteStep(
+      { where: 'collectEpisodes', envId: env.id, envIndex: i, envCount: n, taskIndex: taskOfEnv[i]!, step },
+      reward,
+      values,
+      i * o,
+      o,
+    );
+  /** `env.reset` / `env.step`, with the task added to an env's own non-finite value error. */
+  const call = <T>(body: () => T): T => {
+    try {
+      return body();
+    } catch (error) {
+      const source = error instanceof NonFiniteValueError ? error.source : undefined;
+      if (source?.envIndex === undefined || source.envIndex >= n || source.where !== undefined) throw error;
+      throw new NonFiniteValueError(
+        { ...source, where: 'collectEpisodes', taskIndex: taskOfEnv[source.envIndex]! },
+        { cause: error },
+      );
+    }
+  };
+
+  let current = call(() => env.reset(options.seed === undefined ? {} : { seed: options.seed }));
+  for (let i = 0; i < n; i += 1) checkFinite(i, 'reset', undefined, current);
   agent.onEpisodeStart(new Uint8Array(n).fill(1), { keepMemory: false });
   let remaining = n;
   while (remaining > 0) {
@@ -140,7 +170,11 @@ export function collectEpisodes(env: VectorEnv, agent: Agent, options: CollectOp
       }
       stepActions = clipped;
     }
-    const result = env.step(stepActions, { mask: active });
+    const result = call(() => env.step(stepActions, { mask: active }));
+    for (let i = 0; i < n; i += 1) {
+      if (active[i] === 1)
+        checkFinite(i, lengths[i * perEnv + episodesOfEnv[i]!]! + 1, result.rewards[i]!, result.observations);
+    }
     agent.observeRewards?.(result.rewards, active);
     let anyRestart = false;
     for (let i = 0; i < n; i += 1) {
@@ -167,7 +201,8 @@ export function collectEpisodes(env: VectorEnv, agent: Agent, options: CollectOp
     }
     current = result.observations;
     if (anyRestart) {
-      current = env.reset({ mask: restart });
+      current = call(() => env.reset({ mask: restart }));
+      for (let i = 0; i < n; i += 1) if (restart[i] === 1) checkFinite(i, 'reset', undefined, current);
       agent.onEpisodeStart(restart, { keepMemory });
     }
   }

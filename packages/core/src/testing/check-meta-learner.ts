@@ -101,7 +101,9 @@ export async function checkMetaLearner<Task>(
     assert(keys.length > 0, 'no metrics');
     for (const key of keys) {
       assert(/^[A-Za-z]+\/[A-Za-z0-9_.]+$/.test(key), `metric key '${key}' is not 'group/name'`);
-      assert(typeof metrics[key] === 'number', `metric '${key}' is not a number`);
+      const value: unknown = metrics[key];
+      assert(typeof value === 'number', `metric '${key}' is not a number, got ${String(value)}`);
+      assert(Number.isFinite(value), `metric '${key}' is ${String(value)}, not finite`);
     }
   });
 

@@ -49,6 +49,8 @@ export interface TrialAgent extends Agent {
  * An agent over `policy` (inputs `trialInputSize(O, encoding)`) and `params` `{ policy, value?,
  * valueScale? }` (borrowed: keep them alive while acting). Records `logProb` per step, and
  * `value` when the params carry a scaled value head on the policy's state (`scaledValues`).
+ * Throws a `RangeError` naming both sizes when the policy's input size, action kind or action
+ * size does not fit `observationSize` and `encoding`; its `sizes` let samplers check the env.
  */
 export function createTrialAgent(
   policy: RecurrentPolicy,
@@ -58,6 +60,16 @@ export function createTrialAgent(
   options: TrialAgentOptions = {},
 ): TrialAgent {
   const width = trialInputSize(observationSize, encoding);
+  if (policy.observationSize !== width) {
+    throw new RangeError(
+      `createTrialAgent: policy expects inputs of size ${policy.observationSize} but observations of size ${observationSize} with ${encoding.kind} actions of size ${encoding.size} make trial inputs of size ${width} (observation + action + reward + done)`,
+    );
+  }
+  if (policy.actionKind !== encoding.kind || policy.actionSize !== encoding.size) {
+    throw new RangeError(
+      `createTrialAgent: policy emits ${policy.actionKind} actions of size ${policy.actionSize} but the action encoding is ${encoding.kind} of size ${encoding.size}`,
+    );
+  }
   const size = policy.hiddenSize;
   const withValues = params.value !== undefined;
   const initial = options.initialMemory;
@@ -99,6 +111,7 @@ export function createTrialAgent(
   };
   let buffer = new Float32Array(0);
   return {
+    sizes: { observationSize, actionKind: encoding.kind, actionSize: encoding.size },
     act(observations, rng: Rng) {
       const n = observations.length / observationSize;
       if (!Number.isInteger(n) || n < 1) {
