@@ -38,7 +38,7 @@ function createLinearGaussianPolicy(observationSize: number, actionSize: number)
     actionSize,
     init: (rng: Rng): ParamTree => ({
       weight: tf.tensor2d(
-        Array.from({ length: observationSize * actionSize }, () => 0.1 * rng.normal()),
+        rng.normal(observationSize * actionSize).map((value) => 0.1 * value),
         [observationSize, actionSize],
       ),
       bias: tf.zeros([actionSize]),

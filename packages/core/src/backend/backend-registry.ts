@@ -58,7 +58,8 @@ export interface UseBackendOptions {
   /**
    * Threads for the wasm backend's matrix products (1 to 8); default 1. More threads speed up
    * large products (2x for [1024, 1024] on 2 cores) but slow down many small ones (per-step
-   * rollouts), so measure your workload. Fixed when the wasm backend first initialises in a
+   * rollouts), so measure your workload; on a shared or busy machine keep 1 (two threads were
+   * 4.9-11x slower than one on a busy 2-core machine). Fixed when the wasm backend first initialises in a
    * process; other backends manage their own threads and ignore it.
    */
   readonly threads?: number;
