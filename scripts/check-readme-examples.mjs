@@ -41,7 +41,10 @@ const libraryExceptions = {
  * it where TypeScript finds it; pnpm does not (its users add @types/long or skipLibCheck). The
  * check sees it as an npm user would: from pnpm's hoisted store.
  */
-const typeRoots = [join(root, 'node_modules', '@types'), join(root, 'node_modules', '.pnpm', 'node_modules', '@types')];
+const typeRoots = [
+  join(root, 'node_modules', '@types'),
+  join(root, 'node_modules', '.pnpm', 'node_modules', '@types'),
+];
 
 /** The ```ts blocks of `readme` that are whole programs (not preceded by `<!-- fragment -->`). */
 export function readmeExamples(readme) {
@@ -71,7 +74,8 @@ for (const directory of directories) {
   if (blocks.length === 0 && exampleFiles.length === 0) continue;
   // The root's README examples are checked from packages/core, where every package resolves.
   const exception = libraryExceptions[relative(join(root, 'packages'), directory)];
-  if (exception !== undefined) console.log(`${relative(root, directory)}: skipLibCheck, because ${exception}`);
+  if (exception !== undefined)
+    console.log(`${relative(root, directory)}: skipLibCheck, because ${exception}`);
   const home = directory === root ? join(root, 'packages', 'core') : directory;
   const work = join(home, directory === root ? '.root-readme-examples' : '.readme-examples');
   rmSync(work, { recursive: true, force: true });
@@ -110,5 +114,7 @@ for (const directory of directories) {
     console.log(`ok ${label}: ${blocks.length} README example(s), ${exampleFiles.length} examples/ file(s)`);
   }
 }
-console.log(`${checked} files type-checked with ${JSON.stringify(strictestOptions)} (types node and long; plot with skipLibCheck)`);
+console.log(
+  `${checked} files type-checked with ${JSON.stringify(strictestOptions)} (types node and long; plot with skipLibCheck)`,
+);
 process.exit(failed ? 1 : 0);

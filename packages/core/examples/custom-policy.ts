@@ -50,7 +50,10 @@ function createLinearGaussianPolicy(observationSize: number, actionSize: number)
       const logStd = params.logStd as tf.Tensor;
       if (weight.rank === 3) {
         // Task-batched: weight [T, O, A], bias and log-std [T, A], observations [T, B, O].
-        const mean = tf.add(tf.matMul(observations as tf.Tensor3D, weight as tf.Tensor3D), tf.expandDims(bias, 1));
+        const mean = tf.add(
+          tf.matMul(observations as tf.Tensor3D, weight as tf.Tensor3D),
+          tf.expandDims(bias, 1),
+        );
         return new DiagonalGaussian(mean, tf.expandDims(logStd, 1));
       }
       const flat = tf.reshape(observations, [-1, observationSize]) as tf.Tensor2D;
@@ -76,5 +79,7 @@ const { params, history } = trainTrpo({
 });
 const first = history[0]!.meanReturn;
 const last = history.at(-1)!.meanReturn;
-console.log(`linear Gaussian policy, TRPO on Navigation2D: mean return ${first.toFixed(1)} at iteration 1, ${last.toFixed(1)} at iteration ${history.length}`);
+console.log(
+  `linear Gaussian policy, TRPO on Navigation2D: mean return ${first.toFixed(1)} at iteration 1, ${last.toFixed(1)} at iteration ${history.length}`,
+);
 disposeParams(params); // trainTrpo's result is ours to free

@@ -7,7 +7,9 @@ it('the README example computes a meta-gradient whose step lowers the loss after
   expect(meaningfulStderr(run)).toBe('');
   expect(run.status).toBe(0);
   expect(run.stdout).toMatch(/\[ 'hidden0', 'hidden1', 'output' \]/);
-  const match = /query loss after adaptation: (\d+\.\d+) before the meta-step, (\d+\.\d+) after\n/.exec(run.stdout);
+  const match = /query loss after adaptation: (\d+\.\d+) before the meta-step, (\d+\.\d+) after\n/.exec(
+    run.stdout,
+  );
   expect(match, run.stdout).not.toBeNull();
   const [before, after] = [Number(match![1]), Number(match![2])];
   // Printed on wasm: 1.454 before, 1.074 after (one meta-step of size 0.05).

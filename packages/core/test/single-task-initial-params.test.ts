@@ -57,7 +57,9 @@ describe('trainPpo and trainTrpo from given parameters', () => {
 
   it('reject a tree that does not fit the policy, naming the leaf and both shapes, without leaking', () => {
     const before = tf.memory().numTensors;
-    const wide = createGaussianMlpPolicy({ observationSize: 3, actionSize: 2, hiddenSizes: [8] }).init(createRng(0));
+    const wide = createGaussianMlpPolicy({ observationSize: 3, actionSize: 2, hiddenSizes: [8] }).init(
+      createRng(0),
+    );
     expect(() => trainTrpo({ ...base, iterations: 1, initialParams: wide })).toThrow(
       "trainTrpo: initialParams 'mean/hidden0/weight' has shape [3, 8], the policy expects [2, 8]",
     );

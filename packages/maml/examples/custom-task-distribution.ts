@@ -53,7 +53,8 @@ const target1d: TaskDistribution<Target1DTask> = defineTaskDistribution<Target1D
   sampleTask: (random) => ({ target: 2 * random.next() - 1 }),
   defaultTask: () => ({ target: 0.5 }),
   validateTask(task) {
-    if (!(Math.abs(task?.target) <= 1)) throw new RangeError(`target must be in [-1, 1], got ${String(task?.target)}`);
+    if (!(Math.abs(task?.target) <= 1))
+      throw new RangeError(`target must be in [-1, 1], got ${String(task?.target)}`);
   },
   createDynamics: createTarget1DDynamics,
 });
@@ -61,7 +62,9 @@ const target1d: TaskDistribution<Target1DTask> = defineTaskDistribution<Target1D
 // The checkers return the checks that passed and throw an EnvCheckError listing every failure.
 const envChecks = checkEnv(() => target1d.makeEnv(target1d.defaultTask()));
 const distributionChecks = checkTaskDistribution(target1d);
-console.log(`Target1D-v0 passes ${envChecks.length} env checks and ${distributionChecks.length} distribution checks`);
+console.log(
+  `Target1D-v0 passes ${envChecks.length} env checks and ${distributionChecks.length} distribution checks`,
+);
 
 await useBackend('cpu');
 const policy = createGaussianMlpPolicy({ observationSize: 1, actionSize: 1, hiddenSizes: [16] });
@@ -70,5 +73,7 @@ await trainMetaLearner(maml, target1d, { iterations: 10, metaBatchSize: 10, seed
 const report = evaluateMetaLearner(maml, target1d, { tasks: 20, episodesPerTask: 10 });
 const before = report.steps[0]!.meanReturn;
 const after = report.steps[1]!.meanReturn;
-console.log(`MAML on Target1D, 20 new targets: before adaptation ${before.toFixed(2)}, after one step ${after.toFixed(2)}`);
+console.log(
+  `MAML on Target1D, 20 new targets: before adaptation ${before.toFixed(2)}, after one step ${after.toFixed(2)}`,
+);
 maml.dispose();
