@@ -31,7 +31,15 @@ const semver = createRequire(realpathSync(join(root, 'node_modules', '@changeset
 
 /** README ```ts blocks (0-based) run per package folder, with what their output must match. */
 const readmeExamples = {
-  core: [{ block: 0, expected: [/weight/, /bias/] }],
+  core: [
+    {
+      block: 0,
+      expected: [
+        /\[ 'hidden0', 'hidden1', 'output' \]/,
+        /query loss after adaptation: \d+\.\d+ before the meta-step, \d+\.\d+ after\n/,
+      ],
+    },
+  ],
   envs: [{ block: 0, expected: [/^64 1\n$/] }],
   maml: [
     { block: 0, expected: [/before adaptation -?\d+\.\d, after one step -?\d+\.\d\n/] },

@@ -32,6 +32,7 @@ export {
   currentBackend,
   listBackends,
   registerBackend,
+  requireBackend,
   type UseBackendOptions,
   useBackend,
 } from './backend/backend-registry';

@@ -6,5 +6,9 @@ it('the README example runs against the built package', () => {
   const run = runReadmeExample(join(__dirname, '..'), 0);
   expect(meaningfulStderr(run)).toBe('');
   expect(run.status).toBe(0);
-  expect(run.stdout).toMatch(/RL² \d+\.\d\d ± \d+\.\d\d per trial \(random \d+\.\d\d\)\n/);
+  const match = /RL² (\d+\.\d\d) ± (\d+\.\d\d) per trial \(random (\d+\.\d\d)\)\n/.exec(run.stdout);
+  expect(match, run.stdout).not.toBeNull();
+  const [learned, halfWidth, random] = [Number(match![1]), Number(match![2]), Number(match![3])];
+  // Printed on wasm: 5.88 ± 0.23 against random 5.15: the learned policy beats random clearly.
+  expect(learned - halfWidth).toBeGreaterThan(random + 0.2);
 }, 180_000);

@@ -58,7 +58,8 @@ export interface UseBackendOptions {
   /**
    * Threads for the wasm backend's matrix products (1 to 8); default 1. More threads speed up
    * large products (2x for [1024, 1024] on 2 cores) but slow down many small ones (per-step
-   * rollouts), so measure your workload. Fixed when the wasm backend first initialises in a
+   * rollouts), so measure your workload; on a shared or busy machine keep 1 (two threads were
+   * 4.9-11x slower than one on a busy 2-core machine). Fixed when the wasm backend first initialises in a
    * process; other backends manage their own threads and ignore it.
    */
   readonly threads?: number;
@@ -73,7 +74,11 @@ export interface BackendInfo {
   /** Declared capabilities. */
   readonly capabilities: BackendCapabilities;
   /** For `auto`: each backend tried before this one and why it was passed over. */
-  readonly skipped: readonly { readonly name: string; readonly reason: string }[];
+  readonly skipped: readonly {
+    readonly name: string;
+    readonly reason: string;
+    readonly installed?: boolean;
+  }[];
   /** The threads its kernels run on, where the backend reports them (wasm); undefined otherwise. */
   readonly threads: number | undefined;
   /**
@@ -84,6 +89,11 @@ export interface BackendInfo {
   readonly exactGradients: 'verified' | 'unverified';
   /** The installed tfjs versions and whether metarl's tfjs patches are active for them. */
   readonly tfjs: TfjsVersionCheck;
+  /**
+   * For `auto` when it passed over a native backend (`tensorflow-gpu`, `tensorflow`): one line
+   * saying which and why (not installed, or installed but failed); undefined otherwise.
+   */
+  readonly fallbackReason?: string;
 }
 
 /** Raised when a backend cannot be used; `message` names the fix. */
@@ -130,6 +140,21 @@ function isMissingModule(error: unknown, packages: readonly string[]): boolean {
   );
 }
 
+/**
+ * Whether the package itself is absent (the error names it bare), as opposed to a file inside an
+ * installed package (e.g. tfjs-node's native binding, missing when its build script never ran).
+ */
+function isAbsentPackage(error: unknown, packages: readonly string[]): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return packages.some((p) => message.includes(`'${p}'`) || message.includes(`"${p}"`));
+}
+
+/** Whether `activate` failed because the package is not installed at all (its error or its cause says so). */
+function isAbsent(error: unknown, packages: readonly string[]): boolean {
+  const cause = error instanceof BackendUnavailableError ? error.cause : error;
+  return isMissingModule(cause, packages) && isAbsentPackage(cause, packages);
+}
+
 function describeError(error: unknown): string {
   return error instanceof Error ? error.message.split('\n')[0]! : String(error);
 }
@@ -139,6 +164,15 @@ async function activate(registration: BackendRegistration, options: UseBackendOp
   try {
     loaded = await registration.load();
   } catch (error) {
+    if (isMissingModule(error, registration.packages) && !isAbsentPackage(error, registration.packages)) {
+      throw new BackendUnavailableError(
+        `backend '${registration.name}' is installed but incomplete (${describeError(error)}): its ` +
+          `build script did not run (pnpm 10 skips dependencies' build scripts unless allowed: run ` +
+          `pnpm approve-builds, or list ${registration.packages.join(' and ')} under onlyBuiltDependencies ` +
+          `in pnpm-workspace.yaml, then reinstall); to install: ${registration.install}`,
+        { cause: error },
+      );
+    }
     if (isMissingModule(error, registration.packages)) {
       throw new BackendUnavailableError(
         `backend '${registration.name}' needs ${registration.packages.join(' and ')}: ${registration.install}`,
@@ -185,6 +219,57 @@ async function activate(registration: BackendRegistration, options: UseBackendOp
   };
 }
 
+/** A backend `auto` passed over; `installed` is false when its package is simply absent. */
+interface SkippedBackend {
+  readonly name: string;
+  readonly reason: string;
+  readonly installed: boolean;
+}
+
+/** The native backends, whose absence `auto` reports as a fallback. */
+const NATIVE_BACKENDS: readonly string[] = ['tensorflow-gpu', 'tensorflow'];
+let fallbackWarned = false;
+
+/**
+ * The one-line reason `auto` fell back from a native backend to `chosen`, or undefined when it
+ * skipped none. Warns on the console once per process when a native backend is installed but
+ * failed (a surprise); a native backend that is simply not installed is the normal case and
+ * only reported in `fallbackReason`.
+ */
+function describeFallback(skipped: readonly SkippedBackend[], chosen: string): string | undefined {
+  const native = skipped.filter((s) => NATIVE_BACKENDS.includes(s.name));
+  if (native.length === 0) return undefined;
+  const reason = `useBackend('auto') fell back to '${chosen}': ${native
+    .map((s) => `${s.name}: ${s.reason}`)
+    .join('; ')}`;
+  if (native.some((s) => s.installed) && !fallbackWarned) {
+    fallbackWarned = true;
+    console.warn(`metarl: ${reason}`);
+  }
+  return reason;
+}
+
+/**
+ * Throws a `BackendUnavailableError` that says what to call when no tensor backend can run
+ * (tfjs alone would say "No backend found in registry."); `before` names the caller's action.
+ * Core's entry points that create tensors call it first (parameter initialisation, the training
+ * loops); call it in your own entry points too.
+ */
+export function requireBackend(before: string): void {
+  if (active !== undefined && tf.getBackend() === active.tfjsName) return;
+  try {
+    void tf.engine().backend;
+  } catch (error) {
+    if (/no backend found in registry|could not initialize any backends/i.test(describeError(error))) {
+      throw new BackendUnavailableError(
+        `no tensor backend is active: call await useBackend('cpu' | 'wasm' | 'auto') before ${before}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
 /**
  * Selects the tensor backend for everything that follows and registers metarl's exact
  * gradients. `'auto'` (the default) picks the highest-priority backend that loads here:
@@ -200,17 +285,27 @@ async function activate(registration: BackendRegistration, options: UseBackendOp
 export async function useBackend(name = 'auto', options: UseBackendOptions = {}): Promise<BackendInfo> {
   if (options.threads !== undefined) assertThreadCount(options.threads);
   if (name === 'auto') {
-    const skipped: { name: string; reason: string }[] = [];
+    const skipped: SkippedBackend[] = [];
     for (const registration of listBackends()) {
       if (registration.isCandidateForAuto && !registration.isCandidateForAuto()) {
-        skipped.push({ name: registration.name, reason: 'not available in this environment' });
+        skipped.push({
+          name: registration.name,
+          reason: 'not available in this environment',
+          installed: false,
+        });
         continue;
       }
       try {
-        active = { ...(await activate(registration, options)), skipped };
+        const info = await activate(registration, options);
+        const fallbackReason = describeFallback(skipped, registration.name);
+        active = { ...info, skipped, ...(fallbackReason === undefined ? {} : { fallbackReason }) };
         return active;
       } catch (error) {
-        skipped.push({ name: registration.name, reason: describeError(error) });
+        skipped.push({
+          name: registration.name,
+          reason: describeError(error),
+          installed: !isAbsent(error, registration.packages),
+        });
       }
     }
     throw new BackendUnavailableError(

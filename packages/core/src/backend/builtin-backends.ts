@@ -2,6 +2,18 @@ import { selectWasmKernels } from '../tfjs-internals/wasm-kernels';
 import { initialiseWasmBackend, wasmThreads } from '../tfjs-internals/wasm-threads';
 import type { BackendCapabilities, BackendRegistration } from './backend-registry';
 
+/**
+ * The install advice for an optional peer: npm's command, pnpm's (a bare `npm i` fails inside a
+ * pnpm workspace) and pnpm 10's rule that a dependency's build script runs only when allowed.
+ */
+export function installAdvice(specifier: string, packageName: string): string {
+  return (
+    `npm i ${specifier}; in a pnpm workspace: pnpm add ${specifier} --filter <your-package> ` +
+    `(or -w at the root); pnpm 10 skips ${packageName}'s build script unless allowed: run ` +
+    `pnpm approve-builds, or list ${packageName} under onlyBuiltDependencies in pnpm-workspace.yaml, then reinstall`
+  );
+}
+
 /** Imports an optional peer by name (kept out of type checking and bundling). */
 function importOptional(name: string): Promise<unknown> {
   return import(/* @vite-ignore */ name);
@@ -43,7 +55,7 @@ export const tensorflowBackend: BackendRegistration = {
   tfjsName: 'tensorflow',
   priority: 400,
   packages: ['@tensorflow/tfjs-node'],
-  install: 'npm i @tensorflow/tfjs-node@4.22.0',
+  install: installAdvice('@tensorflow/tfjs-node@4.22.0', '@tensorflow/tfjs-node'),
   description: 'native libtensorflow (CPU); optional peer @tensorflow/tfjs-node',
   capabilities: { floatPrecision: 32, secondOrderVerified: false, gpu: false },
   load: () => importOptional('@tensorflow/tfjs-node'),
@@ -55,7 +67,7 @@ export const tensorflowGpuBackend: BackendRegistration = {
   tfjsName: 'tensorflow',
   priority: 500,
   packages: ['@tensorflow/tfjs-node-gpu'],
-  install: 'npm i @tensorflow/tfjs-node-gpu@4.22.0 (needs CUDA; see the @metarl/core README)',
+  install: `${installAdvice('@tensorflow/tfjs-node-gpu@4.22.0', '@tensorflow/tfjs-node-gpu')} (it needs CUDA; see the @metarl/core README)`,
   description: 'native libtensorflow with CUDA; optional peer @tensorflow/tfjs-node-gpu',
   capabilities: { floatPrecision: 32, secondOrderVerified: false, gpu: true },
   load: () => importOptional('@tensorflow/tfjs-node-gpu'),

@@ -1,5 +1,6 @@
 import type { Rng } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
+import { requireBackend } from '../backend/backend-registry';
 import type { ParamTree } from '../params/param-tree';
 import type { Module } from './module';
 
@@ -32,6 +33,7 @@ export function initialiseWeights(
   initialisation: WeightInitialisation = 'glorot-uniform',
   scale = 1,
 ): tf.Tensor2D {
+  requireBackend('creating parameters (e.g. policy.init or creating a learner)');
   const values = new Float32Array(inputSize * outputSize);
   if (initialisation !== 'zeros') {
     const limit =

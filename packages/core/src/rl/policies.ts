@@ -24,9 +24,13 @@ export interface Policy {
   readonly actionKind: ActionKind;
   /** Action dimension (continuous) or number of choices (discrete). */
   readonly actionSize: number;
-  /** Fresh parameters. */
+  /** Fresh parameters: a new tree the caller owns and frees. */
   init(rng: Rng): ParamTree;
-  /** The action distribution at `observations` `[..., O]` (batch shape = the leading axes). */
+  /**
+   * The action distribution at `observations` `[..., O]` (batch shape = the leading axes); never
+   * disposes, keeps or changes `params` or `observations`, and creates its tensors in the caller's
+   * `tf.tidy` or gradient tape (rules: `examples/custom-policy.ts` of @metarl/core).
+   */
   apply(params: ParamTree, observations: tf.Tensor): Distribution;
   /** Optional: a plain description of how `apply` computes the distribution (both MLP policies give one). */
   readonly architecture?: PolicyArchitecture;

@@ -5,6 +5,7 @@
  */
 import { createRng, type Rng, type TaskDistribution, type VectorEnv } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
+import { requireBackend } from '../backend/backend-registry';
 import { createAdam } from '../optim/adam';
 import { disposeOptimizerState } from '../optim/optimizer';
 import { cloneParams, disposeParams, listLeaves, type ParamTree } from '../params/param-tree';
@@ -49,6 +50,70 @@ export interface SingleTaskOptions<Task> {
   readonly stopAt?: { readonly meanReturn: number; readonly window: number };
   /** Called after every iteration. */
   readonly onIteration?: (iteration: SingleTaskIteration) => void;
+  /**
+   * The policy parameters to start from instead of `policy.init` (e.g. a meta-learned
+   * initialisation to fine-tune: `maml.parameters().policy`). Checked against `policy.init`'s
+   * tree (same leaves, same shapes). Copied: the loop never changes or disposes the given tree,
+   * which stays the caller's to dispose. The seeded draws are the same as without it, so
+   * `initialParams: policy.init(createRng(seed))` reproduces the run that starts from scratch.
+   */
+  readonly initialParams?: ParamTree;
+}
+
+/**
+ * The policy's starting parameters: a fresh `policy.init(rng)` (always drawn, so the random stream
+ * does not depend on `initialParams`) or, when given, a copy of `initialParams` checked against it.
+ */
+function initialPolicyParams(
+  owner: string,
+  policy: Policy,
+  rng: Rng,
+  initialParams: ParamTree | undefined,
+): ParamTree {
+  requireBackend(owner);
+  const fresh = policy.init(rng);
+  if (initialParams === undefined) return fresh;
+  try {
+    assertParamsFit(owner, fresh, initialParams);
+  } finally {
+    disposeParams(fresh);
+  }
+  return cloneParams(initialParams);
+}
+
+function shapeText(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/** Throws a RangeError naming the first leaf of `given` that is missing, extra or of another shape than in `expected`. */
+function assertParamsFit(owner: string, expected: ParamTree, given: ParamTree): void {
+  let givenLeaves: ReturnType<typeof listLeaves>;
+  try {
+    givenLeaves = listLeaves(given);
+  } catch (error) {
+    throw new TypeError(
+      `${owner}: initialParams must be a parameter tree of tensors, got ${String(given)} (${(error as Error).message})`,
+    );
+  }
+  const expectedShapes = new Map(listLeaves(expected).map((leaf) => [leaf.path, leaf.tensor.shape]));
+  const givenShapes = new Map(givenLeaves.map((leaf) => [leaf.path, leaf.tensor.shape]));
+  for (const [path, shape] of expectedShapes) {
+    const other = givenShapes.get(path);
+    if (other === undefined)
+      throw new RangeError(
+        `${owner}: initialParams has no '${path}' (the policy's tree has ${[...expectedShapes.keys()].join(', ')})`,
+      );
+    if (shapeText(other) !== shapeText(shape))
+      throw new RangeError(
+        `${owner}: initialParams '${path}' has shape ${shapeText(other)}, the policy expects ${shapeText(shape)}`,
+      );
+  }
+  for (const path of givenShapes.keys()) {
+    if (!expectedShapes.has(path))
+      throw new RangeError(
+        `${owner}: initialParams has '${path}', which the policy's tree has not (it has ${[...expectedShapes.keys()].join(', ')})`,
+      );
+  }
 }
 
 function meanReturn(batch: EpisodeBatch): number {
@@ -142,7 +207,9 @@ const SINGLE_TASK_TRPO_DAMPING = 0.1;
 const SINGLE_TASK_PPO_SETTINGS = { epochs: 4, minibatchSize: 256 } as const;
 
 /**
- * PPO with a value network: returns the trained params and the history. Settings: core's
+ * PPO with a value network: returns the trained params `{ policy, value }` (new tensors, the
+ * caller's to dispose) and the history. The policy starts from `initialParams` when given (the
+ * value network always starts fresh). Settings: core's
  * `defaultPpoSettings` except 4 epochs of 256-sample minibatches unless `ppo` says otherwise;
  * Adam with `learningRate` (default 1e-3).
  */
@@ -159,7 +226,10 @@ export function trainPpo<Task>(
     { autoresetMode: 'disabled' },
   );
   const rng = createRng(options.seed);
-  let params: ParamTree = { policy: policy.init(rng), value: valueFunction.init(rng) };
+  let params: ParamTree = {
+    policy: initialPolicyParams('trainPpo', policy, rng, options.initialParams),
+    value: valueFunction.init(rng),
+  };
   const optimizer = createAdam({ learningRate: options.learningRate ?? 1e-3 });
   let state = optimizer.init(params);
   const history: SingleTaskIteration[] = [];
@@ -210,7 +280,8 @@ export function trainPpo<Task>(
 }
 
 /**
- * TRPO with the linear feature baseline: returns the trained policy params and the history.
+ * TRPO with the linear feature baseline: returns the trained policy params (new tensors, the
+ * caller's to dispose) and the history; starts from `initialParams` when given.
  * Settings: core's `defaultTrpoSettings` except a damping of 0.1 (see above) unless `trpo` says otherwise.
  */
 export function trainTrpo<Task>(options: SingleTaskOptions<Task> & { readonly trpo?: TrpoOptions }): {
@@ -223,7 +294,7 @@ export function trainTrpo<Task>(options: SingleTaskOptions<Task> & { readonly tr
     { autoresetMode: 'disabled' },
   );
   const rng = createRng(options.seed);
-  let params = policy.init(rng);
+  let params = initialPolicyParams('trainTrpo', policy, rng, options.initialParams);
   const history: SingleTaskIteration[] = [];
   const gamma = options.gamma ?? 0.99;
   const trpoSettings = resolveTrpoSettings('trainTrpo', {
