@@ -72,9 +72,14 @@ export function learningCurveSpec(records: readonly MetricsRecord[], options: Pl
   const panels = choosePanels(records, options);
   const width = options.width ?? 560;
   const height = options.height ?? 280;
-  // Whole-number x values (iterations) get whole-number ticks: no 1.5 on a short run.
-  const wholeX = records.every((record) => !Number.isFinite(record[x]) || Number.isInteger(record[x]));
-  const layers = panels.map((panel) => {
+  // Whole-number x values (iterations) get whole-number ticks: no 1.5 on a short run, each
+  // value its own tick while there are few.
+  const xs = [...new Set(records.map((record) => record[x]!).filter(Number.isFinite))].sort((a, b) => a - b);
+  const wholeX = xs.every(Number.isInteger);
+  const xAxis = wholeX
+    ? { format: 'd', ...(xs.length <= 12 ? { values: xs } : { tickMinStep: 1 }) }
+    : undefined;
+  const layers = panels.map((panel, index) => {
     const values = records.flatMap((record) =>
       panel.series
         .filter((key) => Number.isFinite(record[key]) && Number.isFinite(record[x]))
@@ -83,7 +88,17 @@ export function learningCurveSpec(records: readonly MetricsRecord[], options: Pl
     return {
       width,
       height,
-      ...(panel.title ? { title: { text: panel.title, anchor: 'start' as const, fontSize: 13 } } : {}),
+      ...(panel.title
+        ? {
+            title: {
+              // Below the chart's title, the first panel's title keeps a blank line of distance.
+              text: index === 0 && options.title && panels.length > 1 ? ['', panel.title] : panel.title,
+              anchor: 'start' as const,
+              fontSize: 13,
+              fontStyle: 'italic',
+            },
+          }
+        : {}),
       data: { values },
       mark: { type: 'line' as const, point: values.length <= 200 },
       encoding: {
@@ -91,7 +106,7 @@ export function learningCurveSpec(records: readonly MetricsRecord[], options: Pl
           field: 'x',
           type: 'quantitative' as const,
           title: xTitle,
-          ...(wholeX ? { axis: { tickMinStep: 1, format: 'd' } } : {}),
+          ...(xAxis === undefined ? {} : { axis: xAxis }),
         },
         y: { field: 'value', type: 'quantitative' as const, title: panel.yTitle, scale: { zero: false } },
         color: {

@@ -52,7 +52,12 @@ describe('@metarl/plot', () => {
     }) as unknown as SinglePanel;
     expect(spec.encoding.x.title).toBe('meta-iteration');
     expect(spec.encoding.y.title).toBe('return');
-    expect(spec.encoding.x.axis).toEqual({ tickMinStep: 1, format: 'd' });
+    // Twelve whole-number iterations: one tick each, no 1.5.
+    expect(spec.encoding.x.axis).toEqual({ format: 'd', values: records.map((r) => r.iteration) });
+    const long = learningCurveSpec(
+      Array.from({ length: 30 }, (_, i) => ({ iteration: i + 1, 'metaTrain/returnBefore': i })),
+    ) as unknown as SinglePanel;
+    expect(long.encoding.x.axis).toEqual({ format: 'd', tickMinStep: 1 });
     // Legend entries are the labels, in the order of the (sorted) default series.
     expect(spec.encoding.color.sort).toEqual(['after adaptation', 'before adaptation']);
     expect(new Set(spec.data.values.map((v) => v.series))).toEqual(
