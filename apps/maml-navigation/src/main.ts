@@ -94,6 +94,7 @@ const program = new Command('maml-navigation')
     [
       '',
       'An existing report in --output is kept: pass --resume or --overwrite to use the folder again.',
+      'A resumed run takes the options of the run that wrote the checkpoint (all but --iterations).',
       '',
       'Examples:',
       '  npx -y pnpm@10.34.9 start -- --iterations 10 --output nav-report',
