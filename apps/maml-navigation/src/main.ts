@@ -251,8 +251,8 @@ async function drawTrajectories(
           transform: [{ filter: "datum.kind === 'path'" }],
           mark: { type: 'line', strokeWidth: 2, point: { size: 12 } },
           encoding: {
-            x: { field: 'x', type: 'quantitative', scale: { domain }, title: 'x position' },
-            y: { field: 'y', type: 'quantitative', scale: { domain }, title: 'y position' },
+            x: { field: 'x', type: 'quantitative', scale: { domain, nice: false }, title: 'x position' },
+            y: { field: 'y', type: 'quantitative', scale: { domain, nice: false }, title: 'y position' },
             order: { field: 'order' },
             color: {
               field: 'phase',
@@ -260,13 +260,13 @@ async function drawTrajectories(
               title: 'path',
               sort: phases,
               scale: { range: ['#9e9e9e', '#d62728'] },
-              legend: { orient: 'bottom', labelFontSize: 12 },
+              legend: { orient: 'bottom', labelFontSize: 12, labelLimit: 400 },
             },
           },
         },
         {
           transform: [{ filter: "datum.kind === 'marker'" }],
-          mark: { type: 'point', size: 220, filled: true, color: 'black', opacity: 1 },
+          mark: { type: 'point', size: 160, filled: true, color: 'black', opacity: 0.85 },
           encoding: {
             x: { field: 'x', type: 'quantitative' },
             y: { field: 'y', type: 'quantitative' },
@@ -275,7 +275,7 @@ async function drawTrajectories(
               type: 'nominal',
               title: 'marker',
               scale: { domain: ['start (0, 0)', 'goal'], range: ['circle', 'cross'] },
-              legend: { orient: 'bottom', labelFontSize: 12 },
+              legend: { orient: 'bottom', labelFontSize: 12, labelLimit: 400 },
             },
           },
         },
