@@ -135,6 +135,7 @@ await runCommandLine<Options>(program, async (options) => {
     join(output, 'learning-curve.png'),
     await plotLearningCurve(readMetrics(join(output, 'metrics.jsonl')), {
       title: 'MAML-TRPO on Navigation2D: return on the training tasks of each meta-iteration',
+      series: ['metaTrain/returnBefore', 'metaTrain/returnAfter'],
       yTitle: 'mean return per episode',
       labels: {
         'metaTrain/returnBefore': 'before adaptation',
