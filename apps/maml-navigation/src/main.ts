@@ -22,6 +22,7 @@ import {
   prepareOutputDirectory,
   resolveFromInvocation,
   runCommandLine,
+  UsageError,
 } from '@metarl/app-support';
 import {
   type Agent,
@@ -122,7 +123,7 @@ await runCommandLine<Options>(program, async (options) => {
     `MAML-TRPO on Navigation2D-v1 (${backend.name} backend): ${iterations} meta-iterations of ${metaBatchSize} tasks x ${episodesPerTask} episodes, report in ${output}${resumeFrom === undefined ? '' : ' (resumed from its checkpoint)'}`,
   );
 
-  await trainMetaLearnerInDirectory(maml, distribution, {
+  const trained = await trainMetaLearnerInDirectory(maml, distribution, {
     iterations,
     metaBatchSize,
     seed,
@@ -130,6 +131,10 @@ await runCommandLine<Options>(program, async (options) => {
     checkpointEvery: 10,
     ...(resumeFrom === undefined ? {} : { resumeFrom }),
   });
+  if (resumeFrom !== undefined && trained.records.length === 0)
+    throw new UsageError(
+      `option '--iterations <n>' argument '${iterations}' is invalid. Expected more than the ${trained.iterations} meta-iterations of the checkpoint in ${output}.`,
+    );
   const trainSeconds = (performance.now() - started) / 1000;
   writeFileSync(
     join(output, 'learning-curve.png'),

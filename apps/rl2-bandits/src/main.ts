@@ -24,6 +24,7 @@ import {
   prepareOutputDirectory,
   resolveFromInvocation,
   runCommandLine,
+  UsageError,
 } from '@metarl/app-support';
 import { createRng, useBackend } from '@metarl/core';
 import { readMetrics, trainMetaLearnerInDirectory } from '@metarl/core/node';
@@ -134,7 +135,7 @@ await runCommandLine<Options>(program, async (options) => {
     `RL² on ${arms}-armed bandits, trials of ${pulls} pulls (${backend.name} backend): ${iterations} PPO updates of ${trialsPerIteration} trials; report in ${output}${resumeFrom === undefined ? '' : ' (resumed from its checkpoint)'}`,
   );
   const started = performance.now();
-  await trainMetaLearnerInDirectory(rl2, distribution, {
+  const trained = await trainMetaLearnerInDirectory(rl2, distribution, {
     iterations,
     metaBatchSize: trialsPerIteration,
     seed,
@@ -142,6 +143,10 @@ await runCommandLine<Options>(program, async (options) => {
     checkpointEvery: 10,
     ...(resumeFrom === undefined ? {} : { resumeFrom }),
   });
+  if (resumeFrom !== undefined && trained.records.length === 0)
+    throw new UsageError(
+      `option '--iterations <n>' argument '${iterations}' is invalid. Expected more than the ${trained.iterations} PPO updates of the checkpoint in ${output}.`,
+    );
   const trainSeconds = (performance.now() - started) / 1000;
   writeFileSync(
     join(output, 'learning-curve.png'),

@@ -88,6 +88,16 @@ it('--resume continues from the checkpoint to the result of an uninterrupted run
   const expected = read(straight);
   expect(expected.metrics).toHaveLength(3);
   expect(read(split)).toEqual(expected);
+  // Resuming to no more iterations than the checkpoint holds is refused, the report kept.
+  const nothing = await runApp('--iterations', '3', '--output', split, '--resume', ...small);
+  expect(nothing.status).toBe(2);
+  // (tfjs's own banner about tfjs-node may precede it: the backend has started by then.)
+  expect(nothing.stderr).toMatch(/\n$/);
+  expect(nothing.stderr.trimEnd().split('\n').at(-1)).toBe(
+    `error: option '--iterations <n>' argument '3' is invalid. Expected more than the 3 PPO updates of the checkpoint in ${split}.`,
+  );
+  expect(nothing.stderr).not.toMatch(/^\s+at /m);
+  expect(read(split)).toEqual(expected);
   // --overwrite replaces the report (here with a shorter run): nothing of the old one stays.
   writeFileSync(join(split, 'notes.txt'), 'mine');
   expect((await runApp('--iterations', '1', '--output', split, '--overwrite', ...small)).status).toBe(0);
