@@ -3,5 +3,10 @@
  * and any Vega-Lite chart, rendered headlessly without native downloads.
  */
 
-export { type PlotOptions, plotLearningCurve } from './plot-learning-curve';
+export {
+  type CurvePanel,
+  learningCurveSpec,
+  type PlotOptions,
+  plotLearningCurve,
+} from './plot-learning-curve';
 export { type ChartSpec, renderChart } from './render-chart';
