@@ -23,13 +23,20 @@ import {
 } from '@metarl/core';
 import { makeTaskDistribution, type TaskDistribution } from '@metarl/envs';
 import { createMaml } from '@metarl/maml';
-import { describeMachine, median, readFlag, report } from './shared';
+import { describeMachine, median, readFlags, report } from './shared';
 
-const iterations = Number(readFlag('iterations', '30'));
-const seeds = readFlag('seeds', '1').split(',').map(Number);
-const task = readFlag('task', 'navigation');
-const backend = readFlag('backend', 'wasm');
-const threads = Number(readFlag('threads', '1'));
+const { iterations, seeds, task, backend, threads } = readFlags('maml-navigation', {
+  iterations: { type: 'integer', default: 30, minimum: 1, description: 'meta-iterations per seed' },
+  seeds: { type: 'integers', default: [1], description: 'training seeds, comma-separated' },
+  task: {
+    type: 'string',
+    default: 'navigation',
+    choices: ['navigation', 'bandit', 'tabular-mdp'],
+    description: 'task distribution',
+  },
+  backend: { type: 'string', default: 'wasm', description: 'tensor backend (wasm, cpu, auto, ...)' },
+  threads: { type: 'integer', default: 1, minimum: 1, description: 'wasm threads' },
+});
 const metaBatchSize = 20;
 const backendInfo = await useBackend(backend, { threads });
 

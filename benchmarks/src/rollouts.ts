@@ -24,10 +24,12 @@ import {
   useBackend,
 } from '@metarl/core';
 import { navigation2dDistribution } from '@metarl/envs';
-import { describeMachine, median, readFlag, report } from './shared';
+import { describeMachine, median, readFlags, report } from './shared';
 
 const started = performance.now();
-const backends = readFlag('backends', 'wasm,cpu').split(',');
+const { backends } = readFlags('rollouts', {
+  backends: { type: 'strings', default: ['wasm', 'cpu'], description: 'backends to time, comma-separated' },
+});
 const TASKS = 20;
 const EPISODES = 20;
 const navigation = navigation2dDistribution();
