@@ -60,9 +60,7 @@ const setups: Record<
     episodes: 10,
   }),
 };
-const setup = setups[task];
-if (setup === undefined)
-  throw new Error(`--task must be one of ${Object.keys(setups).join(', ')}, got '${task}'`);
+const setup = setups[task]!;
 
 const runs: Record<string, unknown>[] = [];
 for (const seed of seeds) {
@@ -134,17 +132,10 @@ report({
   threads: backendInfo.threads,
   config: {
     iterations,
+    seeds,
     metaBatchSize,
-    peer: 'pytorch-maml-rl configs/maml/2d-navigation.yaml (TRPO outer loop, second order)',
+    configuration: "pytorch-maml-rl's configs/maml/2d-navigation.yaml (TRPO outer loop, second order)",
   },
-  peerOnThisMachineKind:
-    task === 'navigation'
-      ? {
-          secondsPerIteration: 6.9,
-          returnAt29: { before: -38.4, after: -16.3 },
-          test: { before: -41.3, after: -14.1 },
-        }
-      : { secondsPerIteration: task === 'bandit' ? 0.29 : 0.62 },
   machine: describeMachine(),
   runs,
 });
