@@ -27,11 +27,13 @@ import {
   useBackend,
   valueAndGradients,
 } from '@metarl/core';
-import { describeMachine, readFlag, report, timeRepeated } from './shared';
+import { describeMachine, readFlags, report, timeRepeated } from './shared';
 
 const started = performance.now();
-const requested = readFlag('backends', 'all');
-const names = requested === 'all' ? listBackends().map((b) => b.name) : requested.split(',');
+const flags = readFlags('core', {
+  backends: { type: 'strings', default: ['all'], description: "backends to time, comma-separated, or 'all'" },
+});
+const names = flags.backends.includes('all') ? listBackends().map((b) => b.name) : [...flags.backends];
 const TASKS = 20;
 const SAMPLES_PER_TASK = 2000;
 const INNER_STEP = 0.1;

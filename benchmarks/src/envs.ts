@@ -7,10 +7,12 @@
  * clock starts, so the figure is the environments' own cost including input validation.
  */
 import { createRng, listTaskDistributions, makeTaskDistribution, type TaskDistribution } from '@metarl/envs';
-import { describeMachine, readFlag, report } from './shared';
+import { describeMachine, readFlags, report } from './shared';
 
 const started = performance.now();
-const seconds = Number(readFlag('seconds', '0.5'));
+const { seconds } = readFlags('envs', {
+  seconds: { type: 'number', default: 0.5, minimum: 0, description: 'seconds of stepping per measurement' },
+});
 const widths = [1, 64, 1024];
 const options: Record<string, Record<string, unknown>> = { 'Bandit-v0': { arms: 5 } };
 

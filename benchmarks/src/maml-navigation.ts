@@ -23,13 +23,20 @@ import {
 } from '@metarl/core';
 import { makeTaskDistribution, type TaskDistribution } from '@metarl/envs';
 import { createMaml } from '@metarl/maml';
-import { describeMachine, median, readFlag, report } from './shared';
+import { describeMachine, median, readFlags, report } from './shared';
 
-const iterations = Number(readFlag('iterations', '30'));
-const seeds = readFlag('seeds', '1').split(',').map(Number);
-const task = readFlag('task', 'navigation');
-const backend = readFlag('backend', 'wasm');
-const threads = Number(readFlag('threads', '1'));
+const { iterations, seeds, task, backend, threads } = readFlags('maml-navigation', {
+  iterations: { type: 'integer', default: 30, minimum: 1, description: 'meta-iterations per seed' },
+  seeds: { type: 'integers', default: [1], description: 'training seeds, comma-separated' },
+  task: {
+    type: 'string',
+    default: 'navigation',
+    choices: ['navigation', 'bandit', 'tabular-mdp'],
+    description: 'task distribution',
+  },
+  backend: { type: 'string', default: 'wasm', description: 'tensor backend (wasm, cpu, auto, ...)' },
+  threads: { type: 'integer', default: 1, minimum: 1, description: 'wasm threads' },
+});
 const metaBatchSize = 20;
 const backendInfo = await useBackend(backend, { threads });
 
@@ -53,9 +60,7 @@ const setups: Record<
     episodes: 10,
   }),
 };
-const setup = setups[task];
-if (setup === undefined)
-  throw new Error(`--task must be one of ${Object.keys(setups).join(', ')}, got '${task}'`);
+const setup = setups[task]!;
 
 const runs: Record<string, unknown>[] = [];
 for (const seed of seeds) {
@@ -127,17 +132,10 @@ report({
   threads: backendInfo.threads,
   config: {
     iterations,
+    seeds,
     metaBatchSize,
-    peer: 'pytorch-maml-rl configs/maml/2d-navigation.yaml (TRPO outer loop, second order)',
+    configuration: "pytorch-maml-rl's configs/maml/2d-navigation.yaml (TRPO outer loop, second order)",
   },
-  peerOnThisMachineKind:
-    task === 'navigation'
-      ? {
-          secondsPerIteration: 6.9,
-          returnAt29: { before: -38.4, after: -16.3 },
-          test: { before: -41.3, after: -14.1 },
-        }
-      : { secondsPerIteration: task === 'bandit' ? 0.29 : 0.62 },
   machine: describeMachine(),
   runs,
 });

@@ -9,10 +9,12 @@
  */
 import { createRng, useBackend } from '@metarl/core';
 import { createSupervisedMaml, sampleSinusoidTasks } from '@metarl/maml';
-import { describeMachine, readFlag, report } from './shared';
+import { describeMachine, readFlags, report } from './shared';
 
 const started = performance.now();
-const iterations = Number(readFlag('iterations', '5000'));
+const { iterations } = readFlags('maml-sinusoid', {
+  iterations: { type: 'integer', default: 5000, minimum: 1, description: 'meta-iterations per variant' },
+});
 const shotsList = [5, 10];
 await useBackend('wasm');
 const testTasks = sampleSinusoidTasks(1000, { seed: 2017 });

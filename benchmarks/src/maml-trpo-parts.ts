@@ -30,10 +30,12 @@ import {
 } from '@metarl/core';
 import { makeTaskDistribution } from '@metarl/envs';
 import { createAutodiffCurvature, createMamlObjective, curvatureOf } from '@metarl/maml';
-import { describeMachine, median, readFlag, report } from './shared';
+import { describeMachine, median, readFlags, report } from './shared';
 
-const rounds = Number(readFlag('rounds', '5'));
-const threads = Number(readFlag('threads', '1'));
+const { rounds, threads } = readFlags('maml-trpo-parts', {
+  rounds: { type: 'integer', default: 5, minimum: 1, description: 'timed rounds of every part' },
+  threads: { type: 'integer', default: 1, minimum: 1, description: 'wasm threads' },
+});
 const backendInfo = await useBackend('wasm', { threads });
 const tasksPerBatch = 20;
 const episodesPerTask = 20;

@@ -19,13 +19,13 @@ import {
   summarise,
   tabularMdpDistribution,
 } from '@metarl/envs';
-import { describeMachine, readFlag, report } from './shared';
+import { describeMachine, readFlags, report } from './shared';
 import { banditPaper, banditReferenceAgents, mdpPaper } from './shared-paper-tables';
 
 const started = performance.now();
-const trials = Number(readFlag('trials', '1000'));
-if (!Number.isInteger(trials) || trials < 1)
-  throw new Error(`--trials must be a positive integer, got ${trials}`);
+const { trials } = readFlags('reference-agents', {
+  trials: { type: 'integer', default: 1000, minimum: 1, description: 'trials per setting' },
+});
 
 const format = (s: { mean: number; halfWidth95: number }) => ({
   mean: Number(s.mean.toFixed(3)),

@@ -27,54 +27,82 @@ import {
 } from '@metarl/envs';
 import { renderChart } from '@metarl/plot';
 import { createRl2 } from '@metarl/rl2';
-import { describeMachine, readFlag, report } from './shared';
+import { describeMachine, readFlags, report } from './shared';
 import { banditPaper, banditReferenceAgents, mdpPaper } from './shared-paper-tables';
 
-const task = readFlag('task', 'bandit');
-if (task !== 'bandit' && task !== 'tabular-mdp')
-  throw new Error(`--task must be 'bandit' or 'tabular-mdp', got '${task}'`);
-const integer = (name: string, fallback: number, minimum = 1) => {
-  const value = Number(readFlag(name, String(fallback)));
-  if (!Number.isInteger(value) || value < minimum)
-    throw new Error(`--${name} must be an integer >= ${minimum}, got '${readFlag(name, String(fallback))}'`);
-  return value;
-};
-const number = (name: string, fallback: number) => {
-  const value = Number(readFlag(name, String(fallback)));
-  if (!Number.isFinite(value)) throw new Error(`--${name} must be a number, got '${readFlag(name, '')}'`);
-  return value;
-};
+const flags = readFlags('rl2', {
+  task: {
+    type: 'string',
+    default: 'bandit',
+    choices: ['bandit', 'tabular-mdp'],
+    description: 'task distribution',
+  },
+  arms: { type: 'integer', default: 5, minimum: 1, description: 'bandit arms (k)' },
+  episodes: { type: 'integer', default: 10, minimum: 1, description: 'episodes per trial (n)' },
+  iterations: {
+    type: 'integer',
+    default: null,
+    minimum: 0,
+    description: 'policy updates (default 100 for bandit, 250 for tabular-mdp)',
+  },
+  trials: {
+    type: 'integer',
+    default: null,
+    minimum: 1,
+    description: 'trials per update (default 500 for bandit, 250 for tabular-mdp)',
+  },
+  hidden: { type: 'integer', default: 128, minimum: 1, description: 'GRU hidden size' },
+  'test-trials': { type: 'integer', default: 1000, minimum: 1, description: 'trials on new test tasks' },
+  'evaluate-every': {
+    type: 'integer',
+    default: 0,
+    minimum: 0,
+    description: 'evaluate on the test tasks every k updates (0: only at the end)',
+  },
+  seed: { type: 'integer', default: 1, minimum: 0, description: 'training seed' },
+  backend: { type: 'string', default: 'wasm', description: 'tensor backend (wasm, cpu, auto, ...)' },
+  threads: { type: 'integer', default: 1, minimum: 1, description: 'wasm threads' },
+  plot: { type: 'string', default: '', description: 'write a PNG learning curve to this file' },
+  'learning-rate': { type: 'number', default: 1e-2, minimum: 0, description: 'Adam learning rate' },
+  epochs: { type: 'integer', default: 4, minimum: 1, description: 'PPO epochs per update' },
+  minibatches: { type: 'integer', default: 4, minimum: 1, description: 'PPO minibatches per epoch' },
+  entropy: { type: 'number', default: 0.01, minimum: 0, description: 'entropy bonus coefficient' },
+  'value-coefficient': { type: 'number', default: 0.5, minimum: 0, description: 'value loss weight' },
+  gamma: { type: 'number', default: 0.99, minimum: 0, description: 'discount' },
+  lambda: { type: 'number', default: 0.3, minimum: 0, description: 'GAE lambda' },
+});
+const task = flags.task;
 const bandit = task === 'bandit';
-const arms = integer('arms', 5);
-const episodes = integer('episodes', 10);
-const iterations = integer('iterations', bandit ? 100 : 250, 0);
-const trialsPerIteration = integer('trials', bandit ? 500 : 250);
-const hiddenSize = integer('hidden', 128);
-const testTrials = integer('test-trials', 1000);
-const evaluateEvery = integer('evaluate-every', 0, 0);
-const seed = integer('seed', 1, 0);
-const backend = readFlag('backend', 'wasm');
-const threads = Number(readFlag('threads', '1'));
-const plot = readFlag('plot', '');
+const arms = flags.arms;
+const episodes = flags.episodes;
+const iterations = flags.iterations ?? (bandit ? 100 : 250);
+const trialsPerIteration = flags.trials ?? (bandit ? 500 : 250);
+const hiddenSize = flags.hidden;
+const testTrials = flags['test-trials'];
+const evaluateEvery = flags['evaluate-every'];
+const seed = flags.seed;
+const backend = flags.backend;
+const threads = flags.threads;
+const plot = flags.plot;
 const backendInfo = await useBackend(backend, { threads });
 
 const distribution = (
   bandit ? banditDistribution({ arms }) : tabularMdpDistribution()
 ) as TaskDistribution<unknown>;
 const ppo = {
-  learningRate: number('learning-rate', 1e-2),
-  epochs: integer('epochs', 4),
-  minibatches: integer('minibatches', 4),
-  entropyCoefficient: number('entropy', 0.01),
-  valueCoefficient: number('value-coefficient', 0.5),
+  learningRate: flags['learning-rate'],
+  epochs: flags.epochs,
+  minibatches: flags.minibatches,
+  entropyCoefficient: flags.entropy,
+  valueCoefficient: flags['value-coefficient'],
 };
 const learner = createRl2({
   distribution,
   episodesPerTrial: episodes,
   hiddenSize,
   seed,
-  gamma: number('gamma', 0.99),
-  lambda: number('lambda', 0.3),
+  gamma: flags.gamma,
+  lambda: flags.lambda,
   ppo,
 });
 

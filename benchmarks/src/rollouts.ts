@@ -4,8 +4,13 @@
  * The MAML meta-batch on Navigation2D-v1: 20 tasks x 20 episodes x 100 steps (40,000 env steps)
  * collected by `collectEpisodes` in one call with a Gaussian MLP [64, 64] policy (one batched
  * forward pass for all 400 environments per step), then one TRPO step (10 conjugate-gradient
- * iterations of exact Fisher-vector products) on that batch. The peer (pytorch-maml-rl, one
- * worker) samples 11.3k env steps/s on this machine kind (docs/benchmarks.md section 3).
+ * iterations of exact Fisher-vector products) on that batch.
+ *
+ * `envStepsPerSecond` is sampling alone: the same work as pytorch-maml-rl's sampler `duration`
+ * (its `sample_trajectories` for 20 episodes of one task, summed over the 20 tasks);
+ * `benchmarks/peers/side-by-side-rollouts.sh` measures both in one sitting and prints the ratio.
+ * `samplingAndAdvantagesSeconds` adds the linear baseline fit and GAE (the peer's
+ * `create_episodes`).
  */
 
 import {
@@ -24,10 +29,12 @@ import {
   useBackend,
 } from '@metarl/core';
 import { navigation2dDistribution } from '@metarl/envs';
-import { describeMachine, median, readFlag, report } from './shared';
+import { describeMachine, median, readFlags, report } from './shared';
 
 const started = performance.now();
-const backends = readFlag('backends', 'wasm,cpu').split(',');
+const { backends } = readFlags('rollouts', {
+  backends: { type: 'strings', default: ['wasm', 'cpu'], description: 'backends to time, comma-separated' },
+});
 const TASKS = 20;
 const EPISODES = 20;
 const navigation = navigation2dDistribution();
@@ -85,6 +92,7 @@ for (const backend of backends) {
     sampleSecondsMedian: Number((sampleMs / 1000).toFixed(3)),
     envStepsPerSecond: Math.round(steps / (sampleMs / 1000)),
     baselineAndAdvantagesMs: Number(baselineMs.toFixed(1)),
+    samplingAndAdvantagesSeconds: Number(((sampleMs + baselineMs) / 1000).toFixed(3)),
     trpoStepSeconds: Number((median(trpoTimes) / 1000).toFixed(3)),
     trpoAccepted: trpoMetrics['trpo/accepted'],
     liveTensors: tf.memory().numTensors,
@@ -109,6 +117,5 @@ report({
   backend: backends,
   machine: describeMachine(),
   wallSeconds: Number(((performance.now() - started) / 1000).toFixed(1)),
-  peer: { envStepsPerSecond: 11300, note: 'pytorch-maml-rl, 1 worker, docs/benchmarks.md section 3' },
   results,
 });

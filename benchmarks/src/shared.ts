@@ -3,13 +3,169 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 
-/** `--name value` from the command line, or `fallback`. */
-export function readFlag(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  if (index === -1) return fallback;
-  const value = process.argv[index + 1];
-  if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
-  return value;
+/** One command-line flag of a benchmark: its type, default and a one-line description. */
+export type FlagSpec =
+  | {
+      readonly type: 'string';
+      readonly default: string;
+      readonly choices?: readonly string[];
+      readonly description: string;
+    }
+  | {
+      readonly type: 'integer';
+      /** null: no fixed default (the benchmark picks one, as its description says). */
+      readonly default: number | null;
+      readonly minimum?: number;
+      readonly description: string;
+    }
+  | {
+      readonly type: 'number';
+      readonly default: number;
+      readonly minimum?: number;
+      readonly description: string;
+    }
+  | { readonly type: 'integers'; readonly default: readonly number[]; readonly description: string }
+  | { readonly type: 'strings'; readonly default: readonly string[]; readonly description: string };
+
+/** The parsed value of each flag in a spec. */
+export type FlagValues<Spec extends Record<string, FlagSpec>> = {
+  readonly [Name in keyof Spec]: Spec[Name] extends { type: 'string' }
+    ? string
+    : Spec[Name] extends { type: 'integers' }
+      ? readonly number[]
+      : Spec[Name] extends { type: 'strings' }
+        ? readonly string[]
+        : Spec[Name] extends { default: null }
+          ? number | null
+          : number;
+};
+
+let outFile = '';
+
+/** A bad command line: the message names the flag, the value and the expected form. */
+export class FlagError extends Error {
+  override name = 'FlagError';
+}
+
+function usageError(benchmark: string, message: string): never {
+  throw new FlagError(`pnpm bench ${benchmark}: ${message} (see --help)`);
+}
+
+function describeFlags(benchmark: string, spec: Record<string, FlagSpec>): string {
+  const lines = Object.entries(spec).map(([name, flag]) => {
+    const fallback = Array.isArray(flag.default) ? flag.default.join(',') : String(flag.default);
+    const choices = flag.type === 'string' && flag.choices ? ` (${flag.choices.join(' | ')})` : '';
+    const shown = flag.default === null ? '' : ` (default ${fallback === '' ? 'none' : fallback})`;
+    return `  --${name} <${flag.type}>${choices}  ${flag.description}${shown}`;
+  });
+  return [
+    `usage: pnpm bench ${benchmark} [-- flags]`,
+    ...lines,
+    '  --out <file>  write the JSON result to this file (default stdout)',
+  ].join('\n');
+}
+
+function parseFlag(benchmark: string, name: string, flag: FlagSpec, text: string): unknown {
+  const fail = (expected: string): never =>
+    usageError(benchmark, `--${name} must be ${expected}, got '${text}'`);
+  const parseNumber = (item: string, integer: boolean, minimum: number | undefined): number => {
+    const value = item.trim() === '' ? Number.NaN : Number(item);
+    const kind = integer ? 'an integer' : 'a number';
+    const bound = minimum === undefined ? '' : ` >= ${minimum}`;
+    if (!Number.isFinite(value) || (integer && !Number.isInteger(value))) fail(`${kind}${bound}`);
+    if (minimum !== undefined && value < minimum) fail(`${kind}${bound}`);
+    return value;
+  };
+  switch (flag.type) {
+    case 'string':
+      if (flag.choices && !flag.choices.includes(text)) fail(`one of ${flag.choices.join(', ')}`);
+      return text;
+    case 'integer':
+      return parseNumber(text, true, flag.minimum);
+    case 'number':
+      return parseNumber(text, false, flag.minimum);
+    case 'integers':
+      return text.split(',').map((item) => parseNumber(item, true, undefined));
+    case 'strings':
+      return text.split(',').filter((item) => item !== '');
+  }
+}
+
+/** The parsed command line: every flag's value, the `--out` file ('' for stdout) and whether `--help` was asked. */
+export interface ParsedFlags<Spec extends Record<string, FlagSpec>> {
+  /** Each flag's value (its default when not given). */
+  readonly values: FlagValues<Spec>;
+  /** `--out <file>`, or '' (stdout). */
+  readonly out: string;
+  /** True when `--help` or `-h` was given. */
+  readonly help: boolean;
+}
+
+/**
+ * Parses `argv` (`--name value` or `--name=value`) against `spec`: every flag must be in `spec` (or
+ * be `--out <file>`); an unknown flag, a repeated one, a missing value or a value of the wrong
+ * form throws a FlagError naming the flag, the value and the expected form.
+ */
+export function parseFlags<Spec extends Record<string, FlagSpec>>(
+  benchmark: string,
+  spec: Spec,
+  argv: readonly string[],
+): ParsedFlags<Spec> {
+  const values: Record<string, unknown> = {};
+  for (const [name, flag] of Object.entries(spec)) values[name] = flag.default;
+  const seen = new Set<string>();
+  let out = '';
+  for (let i = 0; i < argv.length; i += 1) {
+    const argument = argv[i]!;
+    if (argument === '--') continue;
+    if (argument === '--help' || argument === '-h')
+      return { values: values as FlagValues<Spec>, out, help: true };
+    if (!argument.startsWith('--')) usageError(benchmark, `unexpected argument '${argument}'`);
+    const equals = argument.indexOf('=');
+    const name = equals === -1 ? argument.slice(2) : argument.slice(2, equals);
+    if (name !== 'out' && !Object.hasOwn(spec, name)) {
+      const known = [...Object.keys(spec), 'out'].map((flag) => `--${flag}`).join(', ');
+      usageError(benchmark, `unknown flag --${name}; known flags: ${known}`);
+    }
+    if (seen.has(name)) usageError(benchmark, `--${name} is given twice`);
+    seen.add(name);
+    let text: string | undefined;
+    if (equals !== -1) text = argument.slice(equals + 1);
+    else {
+      text = argv[i + 1];
+      i += 1;
+    }
+    if (text === undefined || (equals === -1 && text.startsWith('--')))
+      usageError(benchmark, `--${name} needs a value`);
+    if (name === 'out') out = text;
+    else values[name] = parseFlag(benchmark, name, spec[name]!, text);
+  }
+  return { values: values as FlagValues<Spec>, out, help: false };
+}
+
+/**
+ * Reads the benchmark's flags from the command line (see parseFlags): a bad command line ends the
+ * run before any work with a one-line message and exit code 2; `--help` prints every flag with its
+ * default and exits 0.
+ */
+export function readFlags<Spec extends Record<string, FlagSpec>>(
+  benchmark: string,
+  spec: Spec,
+  argv: readonly string[] = process.argv.slice(2),
+): FlagValues<Spec> {
+  try {
+    const parsed = parseFlags(benchmark, spec, argv);
+    if (parsed.help) {
+      process.stdout.write(`${describeFlags(benchmark, spec)}\n`);
+      process.exit(0);
+    }
+    outFile = parsed.out;
+    return parsed.values;
+  } catch (error) {
+    if (!(error instanceof FlagError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
 }
 
 /** The machine, as every result records it. */
@@ -73,7 +229,7 @@ export function timeRepeated(
 /** Writes the JSON document to `--out` (or stdout) and says where on stderr. */
 export function report(document: Record<string, unknown>): void {
   const text = `${JSON.stringify(document, null, 2)}\n`;
-  const out = readFlag('out', '');
+  const out = outFile;
   if (out === '') process.stdout.write(text);
   else {
     writeFileSync(resolve(process.env.INIT_CWD ?? process.cwd(), out), text);

@@ -18,10 +18,12 @@ import {
   useBackend,
 } from '@metarl/core';
 import { cartPoleDistribution, pendulumDistribution } from '@metarl/envs';
-import { describeMachine, readFlag, report } from './shared';
+import { describeMachine, readFlags, report } from './shared';
 
 const started = performance.now();
-const iterations = Number(readFlag('iterations', '150'));
+const { iterations } = readFlags('single-task-rl', {
+  iterations: { type: 'integer', default: 150, minimum: 1, description: 'training iterations per run' },
+});
 await useBackend('wasm');
 const cartPoles = cartPoleDistribution();
 const pendulums = pendulumDistribution();
