@@ -12,7 +12,8 @@
 import type { PlainParameter, TaskDistribution } from '@metarl/envs';
 import type { Policy } from '../rl/policies';
 import type { RecurrentPolicy } from '../rl/recurrent-policy';
-import { CheckpointError, type JsonValue } from './checkpoint';
+import type { JsonValue } from './checkpoint';
+import { CheckpointError } from './checkpoint-error';
 
 /** The parts of a run besides the learner's config; each section is compared only when the current run gives it. */
 export interface CheckpointSetup {

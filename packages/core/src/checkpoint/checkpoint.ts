@@ -35,10 +35,7 @@ export interface Checkpoint {
   readonly step: number;
 }
 
-/** Raised when a checkpoint cannot be written or read; the message names the file and problem. */
-export class CheckpointError extends Error {
-  override readonly name: string = 'CheckpointError';
-}
+export { CheckpointError } from './checkpoint-error';
 
 /** What `assertCheckpointFits` checks a checkpoint against. */
 export interface CheckpointExpectation extends ResumeOptions {
