@@ -280,13 +280,13 @@ export function createMaml<Task>(config: MamlConfig<Task>): Maml<Task> {
       };
     },
 
-    async fromCheckpoint(checkpoint, options = {}) {
+    async fromCheckpoint(checkpoint, options) {
       assertCheckpointFits(checkpoint, {
         kind: KIND,
         params: meta,
         needsOptimizer: settings.outerOptimizer === 'ppo',
         run: { config: settings, setup },
-        ...options,
+        allowChanges: options?.allowChanges,
       });
       disposeParams(meta);
       disposeState();

@@ -315,13 +315,13 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
       };
     },
 
-    async fromCheckpoint(checkpoint, options = {}) {
+    async fromCheckpoint(checkpoint, options) {
       assertCheckpointFits(checkpoint, {
         kind: KIND,
         params,
         needsOptimizer: settings.outerOptimizer === 'ppo',
         run: { config: settings, setup },
-        ...options,
+        allowChanges: options?.allowChanges,
       });
       disposeParams(params);
       if (state !== undefined) disposeOptimizerState(state);

@@ -6,8 +6,12 @@
 import type { RngState } from '@metarl/envs';
 import type { OptimizerState } from '../optim/optimizer';
 import { describeParams, haveSameStructure, type ParamTree } from '../params/param-tree';
-import type { CheckpointSetup, ResumeOptions, RunDescription } from './checkpoint-setup';
-import { assertCheckpointMatches } from './checkpoint-setup';
+import {
+  assertCheckpointMatches,
+  type CheckpointSetup,
+  type ResumeOptions,
+  type RunDescription,
+} from './checkpoint-setup';
 
 /** A JSON value. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -63,7 +67,7 @@ export function assertCheckpointFits(checkpoint: Checkpoint, expected: Checkpoin
     assertCheckpointMatches(checkpoint, expected.run, {
       where,
       source: `the checkpoint at step ${checkpoint.step}`,
-      ...(expected.allowChanges === undefined ? {} : { allowChanges: expected.allowChanges }),
+      allowChanges: expected.allowChanges,
     });
   }
   if (!haveSameStructure(checkpoint.params, expected.params)) {

@@ -41,10 +41,11 @@ export interface TrainOptions {
   readonly onCheckpoint?: (checkpoint: Checkpoint) => Promise<void> | void;
   /**
    * A checkpoint handed out by `onCheckpoint` (or read back by `loadCheckpoint`) to resume from
-   * exactly; the learner takes ownership of its tensors. It must come from the same setup: a
-   * checkpoint whose learner config, distribution (id and parameters), policy, `metaBatchSize`
-   * or `seed` differ from this run's is refused with a `CheckpointMismatchError` naming every
-   * difference, as is one written before checkpoints recorded their setup.
+   * exactly; the learner takes ownership of its tensors (a refused one stays the caller's). It
+   * must come from the same setup: a checkpoint whose learner config, distribution (id and
+   * parameters), policy, `metaBatchSize` or `seed` differ from this run's is refused with a
+   * `CheckpointMismatchError` naming every difference, as is one written before checkpoints
+   * recorded their setup.
    */
   readonly resumeFrom?: Checkpoint;
   /**
@@ -149,7 +150,7 @@ export async function assertCanResume<Task>(
       config: current.config,
       setup: runSetup(current.setup, distribution, options),
     },
-    { where, source, ...(options.allowChanges === undefined ? {} : { allowChanges: options.allowChanges }) },
+    { where, source, allowChanges: options.allowChanges },
   );
 }
 
@@ -170,10 +171,7 @@ export async function trainMetaLearner<Task>(
       where: 'trainMetaLearner',
       source: `the checkpoint at step ${resumed.step}`,
     });
-    await learner.fromCheckpoint(
-      resumed,
-      options.allowChanges === undefined ? {} : { allowChanges: options.allowChanges },
-    );
+    await learner.fromCheckpoint(resumed, { allowChanges: options.allowChanges });
     rng = createRngFromState(resumed.rng[TRAINER_RNG]!);
     iteration = resumed.step;
   }

@@ -185,14 +185,14 @@ export function createFineTuningLearner<Task>(config: FineTuningLearnerConfig<Ta
         step,
       };
     },
-    async fromCheckpoint(checkpoint, options = {}) {
+    async fromCheckpoint(checkpoint, options) {
       // Kind, then config and setup (every difference named, unless allowed), then shapes.
       assertCheckpointFits(checkpoint, {
         kind,
         params: { policy: params },
         needsOptimizer: true,
         run: { config: publicConfig, setup },
-        ...options,
+        allowChanges: options?.allowChanges,
       });
       disposeParams(params);
       disposeOptimizerState(state);
