@@ -41,8 +41,20 @@ export {
   assertCheckpointFits,
   type Checkpoint,
   CheckpointError,
+  type CheckpointExpectation,
   type JsonValue,
 } from './checkpoint/checkpoint';
+export {
+  assertCheckpointMatches,
+  type CheckpointDifference,
+  CheckpointMismatchError,
+  type CheckpointSetup,
+  describePolicy,
+  describeTaskDistribution,
+  findCheckpointDifferences,
+  type ResumeOptions,
+  type RunDescription,
+} from './checkpoint/checkpoint-setup';
 export {
   decodeSafetensors,
   encodeSafetensors,

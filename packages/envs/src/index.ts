@@ -52,6 +52,7 @@ export type { Space } from './spaces/space';
 // Task distributions
 export {
   defineTaskDistribution,
+  type PlainParameter,
   type TaskDistribution,
   type TaskDistributionDefinition,
 } from './task-distribution';

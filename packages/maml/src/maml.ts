@@ -22,10 +22,13 @@ import {
   assertCheckpointFits,
   broadcastParams,
   type Checkpoint,
+  type CheckpointSetup,
   cloneParams,
   collectEpisodes,
   createAdam,
   createPolicyAgent,
+  describePolicy,
+  describeTaskDistribution,
   disposeOptimizerState,
   disposeParams,
   disposeTaskBatch,
@@ -80,6 +83,11 @@ export function createMaml<Task>(config: MamlConfig<Task>): Maml<Task> {
   const settings = resolveMamlSettings(config as MamlConfig<unknown>);
   const { distribution, policy } = config;
   checkPolicyFitsEnvironments(policy, distribution);
+  /** What checkpoints record besides the config, and what a restore compares. */
+  const setup: CheckpointSetup = {
+    distribution: describeTaskDistribution(distribution),
+    policy: describePolicy(policy),
+  };
   const advantageOptions = { gamma: settings.gamma, lambda: settings.lambda };
   /** The inner loop's options at the meta-parameters `meta` (Meta-SGD's step sizes are part of them). */
   const innerOptions = (meta: ParamTree, firstOrder = settings.firstOrder): InnerLoopOptions => ({
@@ -267,6 +275,7 @@ export function createMaml<Task>(config: MamlConfig<Task>): Maml<Task> {
         kind: KIND,
         version: 1,
         config: { ...settings },
+        setup,
         params: meta,
         ...(state === undefined ? {} : { optimizer: state }),
         rng: {},
@@ -274,11 +283,13 @@ export function createMaml<Task>(config: MamlConfig<Task>): Maml<Task> {
       };
     },
 
-    async fromCheckpoint(checkpoint) {
+    async fromCheckpoint(checkpoint, options) {
       assertCheckpointFits(checkpoint, {
         kind: KIND,
         params: meta,
         needsOptimizer: settings.outerOptimizer === 'ppo',
+        run: { config: settings, setup },
+        allowChanges: options?.allowChanges,
       });
       disposeParams(meta);
       disposeState();

@@ -1,5 +1,6 @@
 import {
   broadcastParams,
+  cloneParams,
   collectEpisodes,
   createCategoricalMlpPolicy,
   createGaussianMlpPolicy,
@@ -448,6 +449,40 @@ describe('MAML for reinforcement learning', () => {
     const foreign = createPolicyAgent(policy, maml.parameters().policy as ParamTree);
     expect(() => maml.adapt(foreign, handMadeBatch())).toThrow(/not made by this learner/);
     maml.dispose();
+  });
+
+  it('fromCheckpoint refuses a checkpoint of another inner step size or policy, naming each difference', async () => {
+    const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [4] });
+    const original = createMaml({ distribution: navigation, policy, episodesPerTask: 1 });
+    const checkpoint = await original.toCheckpoint();
+    expect(checkpoint.setup?.distribution).toEqual({ id: 'Navigation2D-v1', parameters: {} });
+    expect(checkpoint.setup?.policy).toMatchObject({ architecture: { layerSizes: [2, 4, 2] } });
+    const wider = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [8] });
+    const changed = createMaml({
+      distribution: navigation,
+      policy: wider,
+      episodesPerTask: 1,
+      innerStepSize: 0.05,
+    });
+    await expect(changed.fromCheckpoint(checkpoint)).rejects.toThrow(
+      "maml.fromCheckpoint: cannot resume from the checkpoint at step 0: it differs from this run in 2 settings: config.innerStepSize 0.1 (checkpoint) vs 0.05 (now); policy.architecture.layerSizes [2,4,2] (checkpoint) vs [2,8,2] (now); to resume anyway, pass allowChanges: ['config.innerStepSize', 'policy.architecture.layerSizes']",
+    );
+    const sameShape = createMaml({
+      distribution: navigation,
+      policy,
+      episodesPerTask: 1,
+      innerStepSize: 0.05,
+    });
+    await sameShape.fromCheckpoint(
+      { ...checkpoint, params: cloneParams(checkpoint.params) },
+      { allowChanges: ['config.innerStepSize'] },
+    );
+    expect(Array.from(flattenParams(sameShape.parameters()))).toEqual(
+      Array.from(flattenParams(original.parameters())),
+    );
+    original.dispose();
+    changed.dispose();
+    sameShape.dispose();
   });
 
   it('learns Navigation2D: adapted returns beat pre-adaptation and the untrained policy (fixed seed)', async () => {

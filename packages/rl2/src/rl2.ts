@@ -24,6 +24,7 @@ import {
   actionEncodingOf,
   assertCheckpointFits,
   type Checkpoint,
+  type CheckpointSetup,
   cloneParams,
   collectEpisodes,
   createAdam,
@@ -31,6 +32,8 @@ import {
   createRng,
   createTrialAgent,
   createTrialTrpoObjective,
+  describePolicy,
+  describeTaskDistribution,
   disposeOptimizerState,
   disposeParams,
   disposeTrialBatch,
@@ -119,6 +122,11 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
       `createRl2: the policy (inputs ${policy.observationSize}, ${policy.actionKind} actions of size ${policy.actionSize}) does not fit ${distribution.id}: RL² inputs are ${inputSize} floats (observation ${observationSize} + action ${encoding.size} + reward + done) and actions are ${encoding.kind} of size ${encoding.size}`,
     );
   }
+  /** What checkpoints record besides the config, and what a restore compares. */
+  const setup: CheckpointSetup = {
+    distribution: describeTaskDistribution(distribution),
+    policy: describePolicy(policy),
+  };
   const initRng = createRng(settings.seed);
   let params: ParamTree = {
     policy: policy.init(initRng),
@@ -305,6 +313,7 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
         kind: KIND,
         version: 1,
         config: { ...settings },
+        setup,
         params,
         ...(state === undefined ? {} : { optimizer: state }),
         rng: {},
@@ -312,11 +321,13 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
       };
     },
 
-    async fromCheckpoint(checkpoint) {
+    async fromCheckpoint(checkpoint, options) {
       assertCheckpointFits(checkpoint, {
         kind: KIND,
         params,
         needsOptimizer: settings.outerOptimizer === 'ppo',
+        run: { config: settings, setup },
+        allowChanges: options?.allowChanges,
       });
       disposeParams(params);
       if (state !== undefined) disposeOptimizerState(state);

@@ -300,11 +300,26 @@ describe('createRl2', () => {
     }).explorationAgent();
     expect(() => learner.adapt(foreign, handMadeTrials())).toThrow(/not made by this learner/);
     await expect(learner.metaTrainStep([], createRng(0))).rejects.toThrow(/non-empty array of tasks/);
-    // A checkpoint of another size or kind is refused before anything is replaced.
+    // A checkpoint of another size or kind is refused before anything is replaced: the settings
+    // that differ are named first; allowed, parameters that do not fit are still refused.
     const wider = createRl2({ distribution: bandit, episodesPerTrial: 2, hiddenSize: 5 });
     await expect(learner.fromCheckpoint(await wider.toCheckpoint())).rejects.toThrow(
+      "rl2.fromCheckpoint: cannot resume from the checkpoint at step 0: it differs from this run in 2 settings: config.hiddenSize 5 (checkpoint) vs 4 (now); policy.hiddenSize 5 (checkpoint) vs 4 (now); to resume anyway, pass allowChanges: ['config.hiddenSize', 'policy.hiddenSize']",
+    );
+    await expect(
+      learner.fromCheckpoint(await wider.toCheckpoint(), { allowChanges: ['config.hiddenSize', 'policy'] }),
+    ).rejects.toThrow(
       /rl2.fromCheckpoint: the checkpoint's parameters \(policy\/gru\/hiddenBias \[15\], policy\/gru\/hiddenWeight \[5, 15\]/,
     );
+    const otherArms = createRl2({
+      distribution: banditDistribution({ arms: 4 }),
+      episodesPerTrial: 2,
+      hiddenSize: 4,
+    });
+    await expect(learner.fromCheckpoint(await otherArms.toCheckpoint())).rejects.toThrow(
+      /differs from this run in \d settings: distribution.parameters.arms 4 \(checkpoint\) vs 3 \(now\);/,
+    );
+    otherArms.dispose();
     await expect(learner.fromCheckpoint({ ...(await wider.toCheckpoint()), kind: 'maml' })).rejects.toThrow(
       /cannot restore a 'maml' checkpoint/,
     );

@@ -5,6 +5,7 @@
  */
 import type { Rng } from '@metarl/envs';
 import type { Checkpoint } from '../checkpoint/checkpoint';
+import type { ResumeOptions } from '../checkpoint/checkpoint-setup';
 import type { Agent } from '../rl/agent';
 import type { EpisodeBatch } from '../rl/rollouts';
 
@@ -38,12 +39,19 @@ export interface MetaLearner<Task> {
   /** One outer-loop update over `tasks`; metrics with fixed keys. */
   metaTrainStep(tasks: readonly Task[], rng: Rng): Promise<MetaMetrics>;
   /**
-   * Everything needed to resume exactly: params, optimizer, RNG states, step, config. The
-   * tensors are the learner's own: save them before the next step, and do not dispose them.
+   * Everything needed to resume exactly: params, optimizer, RNG states, step, the resolved
+   * config and the `setup` the learner knows (`distribution`: `describeTaskDistribution`,
+   * `policy`: `describePolicy`). The tensors are the learner's own: save them before the next
+   * step, and do not dispose them.
    */
   toCheckpoint(): Promise<Checkpoint>;
-  /** Replaces this learner's state with `checkpoint`'s (of the same kind and config); takes ownership of its tensors. */
-  fromCheckpoint(checkpoint: Checkpoint): Promise<void>;
+  /**
+   * Replaces this learner's state with `checkpoint`'s; takes ownership of its tensors. Refuses
+   * (before touching any state) a checkpoint of another kind, or one whose config or setup
+   * differs from the learner's in a setting not in `options.allowChanges`, naming every
+   * difference (`assertCheckpointFits` with `run`).
+   */
+  fromCheckpoint(checkpoint: Checkpoint, options?: ResumeOptions): Promise<void>;
   /** Frees the learner's tensors. */
   dispose(): void;
 }

@@ -3,11 +3,20 @@
  * meta-training step, report fixed-key metrics, show progress (a bar on a TTY, plain lines
  * otherwise), hand out a checkpoint every k iterations, and resume exactly: training N
  * iterations equals training k, checkpointing, restoring and training N - k (bit for bit on cpu).
+ * Checkpoints record the run's setup (the learner's config, the distribution's id and
+ * parameters, the policy, `metaBatchSize` and `seed`); resuming with a run that differs is
+ * refused with one error naming every difference, unless `allowChanges` names them.
  * It touches no file system (browser-safe); `trainMetaLearnerInDirectory` of `@metarl/core/node`
  * adds the metrics files and checkpoints on disk.
  */
 import { createRng, createRngFromState, type Rng, type TaskDistribution } from '@metarl/envs';
 import type { Checkpoint } from '../checkpoint/checkpoint';
+import {
+  assertAllowChanges,
+  assertCheckpointMatches,
+  type CheckpointSetup,
+  describeTaskDistribution,
+} from '../checkpoint/checkpoint-setup';
 import type { MetaLearner } from './meta-learner';
 
 /** One iteration's metrics: `iteration`, the learner's metrics and `time/*`, with fixed keys. */
@@ -32,9 +41,19 @@ export interface TrainOptions {
   readonly onCheckpoint?: (checkpoint: Checkpoint) => Promise<void> | void;
   /**
    * A checkpoint handed out by `onCheckpoint` (or read back by `loadCheckpoint`) to resume from
-   * exactly; the learner takes ownership of its tensors.
+   * exactly; the learner takes ownership of its tensors (a refused one stays the caller's). It
+   * must come from the same setup: a checkpoint whose learner config, distribution (id and
+   * parameters), policy, `metaBatchSize` or `seed` differ from this run's is refused with a
+   * `CheckpointMismatchError` naming every difference, as is one written before checkpoints
+   * recorded their setup.
    */
   readonly resumeFrom?: Checkpoint;
+  /**
+   * Settings that may deliberately differ from `resumeFrom`'s, as the refusal names them:
+   * dotted paths (`'config.innerStepSize'`, `'training.metaBatchSize'`) or whole sections
+   * (`'config'`, `'distribution'`, `'policy'`, `'training'`). Default: none.
+   */
+  readonly allowChanges?: readonly string[];
   /**
    * 'auto' (a bar on a TTY, lines otherwise), 'bar', 'lines' or 'none'; default 'auto'. Progress
    * goes to stderr; without one (a browser) 'auto', 'bar' and 'lines' log lines to the console.
@@ -85,6 +104,54 @@ export function assertTrainOptions(options: TrainOptions, where = 'trainMetaLear
   if (every !== undefined && (!Number.isInteger(every) || every < 1)) {
     throw new RangeError(`${where}: checkpointEvery must be a positive integer, got ${every}`);
   }
+  assertAllowChanges(options.allowChanges, where);
+}
+
+/** The setup a checkpoint of this run records: the learner's, with the loop's distribution and options. */
+function runSetup<Task>(
+  learnerSetup: CheckpointSetup | undefined,
+  distribution: TaskDistribution<Task>,
+  options: TrainOptions,
+): CheckpointSetup {
+  return {
+    ...learnerSetup,
+    distribution: describeTaskDistribution(distribution),
+    training: { metaBatchSize: options.metaBatchSize, seed: options.seed },
+  };
+}
+
+/**
+ * Throws unless `checkpoint` can resume this run (also used by `trainMetaLearnerInDirectory`,
+ * before it touches any file): written by a learner of `learner.kind` through `trainMetaLearner`
+ * (it holds the loop's generator state), with the same config and setup except where
+ * `options.allowChanges` allows. `source` names the checkpoint in the message.
+ */
+export async function assertCanResume<Task>(
+  learner: MetaLearner<Task>,
+  distribution: TaskDistribution<Task>,
+  options: TrainOptions,
+  checkpoint: Checkpoint,
+  label: { readonly where: string; readonly source: string },
+): Promise<void> {
+  const { where, source } = label;
+  if (checkpoint.kind !== learner.kind)
+    throw new TypeError(
+      `${where}: resumeFrom is a '${checkpoint.kind}' checkpoint, this learner is '${learner.kind}'`,
+    );
+  if (checkpoint.rng[TRAINER_RNG] === undefined)
+    throw new RangeError(
+      `${where}: resumeFrom has no '${TRAINER_RNG}' generator state (not handed out by trainMetaLearner)`,
+    );
+  // The learner's current checkpoint describes its config and setup; its tensors stay its own.
+  const current = await learner.toCheckpoint();
+  assertCheckpointMatches(
+    checkpoint,
+    {
+      config: current.config,
+      setup: runSetup(current.setup, distribution, options),
+    },
+    { where, source, allowChanges: options.allowChanges },
+  );
 }
 
 /** Trains `learner` on meta-batches of `distribution` (see the module comment). */
@@ -100,17 +167,12 @@ export async function trainMetaLearner<Task>(
   let iteration = 0;
   const resumed = options.resumeFrom;
   if (resumed !== undefined) {
-    if (resumed.kind !== learner.kind)
-      throw new TypeError(
-        `trainMetaLearner: resumeFrom is a '${resumed.kind}' checkpoint, this learner is '${learner.kind}'`,
-      );
-    const trainerState = resumed.rng[TRAINER_RNG];
-    if (trainerState === undefined)
-      throw new RangeError(
-        `trainMetaLearner: resumeFrom has no '${TRAINER_RNG}' generator state (not handed out by trainMetaLearner)`,
-      );
-    await learner.fromCheckpoint(resumed);
-    rng = createRngFromState(trainerState);
+    await assertCanResume(learner, distribution, options, resumed, {
+      where: 'trainMetaLearner',
+      source: `the checkpoint at step ${resumed.step}`,
+    });
+    await learner.fromCheckpoint(resumed, { allowChanges: options.allowChanges });
+    rng = createRngFromState(resumed.rng[TRAINER_RNG]!);
     iteration = resumed.step;
   }
   const mode = options.progress ?? 'auto';
@@ -125,6 +187,7 @@ export async function trainMetaLearner<Task>(
     const checkpoint = await learner.toCheckpoint();
     await options.onCheckpoint({
       ...checkpoint,
+      setup: runSetup(checkpoint.setup, distribution, options),
       step: iteration,
       rng: { ...checkpoint.rng, [TRAINER_RNG]: rng.getState() },
     });

@@ -5,8 +5,9 @@
  *
  *   <dir>/params.safetensors     parameter tree (keys are slash paths)
  *   <dir>/optimizer.safetensors  optimiser slots (keys `<slot>/<path>`), when there is an optimiser
- *   <dir>/state.json             kind, version, config, step, RNG states, optimiser step,
- *                                and the size + SHA-256 of every file above
+ *   <dir>/state.json             kind, version, config, setup (distribution, policy, training),
+ *                                step, RNG states, optimiser step, and the size + SHA-256 of
+ *                                every file above
  *
  * Loading validates everything (manifest, checksums, safetensors structure) before it creates a
  * single tensor, and fails with a `CheckpointError` that names the directory, file and problem.
@@ -17,6 +18,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { RngState } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Checkpoint, CheckpointError, type JsonValue } from '../checkpoint/checkpoint';
+import type { CheckpointSetup } from '../checkpoint/checkpoint-setup';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../checkpoint/safetensors';
 import type { OptimizerState } from '../optim/optimizer';
 import { assertFiniteParams, listLeaves, type ParamTree } from '../params/param-tree';
@@ -35,6 +37,8 @@ interface Manifest {
   kind: string;
   version: number;
   config: JsonValue;
+  /** Absent in checkpoints written before the setup was recorded. */
+  setup?: CheckpointSetup;
   step: number;
   rng: Record<string, RngState>;
   optimizer: { kind: string; step: number; slots: string[] } | null;
@@ -139,6 +143,7 @@ export async function saveCheckpoint(directory: string, checkpoint: Checkpoint):
     kind: checkpoint.kind,
     version: checkpoint.version,
     config: checkpoint.config,
+    ...(checkpoint.setup === undefined ? {} : { setup: checkpoint.setup }),
     step: checkpoint.step,
     rng: { ...checkpoint.rng },
     optimizer,
@@ -213,6 +218,9 @@ export async function loadCheckpoint(directory: string, expectedKind?: string): 
   }
   if (!Number.isInteger(manifest.step) || manifest.step < 0)
     fail(`state.json has an invalid step ${String(manifest.step)}`);
+  const setup: unknown = manifest.setup;
+  if (setup !== undefined && (setup === null || typeof setup !== 'object' || Array.isArray(setup)))
+    fail(`state.json has an invalid setup ${JSON.stringify(setup)} (an object expected)`);
   if (manifest.rng === null || typeof manifest.rng !== 'object') fail('state.json has no rng record');
   for (const [name, state] of Object.entries(manifest.rng)) {
     if (!isRngState(state)) fail(`rng state '${name}' is malformed`);
@@ -263,6 +271,7 @@ export async function loadCheckpoint(directory: string, expectedKind?: string): 
       kind: manifest.kind,
       version: manifest.version,
       config: manifest.config,
+      ...(manifest.setup === undefined ? {} : { setup: manifest.setup }),
       params,
       ...(optimizer ? { optimizer } : {}),
       rng: manifest.rng,

@@ -8,11 +8,14 @@ import { join } from 'node:path';
 import type { TaskDistribution } from '@metarl/envs';
 import type { MetaLearner } from '../meta/meta-learner';
 import {
+  assertCanResume,
   assertTrainOptions,
   type TrainOptions,
   type TrainResult,
   trainMetaLearner,
 } from '../meta/train-meta-learner';
+import { disposeOptimizerState } from '../optim/optimizer';
+import { disposeParams } from '../params/param-tree';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint-directory';
 import { MetricsLog } from './metrics-log';
 
@@ -24,7 +27,11 @@ export interface TrainInDirectoryOptions extends Omit<TrainOptions, 'resumeFrom'
    * iteration and continues them.
    */
   readonly outputDirectory: string;
-  /** A checkpoint directory (written by this function or `saveCheckpoint`) to resume from. */
+  /**
+   * A checkpoint directory (written by this function) to resume from. As with
+   * `trainMetaLearner`, one whose setup differs from this run's is refused, naming the directory
+   * and every difference (see `allowChanges`), before any file is touched.
+   */
   readonly resumeFrom?: string;
 }
 
@@ -49,6 +56,15 @@ export async function trainMetaLearnerInDirectory<Task>(
     throw new TypeError(`${where}: outputDirectory must be a non-empty path, got ${String(outputDirectory)}`);
   assertTrainOptions(loop, where);
   const checkpoint = resumeFrom === undefined ? undefined : await loadCheckpoint(resumeFrom, learner.kind);
+  if (checkpoint !== undefined) {
+    try {
+      await assertCanResume(learner, distribution, loop, checkpoint, { where, source: resumeFrom! });
+    } catch (error) {
+      disposeParams(checkpoint.params); // loaded here and refused: nobody else holds them
+      if (checkpoint.optimizer !== undefined) disposeOptimizerState(checkpoint.optimizer);
+      throw error;
+    }
+  }
   mkdirSync(outputDirectory, { recursive: true });
   // A resumed run continues the metrics files up to its checkpoint; a new run starts them afresh.
   const log = new MetricsLog(join(outputDirectory, 'metrics.jsonl'), join(outputDirectory, 'metrics.csv'), {

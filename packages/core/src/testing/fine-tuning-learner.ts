@@ -7,7 +7,12 @@
 import { createRng, type Rng, type TaskDistribution } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
 import { gradients, valueAndGradients } from '../autodiff/differentiate';
-import type { Checkpoint } from '../checkpoint/checkpoint';
+import { assertCheckpointFits, type Checkpoint } from '../checkpoint/checkpoint';
+import {
+  type CheckpointSetup,
+  describePolicy,
+  describeTaskDistribution,
+} from '../checkpoint/checkpoint-setup';
 import type { MetaLearner } from '../meta/meta-learner';
 import { createAdam } from '../optim/adam';
 import { disposeOptimizerState, type OptimizerState } from '../optim/optimizer';
@@ -109,6 +114,11 @@ export function createFineTuningLearner<Task>(config: FineTuningLearnerConfig<Ta
     learningRate: config.learningRate ?? 1e-2,
     gamma,
   };
+  /** What checkpoints record besides the config, and what a restore compares. */
+  const setup: CheckpointSetup = {
+    distribution: describeTaskDistribution(distribution),
+    policy: describePolicy(policy),
+  };
 
   const adaptToTask = (batch: EpisodeBatch): ParamTree => {
     const data = lossData(batch, gamma, policy);
@@ -169,21 +179,26 @@ export function createFineTuningLearner<Task>(config: FineTuningLearnerConfig<Ta
         kind,
         version: 1,
         config: publicConfig,
+        setup,
         params: { policy: params },
         optimizer: state,
         rng: {},
         step,
       };
     },
-    async fromCheckpoint(checkpoint) {
-      if (checkpoint.kind !== kind)
-        throw new TypeError(`fine-tuning learner: cannot restore a '${checkpoint.kind}' checkpoint`);
-      if (checkpoint.optimizer === undefined)
-        throw new TypeError('fine-tuning learner: the checkpoint has no optimizer state');
+    async fromCheckpoint(checkpoint, options) {
+      // Kind, then config and setup (every difference named, unless allowed), then shapes.
+      assertCheckpointFits(checkpoint, {
+        kind,
+        params: { policy: params },
+        needsOptimizer: true,
+        run: { config: publicConfig, setup },
+        allowChanges: options?.allowChanges,
+      });
       disposeParams(params);
       disposeOptimizerState(state);
       params = checkpoint.params.policy as ParamTree;
-      state = checkpoint.optimizer;
+      state = checkpoint.optimizer!;
       step = checkpoint.step;
     },
     dispose() {

@@ -54,6 +54,7 @@ export function banditDistribution(options: Record<string, unknown> = {}): TaskD
   const arms = readNumberOption(ID, options, 'arms', 5, { min: 1, max: 1e6, integer: true });
   return defineTaskDistribution<BanditTask>({
     id: ID,
+    parameters: { arms },
     sampleTask: (random) => ({ probabilities: Array.from({ length: arms }, () => random.next()) }),
     defaultTask: () => ({
       probabilities: Array.from({ length: arms }, (_v, i) => (arms === 1 ? 0.5 : i / (arms - 1))),

@@ -118,6 +118,14 @@ export function cartPoleDistribution(options: Record<string, unknown> = {}): Tas
   const [cartLow, cartHigh] = range('cartMass', 0.5, 2.0);
   return defineTaskDistribution<CartPoleTask>({
     id: ID,
+    parameters: {
+      poleLengthLow: lengthLow,
+      poleLengthHigh: lengthHigh,
+      poleMassLow: poleLow,
+      poleMassHigh: poleHigh,
+      cartMassLow: cartLow,
+      cartMassHigh: cartHigh,
+    },
     sampleTask: (random) => ({
       poleLength: lengthLow + (lengthHigh - lengthLow) * random.next(),
       poleMass: poleLow + (poleHigh - poleLow) * random.next(),

@@ -87,6 +87,7 @@ export function navigation2dDistribution(
   checkOptionNames(ID, options, []);
   return defineTaskDistribution<Navigation2DTask>({
     id: ID,
+    parameters: {},
     sampleTask: (random) => ({ goal: [random.next() - 0.5, random.next() - 0.5] }),
     defaultTask: () => ({ goal: [0.5, 0.5] }),
     validateTask(task) {

@@ -104,6 +104,7 @@ export function pendulumDistribution(options: Record<string, unknown> = {}): Tas
   const [gravityLow, gravityHigh] = range('gravity', 5, 15);
   return defineTaskDistribution<PendulumTask>({
     id: ID,
+    parameters: { massLow, massHigh, lengthLow, lengthHigh, gravityLow, gravityHigh },
     sampleTask: (random) => ({
       mass: massLow + (massHigh - massLow) * random.next(),
       length: lengthLow + (lengthHigh - lengthLow) * random.next(),

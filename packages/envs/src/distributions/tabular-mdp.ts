@@ -121,6 +121,7 @@ export function tabularMdpDistribution(
   });
   return defineTaskDistribution<TabularMdpTask>({
     id: ID,
+    parameters: { states, actions, episodeLength },
     sampleTask(random) {
       const transitions: number[] = [];
       for (let row = 0; row < states * actions; row += 1) {

@@ -44,6 +44,15 @@ export function checkTaskDistribution<Task>(
     assert(/^[A-Za-z0-9_.]+-v\d+$/.test(distribution.id), `id '${distribution.id}' does not end in -vN`);
   });
 
+  check('parameters are plain JSON', () => {
+    const parameters: unknown = distribution.parameters;
+    const where = Array.isArray(parameters) ? 'parameters' : firstNonPlainValue(parameters, 'parameters');
+    assert(
+      where === undefined,
+      `${where} is not plain JSON (finite numbers, strings, booleans, null, arrays, plain objects)`,
+    );
+  });
+
   check('sampleTasks is deterministic in its seed', () => {
     const a = JSON.stringify(distribution.sampleTasks(5, { seed }));
     const b = JSON.stringify(distribution.sampleTasks(5, { seed }));
@@ -146,4 +155,25 @@ export function checkTaskDistribution<Task>(
 
   if (failures.length > 0) throw new EnvCheckError(`checkTaskDistribution(${distribution.id})`, failures);
   return passed;
+}
+
+/** The path of the first value in `value` that is not plain JSON, or undefined when all are. */
+function firstNonPlainValue(value: unknown, path: string): string | undefined {
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : path;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = firstNonPlainValue(item, `${path}[${i}]`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const [key, item] of Object.entries(value)) {
+      const found = firstNonPlainValue(item, `${path}.${key}`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  return path;
 }
