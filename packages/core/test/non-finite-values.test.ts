@@ -46,6 +46,7 @@ function nanRewardDistribution(discrete: boolean): TaskDistribution<Task> {
   const id = discrete ? 'NaNRewardDiscrete-v0' : 'NaNReward-v0';
   return defineTaskDistribution<Task>({
     id,
+    parameters: {},
     sampleTask: (random) => ({ nanStep: random.next() < 0.5 ? 5 : 0 }),
     defaultTask: () => ({ nanStep: 0 }),
     validateTask: () => {},

@@ -26,6 +26,7 @@ interface BrokenTask {
 function brokenDistribution() {
   return defineTaskDistribution<BrokenTask>({
     id: 'Broken-v0',
+    parameters: {},
     sampleTask: () => ({ badStep: 3, field: 'reward', value: Number.NaN }),
     defaultTask: () => ({ badStep: 3, field: 'reward', value: Number.NaN }),
     validateTask: () => {},
@@ -105,6 +106,7 @@ describe('non-finite rewards and observations', () => {
     let resets = 0;
     const autoreset = defineTaskDistribution<BrokenTask>({
       id: 'Broken-v1',
+      parameters: {},
       sampleTask: () => fine,
       defaultTask: () => fine,
       validateTask: () => {},

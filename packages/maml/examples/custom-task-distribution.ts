@@ -50,6 +50,7 @@ function createTarget1DDynamics(tasks: readonly Target1DTask[]): BatchedDynamics
 
 const target1d: TaskDistribution<Target1DTask> = defineTaskDistribution<Target1DTask>({
   id: 'Target1D-v0',
+  parameters: {}, // the distribution's options as plain JSON (none here); checkpoints record them
   sampleTask: (random) => ({ target: 2 * random.next() - 1 }),
   defaultTask: () => ({ target: 0.5 }),
   validateTask(task) {

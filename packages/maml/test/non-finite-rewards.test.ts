@@ -23,6 +23,7 @@ function nanRewardDistribution(): TaskDistribution<Task> {
   const id = 'NaNRewardDiscrete-v0';
   return defineTaskDistribution<Task>({
     id,
+    parameters: {},
     sampleTask: (random) => ({ nanStep: random.next() < 0.5 ? 3 : 0 }),
     defaultTask: () => ({ nanStep: 0 }),
     validateTask: () => {},

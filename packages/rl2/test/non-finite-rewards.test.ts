@@ -24,6 +24,7 @@ function nanRewardDistribution(): TaskDistribution<Task> {
   const id = 'NaNRewardDiscrete-v0';
   return defineTaskDistribution<Task>({
     id,
+    parameters: {},
     sampleTask: (random) => ({ nanStep: random.next() < 0.5 ? 3 : 0 }),
     defaultTask: () => ({ nanStep: 0 }),
     validateTask: () => {},
@@ -83,6 +84,7 @@ describe('RL² on NaN rewards', () => {
     });
     const other = defineTaskDistribution<{ nanStep: number }>({
       id: 'FourActions-v0',
+      parameters: {},
       sampleTask: () => ({ nanStep: 0 }),
       defaultTask: () => ({ nanStep: 0 }),
       validateTask: () => {},
