@@ -9,7 +9,7 @@ import {
 } from './batched-dynamics';
 import { describeValue } from './describe-value';
 import type { ActionArray } from './env';
-import { checkFiniteStep } from './non-finite-value-error';
+import { checkFiniteStep, findNonFinite } from './non-finite-value-error';
 import { createRng, type Rng } from './rng/rng';
 import type { Box } from './spaces/box';
 import type { Discrete } from './spaces/discrete';
@@ -211,6 +211,13 @@ export class BatchedVectorEnv implements VectorEnv {
   /** Throws a `NonFiniteValueError` when env `i`'s reward or observation is not finite. */
   private checkFinite(i: number, step: number | 'reset', reward: number | undefined): void {
     const size = this.observationSize;
+    const offset = i * size;
+    // The common case allocates nothing: the error's description is built only on failure.
+    if (
+      (reward === undefined || reward - reward === 0) &&
+      findNonFinite(this.observations, offset, offset + size) < 0
+    )
+      return;
     checkFiniteStep(
       { envId: this.id, envIndex: i, envCount: this.numEnvs, step },
       reward,
