@@ -14,12 +14,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  addReportOptions,
   Command,
   guardExistingReport,
-  Option,
-  parseBackendName,
   parseIntegerAtLeast,
   prepareOutputDirectory,
+  type ReportOptions,
   resolveFromInvocation,
   runCommandLine,
   UsageError,
@@ -49,23 +49,13 @@ const REPORT_FILES = [
 ];
 
 /** The parsed command line. */
-interface Options {
+interface Options extends ReportOptions {
   /** Meta-iterations to reach. */
   readonly iterations: number;
   /** Tasks per meta-iteration. */
   readonly metaBatch: number;
   /** Episodes per task. */
   readonly episodes: number;
-  /** Seed of training and test. */
-  readonly seed: number;
-  /** The report folder, as given. */
-  readonly output: string;
-  /** Tensor backend name or 'auto'. */
-  readonly backend: string;
-  /** Continue the report's training from its checkpoint. */
-  readonly resume?: boolean;
-  /** Replace the report. */
-  readonly overwrite?: boolean;
 }
 
 const program = new Command('maml-navigation')
@@ -80,28 +70,14 @@ const program = new Command('maml-navigation')
     25,
   )
   .option('--meta-batch <tasks>', 'tasks per meta-iteration (integer >= 1)', parseIntegerAtLeast(1), 10)
-  .option('--episodes <n>', 'episodes per task (integer >= 1)', parseIntegerAtLeast(1), 10)
-  .option('--seed <n>', 'seed of training and test (integer >= 0)', parseIntegerAtLeast(0), 1)
-  .option('--output <folder>', 'report folder, created if missing', 'maml-navigation-report')
-  .option('--backend <name>', 'tensor backend: auto or a name such as cpu, wasm', parseBackendName, 'auto')
-  .addOption(
-    new Option('--resume', 'continue the training of the report in --output from its checkpoint').conflicts(
-      'overwrite',
-    ),
-  )
-  .addOption(new Option('--overwrite', 'replace the report in --output'))
-  .addHelpText(
-    'after',
-    [
-      '',
-      'An existing report in --output is kept: pass --resume or --overwrite to use the folder again.',
-      'A resumed run takes the options of the run that wrote the checkpoint (all but --iterations).',
-      '',
-      'Examples:',
-      '  npx -y pnpm@10.34.9 start -- --iterations 10 --output nav-report',
-      '  npx -y pnpm@10.34.9 start -- --iterations 40 --output nav-report --resume',
-    ].join('\n'),
-  );
+  .option('--episodes <n>', 'episodes per task (integer >= 1)', parseIntegerAtLeast(1), 10);
+addReportOptions(program, {
+  defaultOutput: 'maml-navigation-report',
+  examples: [
+    'npx -y pnpm@10.34.9 start -- --iterations 10 --output nav-report',
+    'npx -y pnpm@10.34.9 start -- --iterations 40 --output nav-report --resume',
+  ],
+});
 
 await runCommandLine<Options>(program, async (options) => {
   const { iterations, seed } = options;

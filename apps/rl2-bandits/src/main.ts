@@ -16,12 +16,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  addReportOptions,
   Command,
   guardExistingReport,
-  Option,
-  parseBackendName,
   parseIntegerAtLeast,
   prepareOutputDirectory,
+  type ReportOptions,
   resolveFromInvocation,
   runCommandLine,
   UsageError,
@@ -51,7 +51,7 @@ const REPORT_FILES = [
 ];
 
 /** The parsed command line. */
-interface Options {
+interface Options extends ReportOptions {
   /** Arms per bandit. */
   readonly arms: number;
   /** Pulls per trial. */
@@ -62,16 +62,6 @@ interface Options {
   readonly trials: number;
   /** GRU hidden size. */
   readonly hidden: number;
-  /** Seed of training and test. */
-  readonly seed: number;
-  /** The report folder, as given. */
-  readonly output: string;
-  /** Tensor backend name or 'auto'. */
-  readonly backend: string;
-  /** Continue the report's training from its checkpoint. */
-  readonly resume?: boolean;
-  /** Replace the report. */
-  readonly overwrite?: boolean;
 }
 
 const program = new Command('rl2-bandits')
@@ -89,28 +79,14 @@ const program = new Command('rl2-bandits')
     80,
   )
   .option('--trials <n>', 'trials per PPO update (integer >= 1)', parseIntegerAtLeast(1), 500)
-  .option('--hidden <size>', 'GRU hidden size (integer >= 1)', parseIntegerAtLeast(1), 128)
-  .option('--seed <n>', 'seed of training and test (integer >= 0)', parseIntegerAtLeast(0), 1)
-  .option('--output <folder>', 'report folder, created if missing', 'rl2-bandits-report')
-  .option('--backend <name>', 'tensor backend: auto or a name such as cpu, wasm', parseBackendName, 'auto')
-  .addOption(
-    new Option('--resume', 'continue the training of the report in --output from its checkpoint').conflicts(
-      'overwrite',
-    ),
-  )
-  .addOption(new Option('--overwrite', 'replace the report in --output'))
-  .addHelpText(
-    'after',
-    [
-      '',
-      'An existing report in --output is kept: pass --resume or --overwrite to use the folder again.',
-      'A resumed run takes the options of the run that wrote the checkpoint (all but --iterations).',
-      '',
-      'Examples:',
-      '  npx -y pnpm@10.34.9 rl2-bandits -- --iterations 40 --output bandits-report',
-      '  npx -y pnpm@10.34.9 rl2-bandits -- --iterations 80 --output bandits-report --resume',
-    ].join('\n'),
-  );
+  .option('--hidden <size>', 'GRU hidden size (integer >= 1)', parseIntegerAtLeast(1), 128);
+addReportOptions(program, {
+  defaultOutput: 'rl2-bandits-report',
+  examples: [
+    'npx -y pnpm@10.34.9 rl2-bandits -- --iterations 40 --output bandits-report',
+    'npx -y pnpm@10.34.9 rl2-bandits -- --iterations 80 --output bandits-report --resume',
+  ],
+});
 
 await runCommandLine<Options>(program, async (options) => {
   const { arms, pulls, iterations, seed } = options;

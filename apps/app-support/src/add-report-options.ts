@@ -1,0 +1,49 @@
+/**
+ * The options every app that writes a report folder shares (--seed, --output, --backend,
+ * --resume, --overwrite) and the help text that explains them, with the app's own examples.
+ */
+import { type Command, Option } from 'commander';
+import { parseBackendName } from './parse-backend-name';
+import { parseIntegerAtLeast } from './parse-integer-at-least';
+
+/** The values of the shared report options. */
+export interface ReportOptions {
+  /** Seed of training and test. */
+  readonly seed: number;
+  /** The report folder as given (resolve it with resolveFromInvocation). */
+  readonly output: string;
+  /** The tensor backend's name, or 'auto'. */
+  readonly backend: string;
+  /** Continue the report's training from its checkpoint. */
+  readonly resume?: boolean;
+  /** Replace the report's files. */
+  readonly overwrite?: boolean;
+}
+
+/** Adds the shared report options to `command`, with `defaultOutput` and the app's `examples` in its help. */
+export function addReportOptions(
+  command: Command,
+  settings: { readonly defaultOutput: string; readonly examples: readonly string[] },
+): Command {
+  return command
+    .option('--seed <n>', 'seed of training and test (integer >= 0)', parseIntegerAtLeast(0), 1)
+    .option('--output <folder>', 'report folder, created if missing', settings.defaultOutput)
+    .option('--backend <name>', 'tensor backend: auto or a name such as cpu, wasm', parseBackendName, 'auto')
+    .addOption(
+      new Option('--resume', 'continue the training of the report in --output from its checkpoint').conflicts(
+        'overwrite',
+      ),
+    )
+    .addOption(new Option('--overwrite', 'replace the report in --output'))
+    .addHelpText(
+      'after',
+      [
+        '',
+        'An existing report in --output is kept: pass --resume or --overwrite to use the folder again.',
+        'A resumed run takes the options of the run that wrote the checkpoint (all but --iterations).',
+        '',
+        'Examples:',
+        ...settings.examples.map((example) => `  ${example}`),
+      ].join('\n'),
+    );
+}
