@@ -3,8 +3,11 @@
  * --resume, --overwrite) and the help text that explains them, with the app's own examples.
  */
 import { type Command, Option } from 'commander';
+import { guardExistingReport } from './guard-existing-report';
 import { parseBackendName } from './parse-backend-name';
 import { parseIntegerAtLeast } from './parse-integer-at-least';
+import { prepareOutputDirectory } from './prepare-output-directory';
+import { resolveFromInvocation } from './resolve-from-invocation';
 
 /** The values of the shared report options. */
 export interface ReportOptions {
@@ -46,4 +49,23 @@ export function addReportOptions(
         ...settings.examples.map((example) => `  ${example}`),
       ].join('\n'),
     );
+}
+
+/**
+ * Opens the report folder the shared options name, before any training: resolves --output from
+ * where the user ran the command, keeps or replaces an existing report (`files`, see
+ * guardExistingReport), then creates the folder and checks it can be written. Returns the folder
+ * and the checkpoint to resume from (undefined for a new report).
+ */
+export function openReportFolder(
+  options: ReportOptions,
+  files: readonly string[],
+): { readonly output: string; readonly resumeFrom: string | undefined } {
+  const output = resolveFromInvocation(options.output);
+  const resumeFrom = guardExistingReport(output, files, {
+    resume: options.resume === true,
+    overwrite: options.overwrite === true,
+  });
+  prepareOutputDirectory(output);
+  return { output, resumeFrom };
 }

@@ -4,7 +4,7 @@
  */
 
 export { Command, InvalidArgumentError, Option } from 'commander';
-export { addReportOptions, type ReportOptions } from './add-report-options';
+export { addReportOptions, openReportFolder, type ReportOptions } from './add-report-options';
 export { guardExistingReport, type ReportMode } from './guard-existing-report';
 export { parseBackendName } from './parse-backend-name';
 export { parseIntegerAtLeast } from './parse-integer-at-least';

@@ -16,11 +16,9 @@ import { join } from 'node:path';
 import {
   addReportOptions,
   Command,
-  guardExistingReport,
+  openReportFolder,
   parseIntegerAtLeast,
-  prepareOutputDirectory,
   type ReportOptions,
-  resolveFromInvocation,
   runCommandLine,
   UsageError,
 } from '@metarl/app-support';
@@ -83,12 +81,7 @@ await runCommandLine<Options>(program, async (options) => {
   const { iterations, seed } = options;
   const metaBatchSize = options.metaBatch;
   const episodesPerTask = options.episodes;
-  const output = resolveFromInvocation(options.output);
-  const resumeFrom = guardExistingReport(output, REPORT_FILES, {
-    resume: options.resume === true,
-    overwrite: options.overwrite === true,
-  });
-  prepareOutputDirectory(output);
+  const { output, resumeFrom } = openReportFolder(options, REPORT_FILES);
   const started = performance.now();
 
   const backend = await useBackend(options.backend);

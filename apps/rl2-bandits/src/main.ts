@@ -18,11 +18,9 @@ import { join } from 'node:path';
 import {
   addReportOptions,
   Command,
-  guardExistingReport,
+  openReportFolder,
   parseIntegerAtLeast,
-  prepareOutputDirectory,
   type ReportOptions,
-  resolveFromInvocation,
   runCommandLine,
   UsageError,
 } from '@metarl/app-support';
@@ -92,12 +90,7 @@ await runCommandLine<Options>(program, async (options) => {
   const { arms, pulls, iterations, seed } = options;
   const trialsPerIteration = options.trials;
   const hiddenSize = options.hidden;
-  const output = resolveFromInvocation(options.output);
-  const resumeFrom = guardExistingReport(output, REPORT_FILES, {
-    resume: options.resume === true,
-    overwrite: options.overwrite === true,
-  });
-  prepareOutputDirectory(output);
+  const { output, resumeFrom } = openReportFolder(options, REPORT_FILES);
 
   const backend = await useBackend(options.backend);
   const distribution = banditDistribution({ arms });
