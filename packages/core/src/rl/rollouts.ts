@@ -3,7 +3,7 @@
  * stepped together with one agent call per time step. Typed arrays only in the loop: no tensors,
  * no per-environment objects.
  */
-import { checkFiniteStep, NonFiniteValueError, type Rng, type VectorEnv } from '@metarl/envs';
+import { checkFiniteStep, findNonFinite, NonFiniteValueError, type Rng, type VectorEnv } from '@metarl/envs';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Agent, checkAgentMatchesEnv } from './agent';
 
@@ -120,7 +120,15 @@ export function collectEpisodes(env: VectorEnv, agent: Agent, options: CollectOp
   const clipped = new Float32Array(clip ? n * a : 0);
 
   /** Throws a `NonFiniteValueError` when env `i`'s reward (omitted at a reset) or observation is not finite. */
-  const checkFinite = (i: number, step: number | 'reset', reward: number | undefined, values: Float32Array) =>
+  const checkFinite = (
+    i: number,
+    step: number | 'reset',
+    reward: number | undefined,
+    values: Float32Array,
+  ) => {
+    // The common case allocates nothing: the error's description is built only on failure.
+    if ((reward === undefined || reward - reward === 0) && findNonFinite(values, i * o, i * o + o) < 0)
+      return;
     checkFiniteStep(
       { where: 'collectEpisodes', envId: env.id, envIndex: i, envCount: n, taskIndex: taskOfEnv[i]!, step },
       reward,
@@ -128,6 +136,7 @@ export function collectEpisodes(env: VectorEnv, agent: Agent, options: CollectOp
       i * o,
       o,
     );
+  };
   /** `env.reset` / `env.step`, with the task added to an env's own non-finite value error. */
   const call = <T>(body: () => T): T => {
     try {
