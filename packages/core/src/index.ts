@@ -8,6 +8,18 @@ export { createRng, createRngFromState, type Rng, type RngState } from '@metarl/
 // Tensors and backends
 export * as tf from '@tensorflow/tfjs-core';
 // Task-batched inner loop (MAML, Meta-SGD, Reptile)
+export {
+  type AdaptationOptions,
+  type AdaptedParameters,
+  adaptationStep,
+  adaptParameters,
+  averageOptimizerState,
+  averageOverTasks,
+  broadcastOptimizerState,
+  initAdaptationState,
+  mergeParams,
+  partitionParams,
+} from './adaptation/adapt-parameters';
 export { adaptPolicy, type InnerLoopOptions, innerLoss, innerStep } from './adaptation/inner-loop';
 export {
   disposeTaskBatch,
@@ -134,6 +146,7 @@ export { type AdamOptions, createAdam } from './optim/adam';
 export { clipByGlobalNorm } from './optim/clip-by-global-norm';
 // Optimisers
 export {
+  cloneOptimizerState,
   disposeOptimizerState,
   type Optimizer,
   type OptimizerState,

@@ -1,4 +1,5 @@
-import { disposeParams, type ParamTree } from '../params/param-tree';
+import * as tf from '@tensorflow/tfjs-core';
+import { disposeParams, mapParams, type ParamTree } from '../params/param-tree';
 
 /**
  * Optimiser state as a value: a step counter and named slot trees shaped like the params
@@ -37,4 +38,15 @@ export interface Optimizer {
 /** Frees an optimiser state's tensors (its slot trees). */
 export function disposeOptimizerState(state: OptimizerState): void {
   for (const slot of Object.values(state.slots)) disposeParams(slot);
+}
+
+/** A copy of `state` (new tensors). */
+export function cloneOptimizerState(state: OptimizerState): OptimizerState {
+  return {
+    kind: state.kind,
+    step: state.step,
+    slots: Object.fromEntries(
+      Object.entries(state.slots).map(([name, slot]) => [name, mapParams(slot, (x) => tf.clone(x))]),
+    ),
+  };
 }
