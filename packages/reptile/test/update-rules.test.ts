@@ -7,7 +7,7 @@
  * Each task i is the least-squares problem of two examples x1 = (s1, 0), x2 = (0, s2) with
  * targets y_i: its loss L_i(w) = ((s1 w1 - y_i1)^2 + (s2 w2 - y_i2)^2) / 2 is a quadratic in w.
  */
-import { createSgd, type Module, type ParamTree, tf, useBackend } from '@metarl/core';
+import { createSgd, type Module, tf, useBackend } from '@metarl/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSupervisedReptile, type SupervisedReptileConfig, type TaskExamples } from '../src/index';
 
@@ -34,10 +34,7 @@ function examples(targets: readonly (readonly [number, number])[]): TaskExamples
   ]);
   return {
     inputs: tf.tensor3d(inputs.flat(), [targets.length, 2, 2]),
-    targets: tf.tensor3d(
-      targets.flatMap(([a, b]) => [a, b]),
-      [targets.length, 2, 1],
-    ),
+    targets: tf.tensor3d(targets.flat(), [targets.length, 2, 1]),
   };
 }
 
@@ -98,7 +95,9 @@ const TARGETS = [
   [2, -1],
 ] as const;
 const close = (actual: readonly number[], expected: readonly number[]) =>
-  actual.forEach((v, i) => expect(Math.abs(v - expected[i]!)).toBeLessThan(1e-6));
+  actual.forEach((v, i) => {
+    expect(Math.abs(v - expected[i]!)).toBeLessThan(1e-6);
+  });
 
 describe('exact update rules on quadratics', () => {
   beforeAll(async () => {
