@@ -47,7 +47,7 @@ export interface ReptileRuleOptions {
   readonly metaStepSizeFinal?: number;
   /** Meta-steps over which the step size goes linearly from `metaStepSize` to `metaStepSizeFinal`; needed when they differ. */
   readonly annealSteps?: number;
-  /** Paths (or path prefixes, e.g. 'output' or 'hidden1.weight') of the parameters that adapt in the inner loop; the rest stay shared (head-only / ANIL-style); default all. */
+  /** Paths (or path prefixes, as `listLeaves` names them, e.g. 'output' or 'mean/output' for a Gaussian policy's last layer) of the parameters that adapt in the inner loop; the rest stay shared (head-only / ANIL-style); default all. */
   readonly adaptedParameters?: readonly string[];
 }
 
@@ -103,7 +103,7 @@ export function resolveRuleSettings(
 /** Whether the parameter at `path` adapts under `prefixes` (empty: all). */
 export function adaptsUnder(prefixes: readonly string[]): ((path: string) => boolean) | undefined {
   if (prefixes.length === 0) return undefined;
-  return (path) => prefixes.some((prefix) => path === prefix || path.startsWith(`${prefix}.`));
+  return (path) => prefixes.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
 }
 
 /** Throws unless every prefix of `settings.adaptedParameters` names a parameter of `params`. */

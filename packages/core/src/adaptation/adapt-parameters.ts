@@ -29,7 +29,7 @@ import {
 export interface AdaptationOptions {
   /** The update rule applied to every task (an elementwise rule such as `createSgd` or `createAdam`, built with `checkFinite: false` on hot paths). */
   readonly optimizer: Optimizer;
-  /** Which parameters adapt, by path (e.g. `(path) => path.startsWith('output.')`); the others keep their values. Default: all. */
+  /** Which parameters adapt, by path (e.g. `(path) => path.startsWith('mean/output/')`); the others keep their values. Default: all. */
   readonly adapts?: (path: string) => boolean;
   /** Stop the outer gradient at the inner gradients (first order); default false. */
   readonly firstOrder?: boolean;
@@ -59,7 +59,7 @@ export function partitionParams(
     const selected: Record<string, tf.Tensor | ParamTree> = {};
     const rest: Record<string, tf.Tensor | ParamTree> = {};
     for (const [name, child] of Object.entries(node)) {
-      const path = prefix === '' ? name : `${prefix}.${name}`;
+      const path = prefix === '' ? name : `${prefix}/${name}`;
       if (child instanceof tf.Tensor) {
         (keep(path) ? selected : rest)[name] = child;
         continue;
