@@ -135,6 +135,7 @@ export { applyGruSequence, createGru, type GruInput, type GruOptions } from './n
 export {
   applyLinear,
   createLinear,
+  initialiseBiases,
   initialiseWeights,
   type LinearOptions,
   type WeightInitialisation,

@@ -4,8 +4,12 @@ import { requireBackend } from '../backend/backend-registry';
 import type { ParamTree } from '../params/param-tree';
 import type { Module } from './module';
 
-/** How weights are drawn. */
-export type WeightInitialisation = 'glorot-uniform' | 'he-uniform' | 'zeros';
+/**
+ * How weights are drawn: 'glorot-uniform' U(+-sqrt(6 / (in + out))), 'he-uniform'
+ * U(+-sqrt(6 / in)), 'zeros', or 'fan-in-uniform' U(+-1 / sqrt(in)) for the weights AND the
+ * biases (PyTorch's `nn.Linear` default; the other schemes start biases at zero).
+ */
+export type WeightInitialisation = 'glorot-uniform' | 'he-uniform' | 'fan-in-uniform' | 'zeros';
 
 /** Options of `createLinear`. */
 export interface LinearOptions {
@@ -39,10 +43,24 @@ export function initialiseWeights(
     const limit =
       initialisation === 'glorot-uniform'
         ? Math.sqrt(6 / (inputSize + outputSize))
-        : Math.sqrt(6 / inputSize);
+        : initialisation === 'fan-in-uniform'
+          ? 1 / Math.sqrt(inputSize)
+          : Math.sqrt(6 / inputSize);
     for (let i = 0; i < values.length; i += 1) values[i] = scale * limit * (2 * rng.next() - 1);
   }
   return tf.tensor2d(values, [inputSize, outputSize]);
+}
+
+/** Biases `[outputSize]`: U(+-1 / sqrt(inputSize)) for 'fan-in-uniform' (drawn with `rng` after the weights), zeros otherwise. */
+export function initialiseBiases(
+  rng: Rng,
+  inputSize: number,
+  outputSize: number,
+  initialisation: WeightInitialisation = 'glorot-uniform',
+): tf.Tensor1D {
+  if (initialisation !== 'fan-in-uniform') return tf.zeros([outputSize]);
+  const limit = 1 / Math.sqrt(inputSize);
+  return tf.tensor1d(Float32Array.from({ length: outputSize }, () => limit * (2 * rng.next() - 1)));
 }
 
 function shapeText(shape: readonly number[]): string {
@@ -102,7 +120,7 @@ export function createLinear(options: LinearOptions): Module<tf.Tensor, tf.Tenso
   return {
     init: (rng) => ({
       weight: initialiseWeights(rng, options.inputSize, options.outputSize, initialisation, scale),
-      bias: tf.zeros([options.outputSize]),
+      bias: initialiseBiases(rng, options.inputSize, options.outputSize, initialisation),
     }),
     apply: (params: ParamTree, input: tf.Tensor) =>
       applyLinear(params.weight as tf.Tensor, params.bias as tf.Tensor, input),

@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamTree } from '../params/param-tree';
-import { applyLinear, assertPositiveInteger, initialiseWeights, type WeightInitialisation } from './linear';
+import {
+  applyLinear,
+  assertPositiveInteger,
+  initialiseBiases,
+  initialiseWeights,
+  type WeightInitialisation,
+} from './linear';
 import type { Module } from './module';
 
 /** Hidden-layer nonlinearity. */
@@ -60,7 +66,7 @@ export function createMlp(options: MlpOptions): Module<tf.Tensor, tf.Tensor> {
         const scale = name === 'output' ? (options.outputScale ?? 1) : 1;
         params[name] = {
           weight: initialiseWeights(rng, sizes[i]!, sizes[i + 1]!, initialisation, scale),
-          bias: tf.zeros([sizes[i + 1]!]),
+          bias: initialiseBiases(rng, sizes[i]!, sizes[i + 1]!, initialisation),
         };
       });
       return params;

@@ -1,0 +1,230 @@
+/**
+ * pnpm bench reptile-sinusoid [-- --out <file>] [-- --section sine-demo|budget|all] [-- --seeds 0,1,2,3,4]
+ *
+ * Reptile on sinusoid regression, in the protocols of docs/benchmarks.md section 4c.
+ *
+ * - `sine-demo`: the Reptile blog post's sine demo exactly: MLP 1-64-64-1 tanh (PyTorch's default
+ *   initialisation), one task per meta-step, inner loop one epoch over the 50 grid points in
+ *   shuffled mini-batches of 10 (5 SGD steps at 0.02), eps = 0.1 (1 - i / n), n = 30,000; for
+ *   every training seed, and the untrained network as the control.
+ * - `budget`: Reptile vs first-order MAML on one budget: Adam 1e-3 on the meta-gradient,
+ *   meta-batch 5, 6,000 meta-steps; FOMAML adapts on 10 support points with 5 full-batch SGD
+ *   steps at 0.02 and takes its meta-gradient on 10 query points; Reptile takes the same 5 steps
+ *   on all 20 points.
+ *
+ * Evaluation (both): 1,000 fixed test tasks; K = 10 points drawn with replacement from the grid
+ * linspace(-5, 5, 50); k full-batch SGD steps at 0.02; mean squared error on the 50 grid points
+ * after k = 0, 1, 2, 4, 8, 16, 32 steps, with 95% intervals across tasks.
+ */
+import { createMlp, createRng, createSgd, type Rng, tf, useBackend } from '@metarl/core';
+import {
+  REPTILE_SINUSOIDS,
+  type SinusoidTask,
+  sampleSinusoidGridPoints,
+  sampleSinusoidPoints,
+  sampleSinusoidTasks,
+  sinusoidGrid,
+  sinusoidGridTargets,
+} from '@metarl/envs';
+import {
+  createInnerBatches,
+  createSupervisedReptile,
+  disposeTaskExamples,
+  type SupervisedReptile,
+  type SupervisedReptileConfig,
+  toTaskExamples,
+} from '@metarl/reptile';
+import { describeMachine, median, readFlags, report } from './shared';
+
+const started = performance.now();
+const flags = readFlags('reptile-sinusoid', {
+  section: {
+    type: 'string',
+    default: 'all',
+    choices: ['sine-demo', 'budget', 'all'],
+    description: 'which protocol to run',
+  },
+  seeds: { type: 'integers', default: [0, 1, 2, 3, 4], description: 'training seeds of the sine demo' },
+  iterations: { type: 'integer', default: 30000, minimum: 1, description: 'meta-steps of the sine demo' },
+  budgetSeeds: { type: 'integers', default: [0, 1, 2], description: 'training seeds of the budget comparison' },
+  budgetIterations: { type: 'integer', default: 6000, minimum: 1, description: 'meta-steps of the budget comparison' },
+  testTasks: { type: 'integer', default: 1000, minimum: 1, description: 'fixed test tasks' },
+});
+await useBackend('wasm');
+
+const REPORT_STEPS = [0, 1, 2, 4, 8, 16, 32];
+const GRID = sinusoidGrid(50, REPTILE_SINUSOIDS);
+const model = createMlp({
+  inputSize: 1,
+  hiddenSizes: [64, 64],
+  outputSize: 1,
+  activation: 'tanh',
+  initialisation: 'fan-in-uniform',
+});
+const testTasks = sampleSinusoidTasks(flags.testTasks, { seed: 2018, family: REPTILE_SINUSOIDS });
+
+/** Mean MSE on the grid after k SGD steps (lr 0.02) on 10 grid points drawn with replacement, for every k. */
+function evaluate(learner: SupervisedReptile) {
+  const shots = sampleSinusoidGridPoints(testTasks, 10, createRng(7), REPTILE_SINUSOIDS);
+  const support = toTaskExamples({ tasks: testTasks.length, inputs: shots.inputs, targets: shots.targets, inputSize: 1 });
+  const gridInputs = new Float32Array(testTasks.length * GRID.length);
+  for (let t = 0; t < testTasks.length; t += 1) gridInputs.set(GRID, t * GRID.length);
+  const query = toTaskExamples({
+    tasks: testTasks.length,
+    inputs: gridInputs,
+    targets: sinusoidGridTargets(testTasks, GRID, REPTILE_SINUSOIDS),
+    inputSize: 1,
+  });
+  const results = learner.evaluate(support, query, {
+    reportSteps: REPORT_STEPS,
+    optimizer: createSgd({ learningRate: 0.02, checkFinite: false }),
+  });
+  disposeTaskExamples([support, query]);
+  return Object.fromEntries(
+    results.map((r) => [
+      `after${r.steps}`,
+      { mean: Number(r.loss.toFixed(4)), halfWidth95: Number(r.lossHalfWidth95.toFixed(4)) },
+    ]),
+  );
+}
+
+/** Arrays of `tasks` at points x (task-major). */
+function arrays(tasks: readonly SinusoidTask[], inputs: Float32Array, targets: Float32Array) {
+  return { tasks: tasks.length, inputs, targets, inputSize: 1 };
+}
+
+const sections: Record<string, unknown> = {};
+
+if (flags.section !== 'budget') {
+  const rows: Record<string, unknown>[] = [];
+  for (const seed of flags.seeds) {
+    const config: SupervisedReptileConfig = {
+      model,
+      loss: 'mean-squared-error',
+      innerOptimizer: 'sgd',
+      innerStepSize: 0.02,
+      innerSteps: 5,
+      metaStepSize: 0.1,
+      metaStepSizeFinal: 0,
+      annealSteps: flags.iterations,
+      seed,
+    };
+    const control = createSupervisedReptile(config);
+    const untrained = evaluate(control);
+    control.dispose();
+    const learner = createSupervisedReptile(config);
+    const rng = createRng(1000 + seed);
+    const t0 = performance.now();
+    for (let i = 0; i < flags.iterations; i += 1) {
+      const [task] = sampleSinusoidTasks(1, { seed: rng.nextSeed(), family: REPTILE_SINUSOIDS });
+      const data = arrays([task!], GRID, sinusoidGridTargets([task!], GRID, REPTILE_SINUSOIDS));
+      const innerBatches = createInnerBatches(data, { batchSize: 10, steps: 5 }, rng);
+      learner.metaTrainStep({ innerBatches });
+      disposeTaskExamples(innerBatches);
+    }
+    const trainSeconds = (performance.now() - t0) / 1000;
+    const trained = evaluate(learner);
+    learner.dispose();
+    rows.push({ seed, trainSeconds: Number(trainSeconds.toFixed(1)), meanSquaredError: trained, untrained });
+    console.error(
+      `sine demo seed ${seed}: ${REPORT_STEPS.map((k) => `${k}: ${(trained[`after${k}`] as { mean: number }).mean.toFixed(3)}`).join(', ')} (${trainSeconds.toFixed(1)} s; untrained after 32: ${(untrained.after32 as { mean: number }).mean.toFixed(3)})`,
+    );
+  }
+  const medianAfter = Object.fromEntries(
+    REPORT_STEPS.map((k) => [
+      `after${k}`,
+      Number(median(rows.map((row) => ((row.meanSquaredError as Record<string, { mean: number }>)[`after${k}`]!).mean)).toFixed(4)),
+    ]),
+  );
+  sections.sineDemo = {
+    protocol:
+      'MLP 1-64-64-1 tanh (fan-in-uniform = PyTorch default init); one task per meta-step; inner: 1 epoch over the 50 grid points in shuffled minibatches of 10 (5 SGD steps, lr 0.02); eps = 0.1 (1 - i/n)',
+    iterations: flags.iterations,
+    medianOverSeeds: medianAfter,
+    medianTrainSeconds: Number(median(rows.map((row) => row.trainSeconds as number)).toFixed(1)),
+    seeds: rows,
+  };
+}
+
+if (flags.section !== 'sine-demo') {
+  const rows: Record<string, unknown>[] = [];
+  const variants: { name: string; config: Partial<SupervisedReptileConfig> }[] = [
+    { name: 'Reptile', config: { algorithm: 'reptile' } },
+    { name: 'first-order MAML', config: { algorithm: 'first-order-maml' } },
+  ];
+  for (const variant of variants) {
+    for (const seed of flags.budgetSeeds) {
+      const learner = createSupervisedReptile({
+        model,
+        loss: 'mean-squared-error',
+        innerOptimizer: 'sgd',
+        innerStepSize: 0.02,
+        innerSteps: 5,
+        metaOptimizer: 'adam',
+        metaStepSize: 0.001,
+        seed,
+        ...variant.config,
+      });
+      const rng: Rng = createRng(2000 + seed);
+      const t0 = performance.now();
+      for (let i = 0; i < flags.budgetIterations; i += 1) {
+        const tasks = sampleSinusoidTasks(5, { seed: rng.nextSeed(), family: REPTILE_SINUSOIDS });
+        const support = sampleSinusoidPoints(tasks, 10, rng, REPTILE_SINUSOIDS);
+        const query = sampleSinusoidPoints(tasks, 10, rng, REPTILE_SINUSOIDS);
+        let innerData;
+        let queryData;
+        if (variant.config.algorithm === 'reptile') {
+          // Reptile has no query: its 5 steps see all 20 points of every task.
+          const inputs = new Float32Array(5 * 20);
+          const targets = new Float32Array(5 * 20);
+          for (let t = 0; t < 5; t += 1) {
+            inputs.set(support.inputs.subarray(t * 10, t * 10 + 10), t * 20);
+            inputs.set(query.inputs.subarray(t * 10, t * 10 + 10), t * 20 + 10);
+            targets.set(support.targets.subarray(t * 10, t * 10 + 10), t * 20);
+            targets.set(query.targets.subarray(t * 10, t * 10 + 10), t * 20 + 10);
+          }
+          innerData = toTaskExamples(arrays(tasks, inputs, targets));
+        } else {
+          innerData = toTaskExamples(arrays(tasks, support.inputs, support.targets));
+          queryData = toTaskExamples(arrays(tasks, query.inputs, query.targets));
+        }
+        learner.metaTrainStep({
+          innerBatches: Array.from({ length: 5 }, () => innerData),
+          ...(queryData === undefined ? {} : { query: queryData }),
+        });
+        disposeTaskExamples(innerData);
+        if (queryData !== undefined) disposeTaskExamples(queryData);
+      }
+      const trainSeconds = (performance.now() - t0) / 1000;
+      const trained = evaluate(learner);
+      learner.dispose();
+      rows.push({ method: variant.name, seed, trainSeconds: Number(trainSeconds.toFixed(1)), meanSquaredError: trained });
+      console.error(
+        `budget ${variant.name} seed ${seed}: ${REPORT_STEPS.map((k) => `${k}: ${(trained[`after${k}`] as { mean: number }).mean.toFixed(3)}`).join(', ')} (${trainSeconds.toFixed(1)} s)`,
+      );
+    }
+  }
+  sections.budget = {
+    protocol:
+      'Adam 1e-3 on the meta-gradient, meta-batch 5; FOMAML: 10 support + 10 query points (uniform on [-5, 5]), 5 full-batch SGD steps at 0.02; Reptile: the same 5 steps on all 20 points',
+    iterations: flags.budgetIterations,
+    rows,
+  };
+}
+
+report({
+  name: 'reptile-sinusoid',
+  config: {
+    section: flags.section,
+    network: 'MLP 1-64-64-1 tanh, fan-in-uniform init',
+    testTasks: flags.testTasks,
+    evaluation: 'K = 10 grid points with replacement, SGD 0.02, MSE on the 50-point grid',
+    reportSteps: REPORT_STEPS,
+    seeds: { testTasks: 2018, evaluationPoints: 7, trainingStreams: '1000 + seed (sine demo), 2000 + seed (budget)' },
+  },
+  backend: 'wasm',
+  machine: describeMachine(),
+  wallSeconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+  ...sections,
+});
+void tf;
