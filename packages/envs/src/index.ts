@@ -49,6 +49,22 @@ export { Box } from './spaces/box';
 export { Discrete } from './spaces/discrete';
 // Spaces and environments
 export type { Space } from './spaces/space';
+// Supervised few-shot data (tensor-free): sinusoid regression
+export {
+  FINN_SINUSOIDS,
+  REPTILE_SINUSOIDS,
+  SINUSOID_GRID_SIZE,
+  type SinusoidFamily,
+  type SinusoidGridPoints,
+  type SinusoidPoints,
+  type SinusoidTask,
+  sampleSinusoidGridPoints,
+  sampleSinusoidPoints,
+  sampleSinusoidTasks,
+  sinusoidGrid,
+  sinusoidGridTargets,
+  sinusoidValue,
+} from './supervised/sinusoid';
 // Task distributions
 export {
   defineTaskDistribution,
