@@ -49,7 +49,17 @@ export { Box } from './spaces/box';
 export { Discrete } from './spaces/discrete';
 // Spaces and environments
 export type { Space } from './spaces/space';
-// Supervised few-shot data (tensor-free): sinusoid regression
+// Supervised few-shot data (tensor-free): classification episodes and sinusoid regression
+export {
+  createSyntheticFewShotDataset,
+  type FewShotDataset,
+  type FewShotEpisodeOptions,
+  type FewShotEpisodes,
+  nearestNeighbourAccuracy,
+  type SyntheticFewShotOptions,
+  sampleFewShotEpisodes,
+  splitFewShotDataset,
+} from './supervised/few-shot';
 export {
   FINN_SINUSOIDS,
   REPTILE_SINUSOIDS,
