@@ -75,7 +75,7 @@ function encodePng(spec: PngSpec): Buffer {
           row[2 * (x * channels + c) + 1] = sample & 0xff;
         } else {
           const bit = x * spec.depth; // one channel below 8 bits
-          row[bit >> 3] |= sample << (8 - spec.depth - (bit & 7));
+          row[bit >> 3] = row[bit >> 3]! | (sample << (8 - spec.depth - (bit & 7)));
         }
       }
     }
@@ -235,7 +235,7 @@ describe('decodePngLuminance', () => {
       'x.gif: not a PNG file (the 8-byte PNG signature is missing)',
     );
     const damaged = encodePng(gray);
-    damaged[45] ^= 0xff; // inside the data of the tEXt chunk at byte 33
+    damaged[45] = damaged[45]! ^ 0xff; // inside the data of the tEXt chunk at byte 33
     expect(() => decodePngLuminance(damaged, 'damaged.png')).toThrow(
       'damaged.png: chunk tEXt at byte 33 has a wrong CRC (the file is damaged)',
     );
