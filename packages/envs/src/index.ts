@@ -56,6 +56,7 @@ export {
   type FewShotEpisodeOptions,
   type FewShotEpisodes,
   nearestNeighbourAccuracy,
+  type SampledFewShotEpisodes,
   type SyntheticFewShotOptions,
   sampleFewShotEpisodes,
   splitFewShotDataset,

@@ -173,7 +173,6 @@ describe('nearestNeighbourAccuracy', () => {
       supportLabels: new Int32Array([1, 0]),
       queryInputs: new Float32Array([1, 1, 4, 4]), // nearest: (0, 0) both
       queryLabels: new Int32Array([0, 1]),
-      classes: new Int32Array([0, 1]),
     };
     expect(nearestNeighbourAccuracy(episodes)).toBe(0.5);
     expect(nearestNeighbourAccuracy({ ...episodes, queryInputs: new Float32Array([1, 1, 6, 6]) })).toBe(1);

@@ -61,6 +61,10 @@ export interface FewShotEpisodes {
   readonly queryInputs: Float32Array;
   /** Query labels `[E * ways * queries]`: within an episode 0 (queries times), 1, ..., ways - 1. */
   readonly queryLabels: Int32Array;
+}
+
+/** Episodes as `sampleFewShotEpisodes` draws them: `FewShotEpisodes` plus the classes behind the labels. */
+export interface SampledFewShotEpisodes extends FewShotEpisodes {
   /** The dataset class behind every label, `[E * ways]`: `classes[e * ways + label]`. */
   readonly classes: Int32Array;
 }
@@ -190,7 +194,7 @@ export function sampleFewShotEpisodes(
   dataset: FewShotDataset,
   options: FewShotEpisodeOptions,
   rng: Rng,
-): FewShotEpisodes {
+): SampledFewShotEpisodes {
   const id = 'sampleFewShotEpisodes';
   checkDataset(id, dataset);
   if (typeof options !== 'object' || options === null)
