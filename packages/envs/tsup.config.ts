@@ -1,4 +1,6 @@
 import { defineConfig } from 'tsup';
 import { createTsupConfig } from '../../tsup.preset';
 
-export default defineConfig(createTsupConfig({ index: 'src/index.ts', testing: 'src/testing/index.ts' }));
+export default defineConfig(
+  createTsupConfig({ index: 'src/index.ts', node: 'src/node/index.ts', testing: 'src/testing/index.ts' }),
+);

@@ -49,6 +49,33 @@ export { Box } from './spaces/box';
 export { Discrete } from './spaces/discrete';
 // Spaces and environments
 export type { Space } from './spaces/space';
+// Supervised few-shot data (tensor-free): classification episodes and sinusoid regression
+export {
+  createSyntheticFewShotDataset,
+  type FewShotDataset,
+  type FewShotEpisodeOptions,
+  type FewShotEpisodes,
+  nearestNeighbourAccuracy,
+  type SampledFewShotEpisodes,
+  type SyntheticFewShotOptions,
+  sampleFewShotEpisodes,
+  splitFewShotDataset,
+} from './supervised/few-shot';
+export {
+  FINN_SINUSOIDS,
+  REPTILE_SINUSOIDS,
+  SINUSOID_GRID_SIZE,
+  type SinusoidFamily,
+  type SinusoidGridPoints,
+  type SinusoidPoints,
+  type SinusoidTask,
+  sampleSinusoidGridPoints,
+  sampleSinusoidPoints,
+  sampleSinusoidTasks,
+  sinusoidGrid,
+  sinusoidGridTargets,
+  sinusoidValue,
+} from './supervised/sinusoid';
 // Task distributions
 export {
   defineTaskDistribution,

@@ -4,6 +4,9 @@
  * outer loop) and supervised few-shot regression. The task-batched inner loop (`adaptPolicy`,
  * `innerStep`, `toTaskBatch`, ...) lives in `@metarl/core`.
  */
+
+// The sinusoid tasks live in @metarl/envs; re-exported for existing users of @metarl/maml.
+export { type SinusoidTask, sampleSinusoidPoints, sampleSinusoidTasks } from '@metarl/envs';
 export { createAutodiffCurvature } from './curvature/autodiff-curvature';
 export {
   curvatureOf,
@@ -18,5 +21,4 @@ export {
   type MamlObjective,
   type MamlObjectiveOptions,
 } from './maml-objective';
-export { type SinusoidTask, sampleSinusoidPoints, sampleSinusoidTasks } from './sinusoid';
 export { createSupervisedMaml, type SupervisedMaml, type SupervisedMamlConfig } from './supervised-maml';

@@ -23,8 +23,14 @@ import {
   valueAndGradients,
   zipParams,
 } from '@metarl/core';
-import { createRng, type Rng, summarise } from '@metarl/envs';
-import { type SinusoidTask, sampleSinusoidPoints, sampleSinusoidTasks } from './sinusoid';
+import {
+  createRng,
+  type Rng,
+  type SinusoidTask,
+  sampleSinusoidPoints,
+  sampleSinusoidTasks,
+  summarise,
+} from '@metarl/envs';
 
 /** Configuration (paper symbols in brackets; defaults: Finn et al.'s sinusoid setup). */
 export interface SupervisedMamlConfig {
