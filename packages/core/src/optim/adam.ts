@@ -47,11 +47,16 @@ export function createAdam(options: AdamOptions = {}): Optimizer {
       checkState(state, kind);
       if (checkFinite) assertFiniteParams(gradients, 'adam: gradients');
       const step = state.step + 1;
-      const firstMoment = zipParams(
-        [state.slots.firstMoment!, gradients],
-        ([m, g]) => tf.tidy(() => tf.add(tf.mul(tf.scalar(beta1), m!), tf.mul(tf.scalar(1 - beta1), g!))),
-        'adam',
-      );
+      // With beta1 = 0 (as Reptile's inner Adam) the first moment is the gradient itself.
+      const firstMoment =
+        beta1 === 0
+          ? mapParams(gradients, (g) => tf.clone(g))
+          : zipParams(
+              [state.slots.firstMoment!, gradients],
+              ([m, g]) =>
+                tf.tidy(() => tf.add(tf.mul(tf.scalar(beta1), m!), tf.mul(tf.scalar(1 - beta1), g!))),
+              'adam',
+            );
       const secondMoment = zipParams(
         [state.slots.secondMoment!, gradients],
         ([v, g]) =>

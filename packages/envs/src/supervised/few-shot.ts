@@ -35,6 +35,16 @@ export interface SyntheticFewShotOptions {
   readonly inputSize?: number;
   /** Standard deviation of an example around its class prototype; default 1. */
   readonly noise?: number;
+  /**
+   * Dimensions of the nuisance shared by all classes (as pen pressure, position or slant in
+   * handwriting); default 0. Every example adds `nuisanceScale * B v`, with one fixed random
+   * basis B `[inputSize, nuisanceDimensions]` (entries N(0, 1)) for the whole dataset and
+   * v ~ N(0, I) drawn per example: raw-input distances drown in it, while a learned feature map
+   * can project it out, which is what meta-learning across classes can discover.
+   */
+  readonly nuisanceDimensions?: number;
+  /** Scale of the shared nuisance; default 1 when `nuisanceDimensions` > 0. */
+  readonly nuisanceScale?: number;
   /** Seed of everything: the same seed gives the same dataset, value for value. */
   readonly seed: number;
   /** The dataset's name; default `synthetic (seed <seed>)`. */
@@ -81,13 +91,23 @@ export interface FewShotEpisodeOptions {
   readonly queries: number;
 }
 
-const SYNTHETIC_OPTIONS = ['classCount', 'examplesPerClass', 'inputSize', 'noise', 'seed', 'name'];
+const SYNTHETIC_OPTIONS = [
+  'classCount',
+  'examplesPerClass',
+  'inputSize',
+  'noise',
+  'nuisanceDimensions',
+  'nuisanceScale',
+  'seed',
+  'name',
+];
 
 /**
  * A synthetic stand-in for Omniglot that needs no download: the same shape of problem (many
  * classes, few examples each, N-way K-shot episodes with classes held out for meta-testing)
  * without the images. Class c has a prototype p_c ~ N(0, I) in R^inputSize; its example i is
- * p_c + noise * N(0, I).
+ * p_c + noise * N(0, I), plus, with `nuisanceDimensions` m > 0, a nuisance shared by all classes:
+ * nuisanceScale * B v with a fixed random basis B `[inputSize, m]` and v ~ N(0, I_m) per example.
  *
  * Deterministic in `seed`: the prototype of class c comes from a generator seeded from
  * (seed, c), example i's noise from one seeded from (seed, c, i), so any example is produced on
@@ -114,6 +134,21 @@ export function createSyntheticFewShotDataset(options: SyntheticFewShotOptions):
   const seed = options.seed;
   if (!Number.isSafeInteger(seed))
     throw new RangeError(`${id}: options.seed must be a safe integer, got ${describeValue(seed)}`);
+  const nuisanceDimensions = options.nuisanceDimensions ?? 0;
+  if (!Number.isInteger(nuisanceDimensions) || nuisanceDimensions < 0 || nuisanceDimensions > inputSize)
+    throw new RangeError(
+      `${id}: options.nuisanceDimensions must be an integer in [0, inputSize = ${inputSize}], got ${describeValue(nuisanceDimensions)}`,
+    );
+  const nuisanceScale = options.nuisanceScale ?? 1;
+  if (typeof nuisanceScale !== 'number' || !Number.isFinite(nuisanceScale) || nuisanceScale < 0)
+    throw new RangeError(
+      `${id}: options.nuisanceScale must be a finite number >= 0, got ${describeValue(nuisanceScale)}`,
+    );
+  // The shared nuisance basis, row-major [inputSize, nuisanceDimensions], from its own stream.
+  const basis =
+    nuisanceDimensions > 0
+      ? createRng(deriveSeed(seed, 3, 0)).normal(inputSize * nuisanceDimensions)
+      : undefined;
   const name = options.name ?? `synthetic (seed ${seed})`;
   if (typeof name !== 'string')
     throw new TypeError(`${id}: options.name must be a string, got ${describeValue(name)}`);
@@ -141,6 +176,14 @@ export function createSyntheticFewShotDataset(options: SyntheticFewShotOptions):
       const prototype = prototypeOf(classIndex);
       const example = createRng(deriveSeed(seed, 2, classIndex, exampleIndex)).normal(inputSize);
       for (let i = 0; i < inputSize; i += 1) example[i] = prototype[i]! + noise * example[i]!;
+      if (basis !== undefined) {
+        const v = createRng(deriveSeed(seed, 4, classIndex, exampleIndex)).normal(nuisanceDimensions);
+        for (let i = 0; i < inputSize; i += 1) {
+          let shift = 0;
+          for (let j = 0; j < nuisanceDimensions; j += 1) shift += basis[i * nuisanceDimensions + j]! * v[j]!;
+          example[i]! += nuisanceScale * shift;
+        }
+      }
       return example;
     },
   };
