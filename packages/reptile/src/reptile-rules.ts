@@ -6,9 +6,8 @@
  * or Adam on the same meta-gradient).
  */
 import {
-  averageOptimizerState,
   averageOverTasks,
-  broadcastOptimizerState,
+  broadcastParams,
   type ConfigValidator,
   createAdam,
   createSgd,
@@ -138,11 +137,56 @@ export function metaStepSizeAt(settings: ReptileRuleSettings, step: number): num
 }
 
 /**
- * Reptile's meta-gradient theta - mean_i phi_i over the adapted tasks (leaves of `adapted` carry
- * the task axis). With SGD at step size eps this is exactly theta <- theta + eps (mean phi - theta).
+ * How the meta-parameters map to the tasks of a meta-batch: one run (theta is one model's
+ * parameters, broadcast to the T tasks) or R independent runs side by side (every leaf of theta
+ * carries a leading run axis; a meta-batch holds R x T tasks, run-major).
  */
-export function reptileMetaGradient(theta: ParamTree, adapted: ParamTree): ParamTree {
-  const mean = averageOverTasks(adapted);
+export interface RunLayout {
+  /** Independent runs R (1: theta has no run axis). */
+  readonly runs: number;
+  /** `tree` (theta, or a state slot shaped like it) repeated for a meta-batch of `tasks` tasks (R x T rows, run-major). */
+  expand(tree: ParamTree, tasks: number): ParamTree;
+  /** The mean over each run's tasks of a task-batched tree: shaped like theta. */
+  average(tree: ParamTree): ParamTree;
+}
+
+/** The layout of `runs` independent runs (see `RunLayout`). */
+export function createRunLayout(runs: number): RunLayout {
+  if (runs === 1) return { runs, expand: broadcastParams, average: averageOverTasks };
+  const perRun = (tasks: number) => {
+    if (tasks % runs !== 0)
+      throw new RangeError(
+        `supervisedReptile: a meta-batch of ${tasks} tasks cannot be split among ${runs} runs (it must hold runs x T tasks, run-major)`,
+      );
+    return tasks / runs;
+  };
+  return {
+    runs,
+    expand: (tree, tasks) => {
+      const count = perRun(tasks);
+      return mapParams(tree, (x) =>
+        tf.tidy(() =>
+          tf.reshape(tf.tile(tf.expandDims(x, 1), [1, count, ...x.shape.slice(1).map(() => 1)]), [
+            runs * count,
+            ...x.shape.slice(1),
+          ]),
+        ),
+      );
+    },
+    average: (tree) =>
+      mapParams(tree, (x) =>
+        tf.tidy(() => tf.mean(tf.reshape(x, [runs, perRun(x.shape[0]!), ...x.shape.slice(1)]), 1)),
+      ),
+  };
+}
+
+/**
+ * Reptile's meta-gradient theta - mean_i phi_i over each run's adapted tasks (leaves of
+ * `adapted` carry the task axis). With SGD at step size eps this is exactly
+ * theta <- theta + eps (mean phi - theta).
+ */
+export function reptileMetaGradient(theta: ParamTree, adapted: ParamTree, layout: RunLayout): ParamTree {
+  const mean = layout.average(adapted);
   const gradient = subtractParams(theta, mean);
   disposeParams(mean);
   return gradient;
@@ -182,6 +226,15 @@ export function createOuterLoop(settings: ReptileRuleSettings): OuterLoop {
   };
 }
 
+/** `state` with every slot mapped by `map` (new tensors); the step count is kept. */
+function mapState(state: OptimizerState, map: (slot: ParamTree) => ParamTree): OptimizerState {
+  return {
+    kind: state.kind,
+    step: state.step,
+    slots: Object.fromEntries(Object.entries(state.slots).map(([name, slot]) => [name, map(slot)])),
+  };
+}
+
 /** The inner optimiser state carried between meta-steps (Adam's moments, one model's shape) and how it enters and leaves a meta-batch. */
 export interface InnerStateKeeper {
   /** Task-batched state to start `tasks` tasks from (the kept state broadcast, or a fresh one). */
@@ -196,21 +249,22 @@ export interface InnerStateKeeper {
   dispose(): void;
 }
 
-/** Keeps Adam's inner state across meta-steps when `settings` ask for it (averaging a meta-batch's tasks). */
+/** Keeps Adam's inner state across meta-steps when `settings` ask for it (averaging each run's tasks of a meta-batch). */
 export function createInnerStateKeeper(
   settings: ReptileRuleSettings,
   optimizer: Optimizer,
+  layout: RunLayout,
 ): InnerStateKeeper {
   const keeps = settings.innerOptimizer === 'adam' && settings.keepInnerState;
   let kept: OptimizerState | undefined;
   return {
     start(adaptedPart, tasks) {
       if (kept === undefined) return optimizer.init(adaptedPart);
-      return broadcastOptimizerState(kept, tasks);
+      return mapState(kept, (slot) => layout.expand(slot, tasks));
     },
     finish(state) {
       if (keeps) {
-        const next = averageOptimizerState(state);
+        const next = mapState(state, (slot) => layout.average(slot));
         if (kept !== undefined) disposeOptimizerState(kept);
         kept = next;
       }

@@ -62,6 +62,7 @@ import {
   createInnerOptimizer,
   createInnerStateKeeper,
   createOuterLoop,
+  createRunLayout,
   metaStepSizeAt,
   type ReptileRuleOptions,
   type ReptileRuleSettings,
@@ -162,7 +163,8 @@ export function createReptile<Task>(config: ReptileConfig<Task>): Reptile<Task> 
   checkAdaptedParameters(OWNER, theta, settings.adaptedParameters);
   const adapts = adaptsUnder(settings.adaptedParameters);
   const innerOptimizer = createInnerOptimizer(settings);
-  const inner = createInnerStateKeeper(settings, innerOptimizer);
+  const layout = createRunLayout(1);
+  const inner = createInnerStateKeeper(settings, innerOptimizer, layout);
   const outer = createOuterLoop(settings);
   let outerState: OptimizerState | undefined = outer.init(theta);
   let step = 0;
@@ -250,7 +252,7 @@ export function createReptile<Task>(config: ReptileConfig<Task>): Reptile<Task> 
       let metaGradient: ParamTree;
       let returnAfter: number | undefined;
       if (settings.algorithm === 'reptile') {
-        metaGradient = reptileMetaGradient(theta, phi);
+        metaGradient = reptileMetaGradient(theta, phi, layout);
         if (frozenSum !== undefined) {
           // Parameters that do not adapt: alpha times the sum of their inner gradients, averaged over tasks.
           const frozen = mapParams(frozenSum, (g) =>

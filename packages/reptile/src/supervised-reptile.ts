@@ -20,7 +20,6 @@
  */
 import {
   adaptParameters,
-  broadcastParams,
   type ConfigValidator,
   cloneParams,
   createConfigValidator,
@@ -36,6 +35,7 @@ import {
   type ParamTree,
   partitionParams,
   selectLastAxis,
+  stackParams,
   tf,
 } from '@metarl/core';
 import { createRng, summarise } from '@metarl/envs';
@@ -45,6 +45,7 @@ import {
   createInnerOptimizer,
   createInnerStateKeeper,
   createOuterLoop,
+  createRunLayout,
   metaStepSizeAt,
   type ReptileRuleOptions,
   type ReptileRuleSettings,
@@ -79,12 +80,21 @@ export interface SupervisedReptileConfig extends ReptileRuleOptions {
   readonly loss: SupervisedLoss;
   /** Seed of the initial parameters; default 0. */
   readonly seed?: number;
+  /**
+   * Independent training runs side by side in one batched computation (e.g. several seeds at the
+   * cost of little more than one); default 1. Run r starts from the initial parameters of seed
+   * `seed + r`, theta carries a leading run axis, and every batch given to the learner holds
+   * runs x T tasks, run-major (tasks r T ... r T + T - 1 are run r's). Each run's update is
+   * exactly what a learner of its own would do.
+   */
+  readonly runs?: number;
 }
 
 /** The settings of a supervised learner, defaults filled in (without the model). */
 export type SupervisedReptileSettings = ReptileRuleSettings & {
   readonly loss: SupervisedLoss;
   readonly seed: number;
+  readonly runs: number;
 };
 
 /** Loss (and accuracy, for classification) after k adaptation steps, over the evaluated tasks. */
@@ -99,6 +109,10 @@ export interface SupervisedEvaluation {
   readonly accuracy?: number;
   /** Classification: half-width of the accuracy's 95% interval. */
   readonly accuracyHalfWidth95?: number;
+  /** With several runs: the mean query loss of each run's tasks. */
+  readonly lossPerRun?: readonly number[];
+  /** With several runs, classification: the mean accuracy of each run's tasks. */
+  readonly accuracyPerRun?: readonly number[];
 }
 
 /** A supervised Reptile or first-order MAML learner. */
@@ -125,7 +139,7 @@ export interface SupervisedReptile {
     query: TaskExamples,
     options: { readonly reportSteps: readonly number[]; readonly optimizer?: Optimizer },
   ): SupervisedEvaluation[];
-  /** The meta-parameters theta; owned by the learner, replaced by every meta-step. */
+  /** The meta-parameters theta (with a leading run axis when `runs` > 1); owned by the learner, replaced by every meta-step. */
   parameters(): ParamTree;
   /** Replaces the meta-parameters with a copy of `params` (same structure), e.g. to compare from one initialisation. */
   setParameters(params: ParamTree): void;
@@ -134,6 +148,16 @@ export interface SupervisedReptile {
 }
 
 const OWNER = 'createSupervisedReptile';
+
+/** The mean of each run's block of `values` (run-major). */
+function meanPerRun(values: ArrayLike<number>, runs: number): number[] {
+  const per = values.length / runs;
+  return Array.from({ length: runs }, (_v, r) => {
+    let sum = 0;
+    for (let i = r * per; i < (r + 1) * per; i += 1) sum += values[i]!;
+    return sum / per;
+  });
+}
 
 /** Every task's loss `[T]` under task-batched `params`. */
 function taskLosses(
@@ -218,13 +242,24 @@ export function createSupervisedReptile(config: SupervisedReptileConfig): Superv
   check.oneOf('loss', config.loss, ['mean-squared-error', 'cross-entropy']);
   const seed = config.seed ?? 0;
   check.seed('seed', seed);
-  const settings: SupervisedReptileSettings = { ...rules, loss: config.loss, seed };
+  const runs = config.runs ?? 1;
+  check.integer('runs', runs, { min: 1 });
+  const settings: SupervisedReptileSettings = { ...rules, loss: config.loss, seed, runs };
   const { model } = config;
-  let theta = model.init(createRng(seed));
+  const layout = createRunLayout(runs);
+  let theta =
+    runs === 1
+      ? model.init(createRng(seed))
+      : (() => {
+          const inits = Array.from({ length: runs }, (_v, r) => model.init(createRng(seed + r)));
+          const stacked = stackParams(inits);
+          for (const init of inits) disposeParams(init);
+          return stacked;
+        })();
   checkAdaptedParameters(OWNER, theta, settings.adaptedParameters);
   const adapts = adaptsUnder(settings.adaptedParameters);
   const innerOptimizer = createInnerOptimizer(settings);
-  const inner = createInnerStateKeeper(settings, innerOptimizer);
+  const inner = createInnerStateKeeper(settings, innerOptimizer, layout);
   const outer = createOuterLoop(settings);
   let outerState: OptimizerState | undefined = outer.init(theta);
   let step = 0;
@@ -243,7 +278,7 @@ export function createSupervisedReptile(config: SupervisedReptileConfig): Superv
     onStep?: (k: number, phi: ParamTree) => void,
   ) => {
     const tasks = taskCount(support, 'support', settings.loss);
-    let phi = broadcastParams(theta, tasks);
+    let phi = layout.expand(theta, tasks);
     const rule = optimizer ?? innerOptimizer;
     let state: OptimizerState =
       optimizer === undefined ? inner.start(adaptedPart(phi), tasks) : rule.init(adaptedPart(phi));
@@ -298,7 +333,7 @@ export function createSupervisedReptile(config: SupervisedReptileConfig): Superv
           );
       }
       const metaStepSize = metaStepSizeAt(settings, step);
-      const start = broadcastParams(theta, tasks);
+      const start = layout.expand(theta, tasks);
       const startState = inner.start(adaptedPart(start), tasks);
       const adapted = adaptParameters(
         (p, s) => summedLoss(p, batch.innerBatches[s]!),
@@ -311,12 +346,12 @@ export function createSupervisedReptile(config: SupervisedReptileConfig): Superv
       disposeOptimizerState(startState);
       let metaGradient: ParamTree;
       if (settings.algorithm === 'reptile') {
-        metaGradient = reptileMetaGradient(theta, adapted.params);
+        metaGradient = reptileMetaGradient(theta, adapted.params, layout);
         if (adapted.frozenGradients !== undefined) {
           // Parameters that do not adapt: alpha times the sum of their inner gradients, averaged over tasks.
-          const frozen = mapParams(adapted.frozenGradients, (g) =>
-            tf.tidy(() => tf.mul(tf.mean(g, 0), settings.innerStepSize)),
-          );
+          const mean = layout.average(adapted.frozenGradients);
+          const frozen = mapParams(mean, (g) => tf.mul(g, settings.innerStepSize));
+          disposeParams(mean);
           const adaptedGradient = partitionParams(metaGradient, adapts!);
           disposeParams(adaptedGradient.rest);
           metaGradient = mergeParams(adaptedGradient.selected, frozen);
@@ -325,7 +360,7 @@ export function createSupervisedReptile(config: SupervisedReptileConfig): Superv
       } else {
         // First-order MAML: the mean over tasks of the query loss's gradient at phi_i.
         const perTask = gradients((p) => summedLoss(p, batch.query!), adapted.params);
-        metaGradient = mapParams(perTask, (g) => tf.mean(g, 0));
+        metaGradient = layout.average(perTask);
         disposeParams(perTask);
       }
       disposeParams(adapted.params);
@@ -369,9 +404,10 @@ export function createSupervisedReptile(config: SupervisedReptileConfig): Superv
       const phi = adaptOn(support, Math.max(...reportSteps), evaluateOptions.optimizer, (k, params) => {
         if (!reportSteps.includes(k)) return;
         const losses = taskLosses(model, settings.loss, params, query);
-        const lossSummary = summarise(losses.dataSync());
+        const lossValues = losses.dataSync();
         losses.dispose();
-        let accuracy: { mean: number; halfWidth95: number } | undefined;
+        const lossSummary = summarise(lossValues);
+        let accuracyValues: Float32Array | undefined;
         if (settings.loss === 'cross-entropy') {
           const perTask = tf.tidy(() =>
             tf.mean(
@@ -379,9 +415,10 @@ export function createSupervisedReptile(config: SupervisedReptileConfig): Superv
               1,
             ),
           );
-          accuracy = summarise(perTask.dataSync());
+          accuracyValues = perTask.dataSync() as Float32Array;
           perTask.dispose();
         }
+        const accuracy = accuracyValues === undefined ? undefined : summarise(accuracyValues);
         results.push({
           steps: k,
           loss: lossSummary.mean,
@@ -389,6 +426,12 @@ export function createSupervisedReptile(config: SupervisedReptileConfig): Superv
           ...(accuracy === undefined
             ? {}
             : { accuracy: accuracy.mean, accuracyHalfWidth95: accuracy.halfWidth95 }),
+          ...(runs === 1
+            ? {}
+            : {
+                lossPerRun: meanPerRun(lossValues, runs),
+                ...(accuracyValues === undefined ? {} : { accuracyPerRun: meanPerRun(accuracyValues, runs) }),
+              }),
         });
       });
       disposeParams(phi);

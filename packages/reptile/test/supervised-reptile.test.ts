@@ -90,13 +90,13 @@ describe('supervised Reptile', () => {
     control.dispose();
     const learner = createSupervisedReptile(config);
     const tensors = tf.memory().numTensors;
-    train(learner, 500, 5, 5);
+    train(learner, 500, 5);
     // Meta-training allocates nothing that outlives a step.
     expect(tf.memory().numTensors).toBe(tensors);
     const [before, after] = gridError(learner);
     learner.dispose();
     console.log(
-      `sine, 500 meta-steps of 5 tasks (outer Adam 0.01): MSE after 0 / 8 steps ${before!.toFixed(3)} / ${after!.toFixed(3)} (untrained ${controlBefore!.toFixed(3)} / ${controlAfter!.toFixed(3)})`,
+      `sine, 500 meta-steps of one task (outer Adam 0.01): MSE after 0 / 8 steps ${before!.toFixed(3)} / ${after!.toFixed(3)} (untrained ${controlBefore!.toFixed(3)} / ${controlAfter!.toFixed(3)})`,
     );
     // Without the meta-update the learner is the control; with it, 8 steps land far lower.
     expect(after!).toBeLessThan(0.2 * controlAfter!);
@@ -155,6 +155,79 @@ describe('supervised Reptile', () => {
     // Labels are assigned afresh per episode, so before adaptation the network is at chance.
     expect(before!.accuracy!).toBeLessThan(0.45);
     expect(after!.accuracy!).toBeGreaterThan(0.8);
+  });
+
+  it('runs side by side: two runs in one learner equal two learners of seeds s and s + 1 (inner Adam state kept)', () => {
+    const config: SupervisedReptileConfig = {
+      model,
+      loss: 'mean-squared-error',
+      innerOptimizer: 'adam',
+      innerStepSize: 0.01,
+      innerSteps: 2,
+      metaStepSize: 0.5,
+      seed: 7,
+    };
+    const together = createSupervisedReptile({ ...config, runs: 2 });
+    const apart = [createSupervisedReptile(config), createSupervisedReptile({ ...config, seed: 8 })];
+    const inputs = new Float32Array(2 * 50);
+    inputs.set(GRID, 0);
+    inputs.set(GRID, 50);
+    const rng = createRng(3);
+    for (let i = 0; i < 5; i += 1) {
+      // Run r's two tasks; the combined batch is run-major.
+      const tasks = sampleSinusoidTasks(4, { seed: rng.nextSeed(), family: REPTILE_SINUSOIDS });
+      const targets = sinusoidGridTargets(tasks, GRID, REPTILE_SINUSOIDS);
+      const all = createInnerBatches(
+        { tasks: 4, inputs: new Float32Array([...inputs, ...inputs]), targets, inputSize: 1 },
+        { batchSize: 25, steps: 2 },
+        rng,
+      );
+      together.metaTrainStep({ innerBatches: all });
+      apart.forEach((learner, r) => {
+        const own = all.map((batch) => ({
+          inputs: tf.slice(batch.inputs, [2 * r, 0, 0], [2, -1, -1]),
+          targets: tf.slice(batch.targets, [2 * r, 0, 0], [2, -1, -1]),
+        }));
+        learner.metaTrainStep({ innerBatches: own });
+        disposeTaskExamples(own);
+      });
+      disposeTaskExamples(all);
+    }
+    const joint = together.parameters();
+    apart.forEach((learner, r) => {
+      const own = learner.parameters();
+      for (const layer of Object.keys(own)) {
+        for (const name of ['weight', 'bias']) {
+          const mine = (own[layer] as Record<string, tf.Tensor>)[name]!.dataSync();
+          const theirs = tf.tidy(() =>
+            tf.gather((joint[layer] as Record<string, tf.Tensor>)[name]!, [r]).dataSync(),
+          );
+          mine.forEach((v, i) => {
+            expect(Math.abs(v - theirs[i]!)).toBeLessThan(1e-5);
+          });
+        }
+      }
+      learner.dispose();
+    });
+    expect(() =>
+      together.metaTrainStep({
+        innerBatches: [
+          toTaskExamples({
+            tasks: 3,
+            inputs: new Float32Array(150),
+            targets: new Float32Array(150),
+            inputSize: 1,
+          }),
+          toTaskExamples({
+            tasks: 3,
+            inputs: new Float32Array(150),
+            targets: new Float32Array(150),
+            inputSize: 1,
+          }),
+        ],
+      }),
+    ).toThrow(/a meta-batch of 3 tasks cannot be split among 2 runs/);
+    together.dispose();
   });
 
   it('draws inner mini-batches as the reference: without replacement, epoch after epoch', () => {
