@@ -16,7 +16,16 @@
  * linspace(-5, 5, 50); k full-batch SGD steps at 0.02; mean squared error on the 50 grid points
  * after k = 0, 1, 2, 4, 8, 16, 32 steps, with 95% intervals across tasks.
  */
-import { createMlp, createRng, createSgd, type Rng, tf, useBackend } from '@metarl/core';
+import {
+  createMlp,
+  createRng,
+  createSgd,
+  disposeParams,
+  mapParams,
+  type Rng,
+  tf,
+  useBackend,
+} from '@metarl/core';
 import {
   REPTILE_SINUSOIDS,
   type SinusoidTask,
@@ -44,10 +53,29 @@ const flags = readFlags('reptile-sinusoid', {
     choices: ['sine-demo', 'budget', 'all'],
     description: 'which protocol to run',
   },
-  seeds: { type: 'integers', default: [0, 1, 2, 3, 4], description: 'training seeds of the sine demo' },
+  seeds: {
+    type: 'integers',
+    default: [0, 1, 2, 3, 4],
+    description: 'training seeds of the sine demo (consecutive)',
+  },
+  together: {
+    type: 'string',
+    default: 'yes',
+    choices: ['yes', 'no'],
+    description: 'train the sine-demo seeds side by side in one learner (runs) or one after another',
+  },
   iterations: { type: 'integer', default: 30000, minimum: 1, description: 'meta-steps of the sine demo' },
-  budgetSeeds: { type: 'integers', default: [0, 1, 2], description: 'training seeds of the budget comparison' },
-  budgetIterations: { type: 'integer', default: 6000, minimum: 1, description: 'meta-steps of the budget comparison' },
+  budgetSeeds: {
+    type: 'integers',
+    default: [0, 1, 2],
+    description: 'training seeds of the budget comparison',
+  },
+  budgetIterations: {
+    type: 'integer',
+    default: 6000,
+    minimum: 1,
+    description: 'meta-steps of the budget comparison',
+  },
   testTasks: { type: 'integer', default: 1000, minimum: 1, description: 'fixed test tasks' },
 });
 await useBackend('wasm');
@@ -66,7 +94,12 @@ const testTasks = sampleSinusoidTasks(flags.testTasks, { seed: 2018, family: REP
 /** Mean MSE on the grid after k SGD steps (lr 0.02) on 10 grid points drawn with replacement, for every k. */
 function evaluate(learner: SupervisedReptile) {
   const shots = sampleSinusoidGridPoints(testTasks, 10, createRng(7), REPTILE_SINUSOIDS);
-  const support = toTaskExamples({ tasks: testTasks.length, inputs: shots.inputs, targets: shots.targets, inputSize: 1 });
+  const support = toTaskExamples({
+    tasks: testTasks.length,
+    inputs: shots.inputs,
+    targets: shots.targets,
+    inputSize: 1,
+  });
   const gridInputs = new Float32Array(testTasks.length * GRID.length);
   for (let t = 0; t < testTasks.length; t += 1) gridInputs.set(GRID, t * GRID.length);
   const query = toTaskExamples({
@@ -95,9 +128,24 @@ function arrays(tasks: readonly SinusoidTask[], inputs: Float32Array, targets: F
 
 const sections: Record<string, unknown> = {};
 
+/** Run r's parameters (row r of theta's run axis) evaluated by a one-run learner. */
+function evaluateRun(learner: SupervisedReptile, run: number, config: SupervisedReptileConfig) {
+  const single = createSupervisedReptile({ ...config, runs: 1 });
+  const row = mapParams(learner.parameters(), (x) => tf.tidy(() => tf.squeeze(tf.gather(x, [run]), [0])));
+  single.setParameters(row);
+  disposeParams(row);
+  const result = evaluate(single);
+  single.dispose();
+  return result;
+}
+
 if (flags.section !== 'budget') {
   const rows: Record<string, unknown>[] = [];
-  for (const seed of flags.seeds) {
+  const seeds = flags.seeds;
+  const together = flags.together === 'yes';
+  const runs = together ? seeds.length : 1;
+  const groups = together ? [seeds] : seeds.map((seed) => [seed]);
+  for (const group of groups) {
     const config: SupervisedReptileConfig = {
       model,
       loss: 'mean-squared-error',
@@ -107,41 +155,70 @@ if (flags.section !== 'budget') {
       metaStepSize: 0.1,
       metaStepSizeFinal: 0,
       annealSteps: flags.iterations,
-      seed,
+      seed: group[0]!,
+      runs: group.length,
     };
-    const control = createSupervisedReptile(config);
-    const untrained = evaluate(control);
-    control.dispose();
+    // Run r is seed group[0] + r: its own initialisation and its own stream of tasks and shuffles.
+    if (group.some((seed, r) => seed !== group[0]! + r))
+      throw new RangeError(`--seeds must be consecutive to train together, got ${group.join(',')}`);
     const learner = createSupervisedReptile(config);
-    const rng = createRng(1000 + seed);
+    const streams = group.map((seed) => createRng(1000 + seed));
     const t0 = performance.now();
     for (let i = 0; i < flags.iterations; i += 1) {
-      const [task] = sampleSinusoidTasks(1, { seed: rng.nextSeed(), family: REPTILE_SINUSOIDS });
-      const data = arrays([task!], GRID, sinusoidGridTargets([task!], GRID, REPTILE_SINUSOIDS));
-      const innerBatches = createInnerBatches(data, { batchSize: 10, steps: 5 }, rng);
+      const perRun = streams.map((rng) => {
+        const [task] = sampleSinusoidTasks(1, { seed: rng.nextSeed(), family: REPTILE_SINUSOIDS });
+        const data = arrays([task!], GRID, sinusoidGridTargets([task!], GRID, REPTILE_SINUSOIDS));
+        return createInnerBatches(data, { batchSize: 10, steps: 5 }, rng);
+      });
+      const innerBatches =
+        perRun.length === 1
+          ? perRun[0]!
+          : perRun[0]!.map((_batch, k) => ({
+              inputs: tf.concat(perRun.map((batches) => batches[k]!.inputs)),
+              targets: tf.concat(perRun.map((batches) => batches[k]!.targets)),
+            }));
       learner.metaTrainStep({ innerBatches });
-      disposeTaskExamples(innerBatches);
+      if (perRun.length > 1) disposeTaskExamples(innerBatches);
+      for (const batches of perRun) disposeTaskExamples(batches);
     }
     const trainSeconds = (performance.now() - t0) / 1000;
-    const trained = evaluate(learner);
+    group.forEach((seed, r) => {
+      const control = createSupervisedReptile({ ...config, seed, runs: 1 });
+      const untrained = evaluate(control);
+      control.dispose();
+      const trained = group.length === 1 ? evaluate(learner) : evaluateRun(learner, r, config);
+      rows.push({
+        seed,
+        trainedTogetherWith: group,
+        groupTrainSeconds: Number(trainSeconds.toFixed(1)),
+        meanSquaredError: trained,
+        untrained,
+      });
+      console.error(
+        `sine demo seed ${seed}: ${REPORT_STEPS.map((k) => `${k}: ${(trained[`after${k}`] as { mean: number }).mean.toFixed(3)}`).join(', ')} (untrained after 32: ${(untrained.after32 as { mean: number }).mean.toFixed(3)}; ${group.length} run(s) trained in ${trainSeconds.toFixed(1)} s)`,
+      );
+    });
     learner.dispose();
-    rows.push({ seed, trainSeconds: Number(trainSeconds.toFixed(1)), meanSquaredError: trained, untrained });
-    console.error(
-      `sine demo seed ${seed}: ${REPORT_STEPS.map((k) => `${k}: ${(trained[`after${k}`] as { mean: number }).mean.toFixed(3)}`).join(', ')} (${trainSeconds.toFixed(1)} s; untrained after 32: ${(untrained.after32 as { mean: number }).mean.toFixed(3)})`,
-    );
   }
   const medianAfter = Object.fromEntries(
     REPORT_STEPS.map((k) => [
       `after${k}`,
-      Number(median(rows.map((row) => ((row.meanSquaredError as Record<string, { mean: number }>)[`after${k}`]!).mean)).toFixed(4)),
+      Number(
+        median(
+          rows.map((row) => (row.meanSquaredError as Record<string, { mean: number }>)[`after${k}`]!.mean),
+        ).toFixed(4),
+      ),
     ]),
   );
+  const groupSeconds = [...new Set(rows.map((row) => row.groupTrainSeconds as number))];
   sections.sineDemo = {
     protocol:
       'MLP 1-64-64-1 tanh (fan-in-uniform = PyTorch default init); one task per meta-step; inner: 1 epoch over the 50 grid points in shuffled minibatches of 10 (5 SGD steps, lr 0.02); eps = 0.1 (1 - i/n)',
     iterations: flags.iterations,
+    trainedTogether: together,
+    runsPerLearner: runs,
+    totalTrainSeconds: Number(groupSeconds.reduce((a, b) => a + b, 0).toFixed(1)),
     medianOverSeeds: medianAfter,
-    medianTrainSeconds: Number(median(rows.map((row) => row.trainSeconds as number)).toFixed(1)),
     seeds: rows,
   };
 }
@@ -198,7 +275,12 @@ if (flags.section !== 'sine-demo') {
       const trainSeconds = (performance.now() - t0) / 1000;
       const trained = evaluate(learner);
       learner.dispose();
-      rows.push({ method: variant.name, seed, trainSeconds: Number(trainSeconds.toFixed(1)), meanSquaredError: trained });
+      rows.push({
+        method: variant.name,
+        seed,
+        trainSeconds: Number(trainSeconds.toFixed(1)),
+        meanSquaredError: trained,
+      });
       console.error(
         `budget ${variant.name} seed ${seed}: ${REPORT_STEPS.map((k) => `${k}: ${(trained[`after${k}`] as { mean: number }).mean.toFixed(3)}`).join(', ')} (${trainSeconds.toFixed(1)} s)`,
       );
@@ -220,11 +302,14 @@ report({
     testTasks: flags.testTasks,
     evaluation: 'K = 10 grid points with replacement, SGD 0.02, MSE on the 50-point grid',
     reportSteps: REPORT_STEPS,
-    seeds: { testTasks: 2018, evaluationPoints: 7, trainingStreams: '1000 + seed (sine demo), 2000 + seed (budget)' },
+    seeds: {
+      testTasks: 2018,
+      evaluationPoints: 7,
+      trainingStreams: '1000 + seed (sine demo), 2000 + seed (budget)',
+    },
   },
   backend: 'wasm',
   machine: describeMachine(),
   wallSeconds: Number(((performance.now() - started) / 1000).toFixed(1)),
   ...sections,
 });
-void tf;
