@@ -25,7 +25,12 @@ const flags = readFlags('reptile-navigation', {
   iterations: { type: 'integer', default: 150, minimum: 1, description: 'meta-iterations of each learner' },
   metaBatch: { type: 'integer', default: 20, minimum: 1, description: 'tasks per meta-iteration' },
   episodes: { type: 'integer', default: 20, minimum: 2, description: 'episodes per task and inner step' },
-  innerSteps: { type: 'integer', default: 3, minimum: 2, description: "Reptile's inner policy-gradient steps" },
+  innerSteps: {
+    type: 'integer',
+    default: 3,
+    minimum: 2,
+    description: "Reptile's inner policy-gradient steps",
+  },
   innerStepSize: { type: 'number', default: 0.1, minimum: 0, description: 'inner SGD step size' },
   metaOptimizer: { type: 'string', default: 'sgd', choices: ['sgd', 'adam'], description: 'outer rule' },
   metaStepSize: { type: 'number', default: 1, minimum: 0, description: 'outer step size eps' },
@@ -77,8 +82,14 @@ async function run(name: string, config: Partial<ReptileConfig<Task>>) {
     innerSteps: config.innerSteps,
     trainSeconds: Number(trainSeconds.toFixed(1)),
     test: {
-      before: { mean: Number(before!.meanReturn.toFixed(2)), halfWidth95: Number(before!.halfWidth95.toFixed(2)) },
-      afterOneStep: { mean: Number(after!.meanReturn.toFixed(2)), halfWidth95: Number(after!.halfWidth95.toFixed(2)) },
+      before: {
+        mean: Number(before!.meanReturn.toFixed(2)),
+        halfWidth95: Number(before!.halfWidth95.toFixed(2)),
+      },
+      afterOneStep: {
+        mean: Number(after!.meanReturn.toFixed(2)),
+        halfWidth95: Number(after!.halfWidth95.toFixed(2)),
+      },
     },
     curve,
   };
