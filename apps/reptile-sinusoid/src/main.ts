@@ -4,7 +4,7 @@
  * waves from K = 10 points with a few SGD steps, and write a report folder:
  *
  *   learning-curve.png   mean squared error on fixed new tasks after 0, 1 and 8 adaptation steps,
- *                        every --eval-every meta-steps
+ *                        every --evaluate-every meta-steps
  *   adaptation.png       four new sine waves: the 10 points, the true curve, and the network
  *                        before adaptation and after 1, 8 and 32 SGD steps
  *   summary.json         the settings, the training time, the test MSE after 0/1/8/32 steps of
@@ -65,7 +65,7 @@ interface Options extends ReportOptions {
   /** Meta-steps (one new sine wave each). */
   readonly iterations: number;
   /** Meta-steps between two points of the learning curve. */
-  readonly evalEvery: number;
+  readonly evaluateEvery: number;
   /** New tasks of the final test. */
   readonly testTasks: number;
 }
@@ -82,7 +82,7 @@ const program = new Command('reptile-sinusoid')
     10000,
   )
   .option(
-    '--eval-every <n>',
+    '--evaluate-every <n>',
     `meta-steps between two points of the learning curve, measured on ${CURVE_TASKS} fixed new tasks (integer >= 1)`,
     parseIntegerAtLeast(1),
     500,
@@ -154,14 +154,13 @@ function round(value: number): number {
   return Number(value.toFixed(4));
 }
 
-/** "after 1 step", "after 8 steps". */
+/** The legend's name of a number of steps: "before adaptation", "after 1 SGD step", "after 8 SGD steps". */
 function afterSteps(steps: number): string {
   return steps === 0 ? 'before adaptation' : `after ${steps} SGD step${steps === 1 ? '' : 's'}`;
 }
 
 await runCommandLine<Options>(program, async (options) => {
-  const { iterations, seed, testTasks } = options;
-  const evalEvery = options.evalEvery;
+  const { iterations, seed, testTasks, evaluateEvery } = options;
   const { output } = openReportFolder(options, REPORT_FILES, { resumable: false });
   const started = performance.now();
 
@@ -196,7 +195,7 @@ await runCommandLine<Options>(program, async (options) => {
 
   const curveSet = createTestSet(CURVE_TASKS, 4000 + seed, 5000 + seed);
   const curve: { metaStep: number; after0: number; after1: number; after8: number }[] = [];
-  const progressEvery = Math.max(1, Math.ceil(iterations / evalEvery / 10)) * evalEvery;
+  const progressEvery = Math.max(1, Math.ceil(iterations / evaluateEvery / 10)) * evaluateEvery;
   const recordCurve = (metaStep: number) => {
     const errors = measure(learner, curveSet, CURVE_STEPS);
     curve.push({
@@ -227,7 +226,7 @@ await runCommandLine<Options>(program, async (options) => {
     learner.metaTrainStep({ innerBatches });
     disposeTaskExamples(innerBatches);
     trainMilliseconds += performance.now() - stepStarted;
-    if (step % evalEvery === 0 || step === iterations) recordCurve(step);
+    if (step % evaluateEvery === 0 || step === iterations) recordCurve(step);
   }
   const trainSeconds = trainMilliseconds / 1000;
   disposeTaskExamples([curveSet.support, curveSet.query]);
@@ -256,7 +255,7 @@ await runCommandLine<Options>(program, async (options) => {
       meanSquaredError: trained,
       untrained,
     },
-    learningCurve: { tasks: CURVE_TASKS, evalEvery, points: curve },
+    learningCurve: { tasks: CURVE_TASKS, evaluateEvery, points: curve },
   };
   writeFileSync(join(output, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
 

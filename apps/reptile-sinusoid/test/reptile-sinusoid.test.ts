@@ -7,7 +7,7 @@ import { runApp as runAppIn } from '../../../test-support/run-app';
 /** Runs the app with `args`, as `pnpm reptile-sinusoid -- ...` would. */
 const runApp = (...args: string[]) => runAppIn(join(__dirname, '..'), args);
 /** Options of a tiny run: a few meta-steps, a small final test. */
-const tiny = ['--iterations', '6', '--eval-every', '3', '--test-tasks', '20', '--backend', 'wasm'];
+const tiny = ['--iterations', '6', '--evaluate-every', '3', '--test-tasks', '20', '--backend', 'wasm'];
 /** The first bytes of every PNG file. */
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -22,7 +22,7 @@ it('--help lists every option with its default and an example, and no --resume',
   expect(run.status).toBe(0);
   for (const option of [
     /--iterations <n> .*\(default:\s+10000\)/s,
-    /--eval-every <n> .*\(default:\s+500\)/s,
+    /--evaluate-every <n> .*\(default:\s+500\)/s,
     /--test-tasks <n> .*\(default:\s+1000\)/s,
     /--seed <n> .*\(default:\s+1\)/s,
     /--output <folder> .*\(default:\s+"reptile-sinusoid-report"\)/s,
@@ -42,8 +42,8 @@ it('a bad option value ends with one line naming the option, the value and the f
       "error: option '--iterations <n>' argument '0' is invalid. Expected an integer >= 1.\n",
     ],
     [
-      ['--', '--eval-every', 'x'],
-      "error: option '--eval-every <n>' argument 'x' is invalid. Expected an integer >= 1.\n",
+      ['--', '--evaluate-every', 'x'],
+      "error: option '--evaluate-every <n>' argument 'x' is invalid. Expected an integer >= 1.\n",
     ],
     [['--resume'], "error: unknown option '--resume'\n"],
     [['--test-task', '3'], "error: unknown option '--test-task' (Did you mean --test-tasks?)\n"],
