@@ -1,6 +1,6 @@
-// pnpm start / pnpm rl2-bandits [-- options]: builds what the app needs (quietly; its output is
-// shown only when the build fails), then runs apps/<name>/src/main.ts with the options, so that
-// the user sees the app's own output and its exit code, nothing else.
+// pnpm start / pnpm rl2-bandits / pnpm reptile-sinusoid [-- options]: builds what the app needs
+// (quietly; its output is shown only when the build fails), then runs apps/<name>/src/main.ts with
+// the options, so that the user sees the app's own output and its exit code, nothing else.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

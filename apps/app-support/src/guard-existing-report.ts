@@ -8,13 +8,15 @@ export interface ReportMode {
   readonly resume: boolean;
   /** Replace the report: its files are removed before training starts. */
   readonly overwrite: boolean;
+  /** Whether the app offers --resume (a refusal names it only then); default true. */
+  readonly resumable?: boolean;
 }
 
 /**
  * Keeps an existing report in `directory` unless asked otherwise: with `overwrite`, removes the
  * report's `files` (names inside `directory`; other files stay); with `resume`, requires its
  * `checkpoint/`; with neither, refuses with a one-line `UsageError` naming the flags to pass when
- * any of `files` is there. Returns the checkpoint folder to resume from, or undefined.
+ * any of `files` is there (only --overwrite where the app is not `resumable`). Returns the checkpoint folder to resume from, or undefined.
  */
 export function guardExistingReport(
   directory: string,
@@ -38,7 +40,7 @@ export function guardExistingReport(
   }
   if (present.length > 0)
     throw new UsageError(
-      `${directory} already holds a report (${present.join(', ')}); pass --resume to continue its training or --overwrite to replace it, or choose another --output`,
+      `${directory} already holds a report (${present.join(', ')}); ${mode.resumable === false ? 'pass --overwrite to replace it' : 'pass --resume to continue its training or --overwrite to replace it'}, or choose another --output`,
     );
   return undefined;
 }

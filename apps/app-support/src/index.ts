@@ -4,7 +4,12 @@
  */
 
 export { Command, InvalidArgumentError, Option } from 'commander';
-export { addReportOptions, openReportFolder, type ReportOptions } from './add-report-options';
+export {
+  addReportOptions,
+  openReportFolder,
+  type ReportOptionSettings,
+  type ReportOptions,
+} from './add-report-options';
 export { guardExistingReport, type ReportMode } from './guard-existing-report';
 export { parseBackendName } from './parse-backend-name';
 export { parseIntegerAtLeast } from './parse-integer-at-least';

@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  addReportOptions,
+  Command,
   guardExistingReport,
   InvalidArgumentError,
   parseBackendName,
@@ -93,6 +95,16 @@ describe('guardExistingReport', () => {
     expect(readdirSync(scratch)).toEqual(['notes.txt']);
   });
 
+  it('names only --overwrite for an app without --resume', () => {
+    writeFileSync(join(scratch, 'summary.json'), '{"kept":true}');
+    expect(() => guardExistingReport(scratch, files, { ...neither, resumable: false })).toThrow(
+      new UsageError(
+        `${scratch} already holds a report (summary.json); pass --overwrite to replace it, or choose another --output`,
+      ),
+    );
+    expect(readFileSync(join(scratch, 'summary.json'), 'utf8')).toBe('{"kept":true}');
+  });
+
   it('--resume returns the checkpoint folder, and refuses without one', () => {
     expect(() => guardExistingReport(scratch, files, { resume: true, overwrite: false })).toThrow(
       `--resume: ${scratch} holds no checkpoint to resume from (no checkpoint/state.json); run without --resume to start a new report there`,
@@ -104,5 +116,37 @@ describe('guardExistingReport', () => {
     );
     expect(existsSync(join(scratch, 'checkpoint', 'state.json'))).toBe(true);
     expect(() => guardExistingReport(scratch, files, { resume: true, overwrite: true })).toThrow(UsageError);
+  });
+});
+
+describe('addReportOptions', () => {
+  const settings = { defaultOutput: 'demo-report', examples: ['demo --seed 2'] };
+  /** The full help of a program with the report options (the text after the options included), and its options' long names. */
+  const describeProgram = (extra: { readonly resumable?: boolean } = {}) => {
+    const program = addReportOptions(new Command('demo'), { ...settings, ...extra });
+    let help = '';
+    program.configureOutput({ writeOut: (chunk) => (help += chunk) });
+    program.outputHelp();
+    return { help, names: program.options.map((option) => option.long) };
+  };
+
+  it('adds --seed, --output, --backend, --resume and --overwrite by default, with the examples', () => {
+    const { help, names } = describeProgram();
+    expect(names).toEqual(['--seed', '--output', '--backend', '--resume', '--overwrite']);
+    expect(help).toMatch(/pass --resume or --overwrite to use the folder again/);
+    expect(help).toMatch(/Examples:\n {2}demo --seed 2/);
+  });
+
+  it('leaves --resume and its help out for an app without a checkpoint', () => {
+    const { help, names } = describeProgram({ resumable: false });
+    expect(names).toEqual(['--seed', '--output', '--backend', '--overwrite']);
+    expect(help).not.toMatch(/--resume|resumed/);
+    expect(help).toMatch(
+      /An existing report in --output is kept: pass --overwrite to use the folder again\./,
+    );
+    const program = addReportOptions(new Command('demo'), { ...settings, resumable: false })
+      .exitOverride()
+      .configureOutput({ writeErr: () => {} });
+    expect(() => program.parse(['--resume'], { from: 'user' })).toThrow(/unknown option '--resume'/);
   });
 });
