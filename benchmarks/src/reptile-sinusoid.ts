@@ -41,6 +41,7 @@ import {
   disposeTaskExamples,
   type SupervisedReptile,
   type SupervisedReptileConfig,
+  type TaskExamples,
   toTaskExamples,
 } from '@metarl/reptile';
 import { describeMachine, median, readFlags, report } from './shared';
@@ -248,8 +249,8 @@ if (flags.section !== 'sine-demo') {
         const tasks = sampleSinusoidTasks(5, { seed: rng.nextSeed(), family: REPTILE_SINUSOIDS });
         const support = sampleSinusoidPoints(tasks, 10, rng, REPTILE_SINUSOIDS);
         const query = sampleSinusoidPoints(tasks, 10, rng, REPTILE_SINUSOIDS);
-        let innerData;
-        let queryData;
+        let innerData: TaskExamples;
+        let queryData: TaskExamples | undefined;
         if (variant.config.algorithm === 'reptile') {
           // Reptile has no query: its 5 steps see all 20 points of every task.
           const inputs = new Float32Array(5 * 20);
