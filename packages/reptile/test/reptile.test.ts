@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  createCategoricalMlpPolicy,
   createGaussianMlpPolicy,
   createPolicyAgent,
   createRng,
@@ -44,6 +45,21 @@ describe('Reptile for reinforcement learning', () => {
             ...options,
           }),
         navigation,
+      );
+      expect(passed).toHaveLength(6);
+    }
+  });
+
+  it('works with discrete task distributions: checkMetaLearner on tabular MDPs and bandits with a categorical policy', async () => {
+    for (const [id, observationSize, actions] of [
+      ['TabularMDP-v0', 10, 5],
+      ['Bandit-v0', 1, 5],
+    ] as const) {
+      const distribution = makeTaskDistribution(id);
+      const policy = createCategoricalMlpPolicy({ observationSize, actions, hiddenSizes: [8] });
+      const passed = await checkMetaLearner(
+        () => createReptile({ distribution, policy, episodesPerTask: 2, innerSteps: 2, seed: 1 }),
+        distribution,
       );
       expect(passed).toHaveLength(6);
     }
