@@ -59,7 +59,7 @@ export interface SupervisedMamlConfig {
   readonly outerLearningRate?: number;
   /** Tasks per meta-batch; default 25. */
   readonly metaBatchSize?: number;
-  /** Examples per task, for adaptation and for the outer loss (each drawn apart) [K]; default 10. */
+  /** Examples per task, for adaptation and for the outer loss [K]; default 10. */
   readonly shots?: number;
   /** Drop second-order terms (first-order MAML); default false. */
   readonly firstOrder?: boolean;
