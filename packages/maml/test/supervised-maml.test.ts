@@ -45,7 +45,7 @@ function meanSquaredError(
     const y = tf.tensor3d(points.targets, [tasks, size, 1]);
     return tf.mean(tf.square(tf.sub(learner.predict(params, x), y)), [1, 2]);
   });
-  const values = perTask.dataSync();
+  const values = Array.from(perTask.dataSync());
   perTask.dispose();
   return values.reduce((sum, v) => sum + v, 0) / tasks;
 }
@@ -200,12 +200,13 @@ describe('supervised MAML on sinusoids', () => {
     expect(flattenParams(tanh.parameters().model as ParamTree)).toEqual(flattenParams(reference));
     disposeParams(reference);
     const model = tanh.parameters().model as Record<string, Record<string, tf.Tensor>>;
+    const values = (tensor: tf.Tensor | undefined) => Array.from(tensor!.dataSync());
     const [w1, b1, w2, b2] = [
-      model.hidden0!.weight!.dataSync(),
-      model.hidden0!.bias!.dataSync(),
-      model.output!.weight!.dataSync(),
-      model.output!.bias!.dataSync(),
-    ];
+      values(model.hidden0!.weight),
+      values(model.hidden0!.bias),
+      values(model.output!.weight),
+      values(model.output!.bias),
+    ] as const;
     expect(b1.every((v) => v !== 0 && Math.abs(v) <= 1)).toBe(true);
     expect(w2.every((v) => Math.abs(v) <= 0.5)).toBe(true); // 1 / sqrt(4)
     const inputs = [-4, -1, 0.5, 3];
