@@ -6,12 +6,18 @@
  * differentiates through the inner steps exactly (second order) unless `firstOrder` is set.
  *
  * How it differs from the paper: nothing in the math; the inner loop of every task is batched.
+ * The network, its initialisation and the task family are options, so that the same learner
+ * also runs the Reptile paper's sinusoid comparison (tanh, PyTorch's initialisation, phases in
+ * [0, 2 pi)).
  */
 import {
+  type Activation,
   broadcastParams,
+  type ConfigValidator,
   createAdam,
   createConfigValidator,
   createMlp,
+  describeValue,
   disposeOptimizerState,
   disposeParams,
   gradients,
@@ -21,11 +27,14 @@ import {
   stopGradient,
   tf,
   valueAndGradients,
+  type WeightInitialisation,
   zipParams,
 } from '@metarl/core';
 import {
   createRng,
+  FINN_SINUSOIDS,
   type Rng,
+  type SinusoidFamily,
   type SinusoidTask,
   sampleSinusoidPoints,
   sampleSinusoidTasks,
@@ -34,8 +43,14 @@ import {
 
 /** Configuration (paper symbols in brackets; defaults: Finn et al.'s sinusoid setup). */
 export interface SupervisedMamlConfig {
-  /** Hidden widths of the regression MLP (ReLU); default [40, 40]. */
+  /** Hidden widths of the regression MLP; default [40, 40]. */
   readonly hiddenSizes?: readonly number[];
+  /** Hidden nonlinearity of the MLP, 'relu' or 'tanh'; default 'relu' (Finn et al.; Reptile's comparison uses 'tanh'). */
+  readonly activation?: Activation;
+  /** Initialisation of every layer; default 'glorot-uniform' (biases zero); 'fan-in-uniform' is PyTorch's nn.Linear default. */
+  readonly initialisation?: WeightInitialisation;
+  /** Task family of meta-training and `evaluate`'s points; default FINN_SINUSOIDS (REPTILE_SINUSOIDS for Reptile's comparison). */
+  readonly sinusoids?: SinusoidFamily;
   /** Inner step size [alpha]; default 0.01. With Meta-SGD, the initial value of every learned step size. */
   readonly innerStepSize?: number;
   /** Inner gradient steps during meta-training; default 1. 0 trains the "pretrained" baseline (one model fit to all tasks jointly). */
@@ -62,7 +77,8 @@ export interface SupervisedMaml {
   metaTrainStep(rng: Rng): { lossBefore: number; lossAfter: number };
   /**
    * Mean squared error on `queryPoints` new points of each of `tasks` after 0, 1, ... steps of
-   * adaptation on `shots` examples, at the steps listed in `reportSteps`.
+   * adaptation on `shots` examples, at the steps listed in `reportSteps` (points of the
+   * configured `sinusoids` family: support, then query, from `createRng(seed)`).
    */
   evaluate(
     tasks: readonly SinusoidTask[],
@@ -78,15 +94,48 @@ export interface SupervisedMaml {
    * `targets` `[T * K]`, task-major), as the meta-test uses them; the caller disposes them.
    */
   adapt(inputs: Float32Array, targets: Float32Array, tasks: number, steps: number): ParamTree;
+  /** The network on `inputs` `[T, N, 1]` with task-batched `params` (as `adapt` returns them; `parameters().model` is shared by all tasks): `[T, N, 1]`, the caller disposes it. */
+  predict(params: ParamTree, inputs: tf.Tensor): tf.Tensor;
   /** The meta-parameters (`model`, and `stepSizes` with Meta-SGD); owned by the learner. */
   parameters(): ParamTree;
   /** Frees the tensors. */
   dispose(): void;
 }
 
+const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh'];
+const INITIALISATIONS: readonly WeightInitialisation[] = [
+  'glorot-uniform',
+  'he-uniform',
+  'fan-in-uniform',
+  'zeros',
+];
+
+/** A `SinusoidFamily`: three [low, high] ranges of finite numbers and a phase sign of -1 or 1. */
+function checkSinusoidFamily(check: ConfigValidator, name: string, family: unknown): void {
+  if (typeof family !== 'object' || family === null || Array.isArray(family))
+    check.fail(
+      `${name} must be a SinusoidFamily { amplitude, phase, phaseSign, inputRange } such as FINN_SINUSOIDS or REPTILE_SINUSOIDS, got ${describeValue(family)}`,
+    );
+  const fields = family as Record<string, unknown>;
+  for (const range of ['amplitude', 'phase', 'inputRange']) {
+    const value = fields[range];
+    const valid =
+      Array.isArray(value) &&
+      value.length === 2 &&
+      value.every((bound) => typeof bound === 'number' && Number.isFinite(bound)) &&
+      value[0] <= value[1];
+    if (!valid)
+      check.fail(`${name}.${range} must be [low, high] with finite low <= high, got ${describeValue(value)}`);
+  }
+  check.oneOf(`${name}.phaseSign`, fields.phaseSign, [-1, 1]);
+}
+
 function defaults(config: SupervisedMamlConfig): Required<SupervisedMamlConfig> {
   const full: Required<SupervisedMamlConfig> = {
     hiddenSizes: config.hiddenSizes ?? [40, 40],
+    activation: config.activation ?? 'relu',
+    initialisation: config.initialisation ?? 'glorot-uniform',
+    sinusoids: config.sinusoids ?? FINN_SINUSOIDS,
     innerStepSize: config.innerStepSize ?? 0.01,
     innerSteps: config.innerSteps ?? 1,
     outerLearningRate: config.outerLearningRate ?? 0.001,
@@ -96,7 +145,10 @@ function defaults(config: SupervisedMamlConfig): Required<SupervisedMamlConfig> 
     learnInnerStepSizes: config.learnInnerStepSizes ?? false,
     seed: config.seed ?? 0,
   };
-  const check = createConfigValidator('createSupervisedMaml');
+  const check: ConfigValidator = createConfigValidator('createSupervisedMaml');
+  check.oneOf('activation', full.activation, ACTIVATIONS);
+  check.oneOf('initialisation', full.initialisation, INITIALISATIONS);
+  checkSinusoidFamily(check, 'sinusoids', full.sinusoids);
   check.number('innerStepSize', full.innerStepSize, { above: 0 });
   check.number('outerLearningRate', full.outerLearningRate, { above: 0 });
   check.integer('metaBatchSize', full.metaBatchSize);
@@ -115,7 +167,8 @@ export function createSupervisedMaml(config: SupervisedMamlConfig = {}): Supervi
     inputSize: 1,
     hiddenSizes: full.hiddenSizes,
     outputSize: 1,
-    activation: 'relu',
+    activation: full.activation,
+    initialisation: full.initialisation,
   });
   const rng = createRng(full.seed);
   const model = network.init(rng);
@@ -167,7 +220,7 @@ export function createSupervisedMaml(config: SupervisedMamlConfig = {}): Supervi
   };
 
   const batchTensors = (tasks: readonly SinusoidTask[], points: number, sampler: Rng) => {
-    const { inputs, targets } = sampleSinusoidPoints(tasks, points, sampler);
+    const { inputs, targets } = sampleSinusoidPoints(tasks, points, sampler, full.sinusoids);
     return {
       x: tf.tensor3d(inputs, [tasks.length, points, 1]),
       y: tf.tensor3d(targets, [tasks.length, points, 1]),
@@ -177,7 +230,10 @@ export function createSupervisedMaml(config: SupervisedMamlConfig = {}): Supervi
   return {
     config: full,
     metaTrainStep(stepRng) {
-      const tasks = sampleSinusoidTasks(full.metaBatchSize, { seed: stepRng.nextSeed() });
+      const tasks = sampleSinusoidTasks(full.metaBatchSize, {
+        seed: stepRng.nextSeed(),
+        family: full.sinusoids,
+      });
       const support = batchTensors(tasks, full.shots, stepRng);
       const query = batchTensors(tasks, full.shots, stepRng);
       const before = tf.tidy(() => {
@@ -244,6 +300,13 @@ export function createSupervisedMaml(config: SupervisedMamlConfig = {}): Supervi
         );
         return phi as unknown as tf.TensorContainer;
       }) as unknown as ParamTree;
+    },
+    predict(params, inputs) {
+      if (!(inputs instanceof tf.Tensor) || inputs.rank < 2 || inputs.shape[inputs.rank - 1] !== 1)
+        throw new TypeError(
+          `predict: inputs must be a tf.Tensor [T, N, 1], got ${inputs instanceof tf.Tensor ? `shape [${inputs.shape.join(', ')}]` : describeValue(inputs)}`,
+        );
+      return network.apply(params, inputs);
     },
     parameters: () => meta,
     dispose() {
