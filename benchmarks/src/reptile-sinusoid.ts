@@ -34,7 +34,9 @@ import {
   sampleSinusoidTasks,
   sinusoidGrid,
   sinusoidGridTargets,
+  summarise,
 } from '@metarl/envs';
+import { createSupervisedMaml, type SupervisedMaml } from '@metarl/maml';
 import {
   createInnerBatches,
   createSupervisedReptile,
@@ -78,6 +80,13 @@ const flags = readFlags('reptile-sinusoid', {
     description: 'meta-steps of the budget comparison',
   },
   testTasks: { type: 'integer', default: 1000, minimum: 1, description: 'fixed test tasks' },
+  reptileInner: {
+    type: 'string',
+    default: 'twenty-points',
+    choices: ['twenty-points', 'grid-epoch'],
+    description:
+      "the budget's Reptile inner loop: 5 full-batch steps on the 20 points FOMAML sees, or the sine demo's epoch over the 50 grid points",
+  },
 });
 await useBackend('wasm');
 
@@ -120,6 +129,31 @@ function evaluate(learner: SupervisedReptile) {
       { mean: Number(r.loss.toFixed(4)), halfWidth95: Number(r.lossHalfWidth95.toFixed(4)) },
     ]),
   );
+}
+
+/** The evaluation of `evaluate` for @metarl/maml's supervised learner (its `adapt` is SGD at 0.02, then `predict`). */
+function evaluateMaml(maml: SupervisedMaml) {
+  const shots = sampleSinusoidGridPoints(testTasks, 10, createRng(7), REPTILE_SINUSOIDS);
+  const count = testTasks.length;
+  const gridInputs = new Float32Array(count * GRID.length);
+  for (let t = 0; t < count; t += 1) gridInputs.set(GRID, t * GRID.length);
+  const inputs = tf.tensor3d(gridInputs, [count, GRID.length, 1]);
+  const targets = tf.tensor3d(sinusoidGridTargets(testTasks, GRID, REPTILE_SINUSOIDS), [
+    count,
+    GRID.length,
+    1,
+  ]);
+  const out: Record<string, { mean: number; halfWidth95: number }> = {};
+  for (const k of REPORT_STEPS) {
+    const params = maml.adapt(shots.inputs, shots.targets, count, k);
+    const perTask = tf.tidy(() => tf.mean(tf.square(tf.sub(maml.predict(params, inputs), targets)), [1, 2]));
+    const { mean, halfWidth95 } = summarise(perTask.dataSync());
+    perTask.dispose();
+    disposeParams(params);
+    out[`after${k}`] = { mean: Number(mean.toFixed(4)), halfWidth95: Number(halfWidth95.toFixed(4)) };
+  }
+  tf.dispose([inputs, targets]);
+  return out;
 }
 
 /** Arrays of `tasks` at points x (task-major). */
@@ -251,6 +285,15 @@ if (flags.section !== 'sine-demo') {
         const query = sampleSinusoidPoints(tasks, 10, rng, REPTILE_SINUSOIDS);
         let innerData: TaskExamples;
         let queryData: TaskExamples | undefined;
+        if (variant.config.algorithm === 'reptile' && flags.reptileInner === 'grid-epoch') {
+          const gridInputs = new Float32Array(5 * 50);
+          for (let t = 0; t < 5; t += 1) gridInputs.set(GRID, t * 50);
+          const data = arrays(tasks, gridInputs, sinusoidGridTargets(tasks, GRID, REPTILE_SINUSOIDS));
+          const innerBatches = createInnerBatches(data, { batchSize: 10, steps: 5 }, rng);
+          learner.metaTrainStep({ innerBatches });
+          disposeTaskExamples(innerBatches);
+          continue;
+        }
         if (variant.config.algorithm === 'reptile') {
           // Reptile has no query: its 5 steps see all 20 points of every task.
           const inputs = new Float32Array(5 * 20);
@@ -287,9 +330,40 @@ if (flags.section !== 'sine-demo') {
       );
     }
   }
+  // MAML (second order), @metarl/maml's supervised learner on the same outer loop and data.
+  for (const seed of flags.budgetSeeds) {
+    const maml = createSupervisedMaml({
+      hiddenSizes: [64, 64],
+      activation: 'tanh',
+      initialisation: 'fan-in-uniform',
+      sinusoids: REPTILE_SINUSOIDS,
+      innerSteps: 5,
+      innerStepSize: 0.02,
+      metaBatchSize: 5,
+      shots: 10,
+      outerLearningRate: 0.001,
+      seed,
+    });
+    const rng: Rng = createRng(2000 + seed);
+    const t0 = performance.now();
+    for (let i = 0; i < flags.budgetIterations; i += 1) maml.metaTrainStep(rng);
+    const trainSeconds = (performance.now() - t0) / 1000;
+    const trained = evaluateMaml(maml);
+    maml.dispose();
+    rows.push({
+      method: 'MAML (second order)',
+      seed,
+      trainSeconds: Number(trainSeconds.toFixed(1)),
+      meanSquaredError: trained,
+    });
+    console.error(
+      `budget MAML seed ${seed}: ${REPORT_STEPS.map((k) => `${k}: ${(trained[`after${k}`] as { mean: number }).mean.toFixed(3)}`).join(', ')} (${trainSeconds.toFixed(1)} s)`,
+    );
+  }
   sections.budget = {
+    reptileInner: flags.reptileInner,
     protocol:
-      'Adam 1e-3 on the meta-gradient, meta-batch 5; FOMAML: 10 support + 10 query points (uniform on [-5, 5]), 5 full-batch SGD steps at 0.02; Reptile: the same 5 steps on all 20 points',
+      "Adam 1e-3 on the meta-gradient, meta-batch 5; MAML and FOMAML: 10 support + 10 query points (uniform on [-5, 5]), 5 full-batch SGD steps at 0.02 (MAML: @metarl/maml's createSupervisedMaml, second order); Reptile: 5 full-batch steps on all 20 points (twenty-points) or the sine demo's epoch over the grid (grid-epoch)",
     iterations: flags.budgetIterations,
     rows,
   };
