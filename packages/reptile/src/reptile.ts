@@ -136,7 +136,7 @@ export function resolveReptileSettings(config: ReptileConfig<unknown>): ReptileS
     lambda: config.lambda ?? 1,
   };
   check.seed('seed', settings.seed);
-  check.integer('episodesPerTask', settings.episodesPerTask, { min: 2 });
+  check.integer('episodesPerTask', settings.episodesPerTask, { min: 1 });
   check.number('gamma', settings.gamma, { min: 0, max: 1 });
   check.number('lambda', settings.lambda, { min: 0, max: 1 });
   return settings;

@@ -137,8 +137,8 @@ describe('Reptile for reinforcement learning', () => {
     expect(() => createReptile({ distribution: navigation, policy, innerStepSize: -0.1 })).toThrow(
       /createReptile: innerStepSize must be a finite number > 0, got -0.1/,
     );
-    expect(() => createReptile({ distribution: navigation, policy, episodesPerTask: 1 })).toThrow(
-      /createReptile: episodesPerTask must be an integer >= 2, got 1/,
+    expect(() => createReptile({ distribution: navigation, policy, episodesPerTask: 0 })).toThrow(
+      /createReptile: episodesPerTask must be an integer >= 1, got 0/,
     );
     expect(() => createReptile({ distribution: navigation, policy, adaptedParameters: ['head'] })).toThrow(
       /adaptedParameters names 'head', which is no parameter or group of the model/,
