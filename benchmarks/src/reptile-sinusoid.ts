@@ -7,10 +7,11 @@
  *   initialisation), one task per meta-step, inner loop one epoch over the 50 grid points in
  *   shuffled mini-batches of 10 (5 SGD steps at 0.02), eps = 0.1 (1 - i / n), n = 30,000; for
  *   every training seed, and the untrained network as the control.
- * - `budget`: Reptile vs first-order MAML on one budget: Adam 1e-3 on the meta-gradient,
- *   meta-batch 5, 6,000 meta-steps; FOMAML adapts on 10 support points with 5 full-batch SGD
- *   steps at 0.02 and takes its meta-gradient on 10 query points; Reptile takes the same 5 steps
- *   on all 20 points.
+ * - `budget`: Reptile vs first-order MAML vs MAML on one outer loop: Adam 1e-3 on the
+ *   meta-gradient, meta-batch 5, 6,000 meta-steps; (FO)MAML adapt on 10 support points with 5
+ *   full-batch SGD steps at 0.02 and take the meta-gradient on 10 query points (MAML: second
+ *   order, @metarl/maml); Reptile's inner loop is the sine demo's (`--reptileInner grid-epoch`,
+ *   the peer's) or the same 5 steps on all 20 points (`twenty-points`).
  *
  * Evaluation (both): 1,000 fixed test tasks; K = 10 points drawn with replacement from the grid
  * linspace(-5, 5, 50); k full-batch SGD steps at 0.02; mean squared error on the 50 grid points
@@ -80,14 +81,24 @@ const flags = readFlags('reptile-sinusoid', {
     description: 'meta-steps of the budget comparison',
   },
   testTasks: { type: 'integer', default: 1000, minimum: 1, description: 'fixed test tasks' },
+  budgetMethods: {
+    type: 'strings',
+    default: ['reptile', 'first-order-maml', 'maml'],
+    description: 'methods of the budget comparison (reptile, first-order-maml, maml)',
+  },
   reptileInner: {
     type: 'string',
-    default: 'twenty-points',
-    choices: ['twenty-points', 'grid-epoch'],
+    default: 'grid-epoch',
+    choices: ['grid-epoch', 'twenty-points'],
     description:
-      "the budget's Reptile inner loop: 5 full-batch steps on the 20 points FOMAML sees, or the sine demo's epoch over the 50 grid points",
+      "the budget's Reptile inner loop: the sine demo's epoch over the 50 grid points (the peer's), or 5 full-batch steps on the 20 points FOMAML sees",
   },
 });
+for (const method of flags.budgetMethods)
+  if (!['reptile', 'first-order-maml', 'maml'].includes(method)) {
+    console.error(`--budgetMethods takes reptile, first-order-maml and maml, got '${method}'`);
+    process.exit(2);
+  }
 await useBackend('wasm');
 
 const REPORT_STEPS = [0, 1, 2, 4, 8, 16, 32];
@@ -264,7 +275,7 @@ if (flags.section !== 'sine-demo') {
     { name: 'Reptile', config: { algorithm: 'reptile' } },
     { name: 'first-order MAML', config: { algorithm: 'first-order-maml' } },
   ];
-  for (const variant of variants) {
+  for (const variant of variants.filter((v) => flags.budgetMethods.includes(v.config.algorithm!))) {
     for (const seed of flags.budgetSeeds) {
       const learner = createSupervisedReptile({
         model,
@@ -331,7 +342,7 @@ if (flags.section !== 'sine-demo') {
     }
   }
   // MAML (second order), @metarl/maml's supervised learner on the same outer loop and data.
-  for (const seed of flags.budgetSeeds) {
+  for (const seed of flags.budgetMethods.includes('maml') ? flags.budgetSeeds : []) {
     const maml = createSupervisedMaml({
       hiddenSizes: [64, 64],
       activation: 'tanh',
