@@ -20,7 +20,14 @@ export {
   mergeParams,
   partitionParams,
 } from './adaptation/adapt-parameters';
-export { adaptPolicy, type InnerLoopOptions, innerLoss, innerStep } from './adaptation/inner-loop';
+export {
+  adaptPolicy,
+  type InnerLoopOptions,
+  innerLoss,
+  innerPpoLoss,
+  innerStep,
+  taskLogProbs,
+} from './adaptation/inner-loop';
 export {
   disposeTaskBatch,
   type TaskAdvantageOptions,

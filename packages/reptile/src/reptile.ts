@@ -5,8 +5,9 @@
  *
  * 1. inner loop: `innerSteps` times, sample `episodesPerTask` episodes of every task with its
  *    current policy phi_i (theta at first), and take one step of the inner rule (SGD, or Adam
- *    with beta1 = 0) on the VPG loss (linear baseline, GAE, advantages normalised per task):
- *    all T tasks at once with core's task-batched `adaptationStep`;
+ *    with beta1 = 0) on the VPG loss (linear baseline, GAE, advantages normalised per task), or
+ *    `ppo.epochs` steps on PPO's clipped surrogate of those episodes: all T tasks at once with
+ *    core's task-batched `adaptationStep`;
  * 2. meta-gradient: Reptile g = theta - mean_i phi_i; first-order MAML g = mean_i of the VPG
  *    gradient at phi_i on fresh episodes of phi_i;
  * 3. outer step: theta <- theta - eps g (for Reptile exactly theta + eps (mean phi - theta)), eps
@@ -23,6 +24,7 @@
 import {
   type Agent,
   adaptationStep,
+  adaptParameters,
   addParams,
   assertCheckpointFits,
   averageOverTasks,
@@ -41,6 +43,7 @@ import {
   disposeTaskBatch,
   gradients,
   innerLoss,
+  innerPpoLoss,
   type MetaLearner,
   type MetaMetrics,
   mapParams,
@@ -51,6 +54,7 @@ import {
   partitionParams,
   type TaskBatch,
   taskAdvantages,
+  taskLogProbs,
   taskRanges,
   tf,
   toTaskBatch,
@@ -84,6 +88,10 @@ export interface ReptileConfig<Task> extends ReptileRuleOptions {
   readonly gamma?: number;
   /** GAE [lambda]; default 1 (Monte-Carlo returns minus the linear baseline, as MAML). */
   readonly lambda?: number;
+  /** The inner policy-gradient step: 'vpg' (one step of the inner rule on the VPG loss, default) or 'ppo' (`ppo.epochs` steps on PPO's clipped surrogate of the same episodes). */
+  readonly innerObjective?: 'vpg' | 'ppo';
+  /** PPO's settings with `innerObjective: 'ppo'`: `clipRange` (default 0.2) and `epochs` per batch of episodes (default 4). */
+  readonly ppo?: { readonly clipRange?: number; readonly epochs?: number };
 }
 
 /** The plain settings of an RL Reptile learner (without the distribution and the policy), defaults filled in. */
@@ -92,6 +100,8 @@ export type ReptileSettings = ReptileRuleSettings & {
   readonly episodesPerTask: number;
   readonly gamma: number;
   readonly lambda: number;
+  readonly innerObjective: 'vpg' | 'ppo';
+  readonly ppo: { readonly clipRange: number; readonly epochs: number };
 };
 
 /** An RL Reptile (or first-order MAML) learner: the `MetaLearner` contract plus its parameters. */
@@ -134,7 +144,12 @@ export function resolveReptileSettings(config: ReptileConfig<unknown>): ReptileS
     episodesPerTask: config.episodesPerTask ?? 20,
     gamma: config.gamma ?? 0.99,
     lambda: config.lambda ?? 1,
+    innerObjective: config.innerObjective ?? 'vpg',
+    ppo: { clipRange: config.ppo?.clipRange ?? 0.2, epochs: config.ppo?.epochs ?? 4 },
   };
+  check.oneOf('innerObjective', settings.innerObjective, ['vpg', 'ppo']);
+  check.number('ppo.clipRange', settings.ppo.clipRange, { above: 0 });
+  check.integer('ppo.epochs', settings.ppo.epochs, { min: 1 });
   check.seed('seed', settings.seed);
   check.integer('episodesPerTask', settings.episodesPerTask, { min: 1 });
   check.number('gamma', settings.gamma, { min: 0, max: 1 });
@@ -182,6 +197,37 @@ export function createReptile<Task>(config: ReptileConfig<Task>): Reptile<Task> 
     return agent;
   };
   const clock = () => performance.now() / 1000;
+  /** Updates per batch of episodes: one VPG step, or PPO's epochs. */
+  const updatesPerBatch = settings.innerObjective === 'ppo' ? settings.ppo.epochs : 1;
+
+  /**
+   * Every task's policy after the inner updates on `batch` (one VPG step, or PPO's epochs on the
+   * clipped surrogate against the log-probabilities at `phi`), with the inner rule from `state`.
+   * Returns new parameters and state (the inputs are left untouched) and, when asked, the frozen
+   * parameters' summed gradients.
+   */
+  const policyUpdate = (
+    phi: ParamTree,
+    state: OptimizerState,
+    batch: TaskBatch,
+    frozenGradients: boolean,
+  ) => {
+    if (settings.innerObjective === 'vpg')
+      return adaptationStep((p) => innerLoss(policy, p, batch), phi, state, {
+        ...stepOptions,
+        frozenGradients,
+      });
+    const old = taskLogProbs(policy, phi, batch);
+    const result = adaptParameters(
+      (p) => innerPpoLoss(policy, p, batch, old, settings.ppo.clipRange),
+      phi,
+      state,
+      settings.ppo.epochs,
+      { ...stepOptions, frozenGradients },
+    );
+    old.dispose();
+    return result;
+  };
 
   return {
     kind: KIND,
@@ -227,10 +273,12 @@ export function createReptile<Task>(config: ReptileConfig<Task>): Reptile<Task> 
       for (let k = 0; k < settings.innerSteps; k += 1) {
         const batch = sample(phi, k === 0);
         returns.push(batch.meanReturn);
-        const next = adaptationStep((p) => innerLoss(policy, p, batch), phi, state, {
-          ...stepOptions,
-          frozenGradients: adapts !== undefined && settings.algorithm === 'reptile',
-        });
+        const next = policyUpdate(
+          phi,
+          state,
+          batch,
+          adapts !== undefined && settings.algorithm === 'reptile',
+        );
         disposeTaskBatch(batch);
         disposeParams(phi);
         disposeOptimizerState(state);
@@ -312,7 +360,7 @@ export function createReptile<Task>(config: ReptileConfig<Task>): Reptile<Task> 
       const batch = toTaskBatch(episodes, taskAdvantages(episodes, advantageOptions), policy.actionKind);
       const start = source.tasks === undefined ? broadcastParams(source.params, tasks) : source.params;
       const state = inner.start(adaptedPart(start), tasks);
-      const next = adaptationStep((p) => innerLoss(policy, p, batch), start, state, stepOptions);
+      const next = policyUpdate(start, state, batch, false);
       if (start !== source.params) disposeParams(start);
       disposeOptimizerState(state);
       disposeOptimizerState(next.state);
@@ -325,7 +373,7 @@ export function createReptile<Task>(config: ReptileConfig<Task>): Reptile<Task> 
       return {
         kind: KIND,
         version: 1,
-        config: { ...settings, adaptedParameters: [...settings.adaptedParameters] },
+        config: { ...settings, adaptedParameters: [...settings.adaptedParameters], ppo: { ...settings.ppo } },
         setup,
         params: kept === undefined ? { policy: theta } : { policy: theta, innerState: kept.slots },
         ...(outerState === undefined ? {} : { optimizer: outerState }),
@@ -341,7 +389,14 @@ export function createReptile<Task>(config: ReptileConfig<Task>): Reptile<Task> 
         kind: KIND,
         params: innerState === undefined ? { policy: theta } : { policy: theta, innerState },
         needsOptimizer: settings.metaOptimizer === 'adam',
-        run: { config: { ...settings, adaptedParameters: [...settings.adaptedParameters] }, setup },
+        run: {
+          config: {
+            ...settings,
+            adaptedParameters: [...settings.adaptedParameters],
+            ppo: { ...settings.ppo },
+          },
+          setup,
+        },
         allowChanges: options?.allowChanges,
       });
       disposeParams(theta);
@@ -353,8 +408,8 @@ export function createReptile<Task>(config: ReptileConfig<Task>): Reptile<Task> 
           ? undefined
           : {
               kind: innerOptimizer.kind,
-              // The kept state took innerSteps steps per meta-step.
-              step: checkpoint.step * settings.innerSteps,
+              // The kept state took innerSteps batches of updates per meta-step.
+              step: checkpoint.step * settings.innerSteps * updatesPerBatch,
               slots: innerSlots as Record<string, ParamTree>,
             },
       );

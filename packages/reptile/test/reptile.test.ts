@@ -25,13 +25,14 @@ describe('Reptile for reinforcement learning', () => {
     await useBackend('cpu');
   });
 
-  it('passes checkMetaLearner: Reptile with SGD, with inner Adam and outer Adam, first-order MAML, head-only', async () => {
+  it('passes checkMetaLearner: Reptile with SGD, with inner Adam and outer Adam, first-order MAML, head-only, PPO inner steps', async () => {
     const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [8] });
     const variants: Partial<ReptileConfig<NavigationTask>>[] = [
       {},
       { innerOptimizer: 'adam', innerStepSize: 0.01, metaOptimizer: 'adam', metaStepSize: 0.01 },
       { algorithm: 'first-order-maml', metaStepSize: 0.1 },
       { adaptedParameters: ['mean/output'] },
+      { innerObjective: 'ppo', ppo: { epochs: 2 }, innerOptimizer: 'adam', innerStepSize: 0.01 },
     ];
     for (const options of variants) {
       const passed = await checkMetaLearner(
@@ -86,6 +87,37 @@ describe('Reptile for reinforcement learning', () => {
     part.after.forEach((v, i) => {
       expect(Math.abs(v - (full.before[i]! + 0.3 * moved[i]!))).toBeLessThan(1e-5);
     });
+  });
+
+  it('PPO inner steps: one epoch is exactly the VPG step (the ratio starts at 1); more epochs move further', async () => {
+    const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [4] });
+    const tasks = navigation.sampleTasks(3, { seed: 6 });
+    const step = async (options: Partial<ReptileConfig<NavigationTask>>) => {
+      const reptile = createReptile({
+        distribution: navigation,
+        policy,
+        episodesPerTask: 3,
+        innerSteps: 2,
+        seed: 2,
+        ...options,
+      });
+      const before = flattenParams(reptile.parameters());
+      await reptile.metaTrainStep(tasks, createRng(9));
+      const after = flattenParams(reptile.parameters());
+      reptile.dispose();
+      return after.map((v, i) => v - before[i]!);
+    };
+    const vpg = await step({});
+    const ppoOne = await step({ innerObjective: 'ppo', ppo: { epochs: 1 } });
+    const ppoFour = await step({ innerObjective: 'ppo', ppo: { epochs: 4 } });
+    ppoOne.forEach((v, i) => {
+      expect(Math.abs(v - vpg[i]!)).toBeLessThan(1e-6);
+    });
+    const norm = (values: Float32Array) => Math.sqrt(values.reduce((sum, v) => sum + v * v, 0));
+    expect(norm(ppoFour)).toBeGreaterThan(1.5 * norm(vpg));
+    expect(() =>
+      createReptile({ distribution: navigation, policy, innerObjective: 'ppo', ppo: { epochs: 0 } }),
+    ).toThrow(/createReptile: ppo.epochs must be an integer >= 1, got 0/);
   });
 
   it('trains through trainMetaLearner and resumes exactly from a checkpoint directory (inner Adam state kept)', async () => {

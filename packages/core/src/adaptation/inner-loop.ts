@@ -10,6 +10,7 @@ import { gradients } from '../autodiff/differentiate';
 import { stopGradient } from '../ops/ops';
 import { broadcastParams, disposeParams, type ParamTree, zipParams } from '../params/param-tree';
 import type { Policy } from '../rl/policies';
+import { clippedSurrogate } from '../rl/ppo';
 import type { TaskBatch } from './task-batch';
 
 /** How the inner loop steps. */
@@ -28,6 +29,32 @@ export function innerLoss(policy: Policy, taskParams: ParamTree, batch: TaskBatc
     const logProb = policy.apply(taskParams, batch.observations).logProb(batch.actions);
     return tf.neg(tf.sum(tf.mul(logProb, batch.advantageWeights))) as tf.Scalar;
   });
+}
+
+/**
+ * Sum over tasks of each task's PPO clipped-surrogate loss on `batch`, -sum(min(r A, clip(r) A))
+ * with r = exp(log pi(a|s) - `oldLogProb`) and A the batch's per-task weighted advantages (as
+ * `innerLoss` weighs them: per-task gradients in one pass). `oldLogProb` `[T, M]` holds the
+ * log-probabilities under the parameters that sampled the batch (`taskLogProbs`); there the
+ * gradient equals `innerLoss`'s. For inner loops of several PPO epochs on one batch.
+ */
+export function innerPpoLoss(
+  policy: Policy,
+  taskParams: ParamTree,
+  batch: TaskBatch,
+  oldLogProb: tf.Tensor,
+  clipRange: number,
+): tf.Scalar {
+  return tf.tidy(() => {
+    const logProb = policy.apply(taskParams, batch.observations).logProb(batch.actions);
+    const { surrogate } = clippedSurrogate(logProb, oldLogProb, batch.advantageWeights, clipRange);
+    return tf.neg(tf.sum(surrogate)) as tf.Scalar;
+  });
+}
+
+/** Every task's log-probabilities `[T, M]` of `batch`'s actions under task-batched `taskParams`, with no gradient (PPO's old log-probabilities). */
+export function taskLogProbs(policy: Policy, taskParams: ParamTree, batch: TaskBatch): tf.Tensor {
+  return tf.tidy(() => stopGradient(policy.apply(taskParams, batch.observations).logProb(batch.actions)));
 }
 
 /**
