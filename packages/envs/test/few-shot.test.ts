@@ -66,6 +66,59 @@ describe('createSyntheticFewShotDataset', () => {
   });
 });
 
+describe('the shared nuisance', () => {
+  it('adds nuisanceScale * B v with one basis B for all classes: differences of examples lie in a shared m-dimensional span', () => {
+    const options = { ...small, inputSize: 50, noise: 0, nuisanceDimensions: 2, nuisanceScale: 1 };
+    const data = createSyntheticFewShotDataset(options);
+    // With noise 0, example - example' of one class is B (v - v'): every such difference, of any
+    // class, lies in the 2-dimensional span of B, so any 3 of them are linearly dependent.
+    const differences = [
+      [0, 1, 2],
+      [1, 3, 4],
+      [2, 0, 5],
+    ].map(([c, i, j]) => data.readExample(c!, i!).map((v, k) => v - data.readExample(c!, j!)[k]!));
+    const [a, b, c] = differences as [Float32Array, Float32Array, Float32Array];
+    // Least squares c = x a + y b must fit exactly.
+    const dot = (u: Float32Array, w: Float32Array) => u.reduce((sum, v, k) => sum + v * w[k]!, 0);
+    const [aa, ab, bb, ac, bc] = [dot(a, a), dot(a, b), dot(b, b), dot(a, c), dot(b, c)];
+    const det = aa * bb - ab * ab;
+    const x = (ac * bb - bc * ab) / det;
+    const y = (aa * bc - ab * ac) / det;
+    const residual = Math.sqrt(
+      c.reduce((sum, v, k) => sum + (v - x * a[k]! - y * b[k]!) ** 2, 0) / dot(c, c),
+    );
+    expect(residual).toBeLessThan(1e-4);
+    // Without the nuisance and the noise, every example is its prototype.
+    const plain = createSyntheticFewShotDataset({ ...options, nuisanceDimensions: 0 });
+    expect(plain.readExample(3, 1)).toEqual(plain.readExample(3, 2));
+  });
+
+  it('defeats the raw-input nearest neighbour, and is deterministic in the seed', () => {
+    const episodesOf = (nuisanceDimensions: number) => {
+      const data = createSyntheticFewShotDataset({
+        seed: 1,
+        classCount: 60,
+        inputSize: 100,
+        noise: 1,
+        nuisanceDimensions,
+        nuisanceScale: 1,
+      });
+      return sampleFewShotEpisodes(data, { episodes: 200, ways: 5, shots: 1, queries: 3 }, createRng(2));
+    };
+    const clean = nearestNeighbourAccuracy(episodesOf(0));
+    const nuisance = nearestNeighbourAccuracy(episodesOf(16));
+    expect(clean).toBeGreaterThan(0.9);
+    expect(nuisance).toBeLessThan(0.5);
+    expect(episodesOf(16).supportInputs).toEqual(episodesOf(16).supportInputs);
+    expect(() => createSyntheticFewShotDataset({ seed: 1, inputSize: 10, nuisanceDimensions: 11 })).toThrow(
+      /options.nuisanceDimensions must be an integer in \[0, inputSize = 10\], got 11/,
+    );
+    expect(() => createSyntheticFewShotDataset({ seed: 1, nuisanceScale: -1 })).toThrow(
+      /options.nuisanceScale must be a finite number >= 0, got -1/,
+    );
+  });
+});
+
 describe('splitFewShotDataset', () => {
   it('holds out the classes after firstClasses, renumbered from 0, disjoint from the training ones', () => {
     const dataset = createSyntheticFewShotDataset(small);
@@ -220,7 +273,7 @@ describe('errors name the argument, the value and the expected form', () => {
     ],
     [
       () => createSyntheticFewShotDataset({ seed: 1, examples: 5 } as never),
-      "createSyntheticFewShotDataset: unknown option 'examples'; options: classCount, examplesPerClass, inputSize, noise, seed, name",
+      "createSyntheticFewShotDataset: unknown option 'examples'; options: classCount, examplesPerClass, inputSize, noise, nuisanceDimensions, nuisanceScale, seed, name",
     ],
     [
       () => dataset.readExample(0, 8),
