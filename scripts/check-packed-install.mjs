@@ -46,6 +46,12 @@ const readmeExamples = {
     { block: 1, expected: [/0 steps: \d+\.\d\d\n1 steps: \d+\.\d\d\n10 steps: \d+\.\d\d/] },
   ],
   rl2: [{ block: 0, expected: [/RL² \d+\.\d\d ± \d+\.\d\d per trial \(random \d+\.\d\d\)\n/] }],
+  reptile: [
+    {
+      block: 0,
+      expected: [/MSE after 8 steps on a new sine wave: untrained \d+\.\d\d, meta-trained \d+\.\d\d\n/],
+    },
+  ],
   plot: [{ block: 0, expected: [/^learning curve \d+ bytes, bar chart \d+ bytes \(PNG\)\n$/] }],
 };
 
