@@ -52,6 +52,39 @@ for (const backend of ['cpu', 'wasm']) {
       disposeParams(b);
     });
 
+    it("'fan-in-uniform' draws weights and biases from U(+-1/sqrt(in)) (PyTorch's nn.Linear default)", () => {
+      const mlp = createMlp({
+        inputSize: 4,
+        hiddenSizes: [64],
+        outputSize: 9,
+        activation: 'tanh',
+        initialisation: 'fan-in-uniform',
+      });
+      const params = mlp.init(createRng(3));
+      for (const [layer, inputSize] of [
+        ['hidden0', 4],
+        ['output', 64],
+      ] as const) {
+        const limit = 1 / Math.sqrt(inputSize);
+        for (const name of ['weight', 'bias']) {
+          const values = ((params[layer] as ParamTree)[name] as tf.Tensor).dataSync();
+          expect(Math.max(...values.map(Math.abs))).toBeLessThanOrEqual(limit);
+          // Uniform on [-limit, limit]: the largest magnitude comes close to the limit.
+          expect(Math.max(...values.map(Math.abs))).toBeGreaterThan(0.7 * limit);
+        }
+      }
+      expect(((params.hidden0 as ParamTree).bias as tf.Tensor).dataSync().every((v) => v !== 0)).toBe(true);
+      // The other schemes keep zero biases.
+      const glorot = createMlp({ inputSize: 4, hiddenSizes: [64], outputSize: 9, activation: 'tanh' }).init(
+        createRng(3),
+      );
+      expect(Array.from(((glorot.hidden0 as ParamTree).bias as tf.Tensor).dataSync())).toEqual(
+        new Array(64).fill(0),
+      );
+      disposeParams(params);
+      disposeParams(glorot);
+    });
+
     it('task-batched params run T tasks in one pass, equal to T separate passes', () => {
       const mlp = createMlp({ inputSize: 3, hiddenSizes: [5], outputSize: 2, activation: 'relu' });
       const perTask = [mlp.init(createRng(1)), mlp.init(createRng(2)), mlp.init(createRng(3))];
