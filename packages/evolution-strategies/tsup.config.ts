@@ -1,4 +1,16 @@
 import { defineConfig } from 'tsup';
 import { createTsupConfig } from '../../tsup.preset';
 
-export default defineConfig(createTsupConfig({ index: 'src/index.ts', node: 'src/node/index.ts' }));
+// The worker files are entries of their own: worker threads and BullMQ's sandboxed processes load
+// them by path, next to the built node entry (ESM .js and CJS .cjs alike).
+export default defineConfig(
+  createTsupConfig(
+    {
+      index: 'src/index.ts',
+      node: 'src/node/index.ts',
+      'fitness-thread-worker': 'src/node/fitness-thread-worker.ts',
+      'bullmq-fitness-processor': 'src/node/bullmq-fitness-processor.ts',
+    },
+    { shims: true },
+  ),
+);
