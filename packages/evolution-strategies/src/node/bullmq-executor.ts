@@ -23,6 +23,7 @@
  * // each worker machine
  * const worker = await runBullmqWorker({ redis: 'redis://10.0.0.1:6379', queue: 'cartpole-es', concurrency: 2 });
  */
+import { hostname } from 'node:os';
 import { describeValue } from '@metarl/core';
 import type { Executor } from '../executor';
 import {
@@ -73,6 +74,8 @@ export interface BullmqWorkerOptions {
   readonly maxStalledCount?: number;
   /** Path of the sandboxed processor; default the package's built `bullmq-fitness-processor`. */
   readonly processorFile?: string;
+  /** This worker's name, stored on the jobs it runs (`processedBy`); default '<hostname>-<pid>'. */
+  readonly name?: string;
   /** Called with worker errors (lost connection, ...); default: one line on stderr. */
   readonly onError?: (error: Error) => void;
 }
@@ -199,9 +202,22 @@ export async function createBullmqExecutor(
           })),
         ),
       );
+      // An id already on the queue must hold this very job (else: an old run under the same name).
+      const ours: string[] = [];
+      for (const [i, id] of ids.entries()) {
+        const job: BullJob | undefined = await reachRedis(`reading job '${id}'`, () => queue.getJob(id));
+        if (job !== undefined && JSON.stringify(job.data) !== serialised[i]) {
+          await removeQuietly(ours);
+          throw new Error(
+            `${where}: ${place} already holds a job '${id}' with other contents (an earlier run under the same run name?); use a new run name or obliterate the queue`,
+          );
+        }
+        ours.push(id);
+      }
+
+      // Poll until every job has its one result; read each result once and check it.
       const results: (FitnessResult | undefined)[] = new Array(jobs.length);
       const pending = new Set(jobs.map((_, i) => i));
-      let checkedContents = false;
       try {
         while (pending.size > 0) {
           signal?.throwIfAborted();
@@ -211,10 +227,6 @@ export async function createBullmqExecutor(
             if (job === undefined)
               throw new Error(
                 `${where}: job '${id}' vanished from ${place} before its result was read: Redis lost its data (restarted without persistence, flushed, or the queue was obliterated). No result of this generation is used; evaluate the generation again.`,
-              );
-            if (!checkedContents && JSON.stringify(job.data) !== serialised[i])
-              throw new Error(
-                `${where}: ${place} already holds a job '${id}' with other contents (an earlier run under the same run name?); use a new run name or obliterate the queue`,
               );
             const state = await reachRedis(`reading the state of job '${id}'`, () => job.getState());
             if (state === 'completed') {
@@ -237,7 +249,6 @@ export async function createBullmqExecutor(
               );
             }
           }
-          checkedContents = true;
           if (pending.size > 0) await sleep(pollInterval);
         }
       } catch (error) {
@@ -285,6 +296,7 @@ export async function runBullmqWorker(options: BullmqWorkerOptions): Promise<Bul
     });
   const worker = new bullmq.Worker(options.queue, processorFile, {
     connection: { url: options.redis, maxRetriesPerRequest: null },
+    name: options.name ?? `${hostname()}-${process.pid}`,
     concurrency: options.concurrency ?? 1,
     useWorkerThreads: false,
     lockDuration: options.lockDurationMs ?? 30_000,
