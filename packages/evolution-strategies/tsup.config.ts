@@ -11,6 +11,7 @@ export default defineConfig(
       'fitness-thread-worker': 'src/node/fitness-thread-worker.ts',
       'bullmq-fitness-processor': 'src/node/bullmq-fitness-processor.ts',
     },
-    { shims: true },
+    // Types only for the public entries; shims give the CJS build import.meta.url (to find the worker files).
+    { shims: true, dts: { entry: { index: 'src/index.ts', node: 'src/node/index.ts' } } },
   ),
 );
