@@ -5,6 +5,7 @@ import { createExecutorFitness } from '../src/executor-fitness';
 import type { ProblemSpec } from '../src/fitness-jobs';
 import { handleFitnessJob } from '../src/handle-fitness-job';
 import { createInProcessExecutor } from '../src/in-process-executor';
+import { loadOptionalPeer } from '../src/node/load-optional-peer';
 import { createWorkerThreadExecutor } from '../src/node/worker-thread-executor';
 
 // The threads load the built worker file (dist/fitness-thread-worker.js): run `pnpm build` first.
@@ -86,6 +87,12 @@ describe('createWorkerThreadExecutor', () => {
   it('validates its options', async () => {
     await expect(createWorkerThreadExecutor({ threads: 0 })).rejects.toThrow(
       'createWorkerThreadExecutor: options.threads must be an integer >= 1, got 0',
+    );
+  });
+
+  it('names the optional peer to install when it is missing', async () => {
+    await expect(loadOptionalPeer('piscina-not-installed', 'createWorkerThreadExecutor')).rejects.toThrow(
+      "createWorkerThreadExecutor needs the optional peer dependency 'piscina-not-installed', which is not installed: npm install piscina-not-installed",
     );
   });
 });

@@ -11,17 +11,14 @@ const INSTALL: Readonly<Record<string, string>> = {
 };
 
 /** Imports `name`, or throws an error naming the package, who needs it and how to install it. */
-export async function loadOptionalPeer<Module>(
-  name: 'piscina' | 'bullmq',
-  neededBy: string,
-): Promise<Module> {
+export async function loadOptionalPeer<Module>(name: string, neededBy: string): Promise<Module> {
   try {
     return (await import(name)) as Module;
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND')
       throw new Error(
-        `${neededBy} needs the optional peer dependency '${name}', which is not installed: ${INSTALL[name]}`,
+        `${neededBy} needs the optional peer dependency '${name}', which is not installed: ${INSTALL[name] ?? `npm install ${name}`}`,
         { cause: error },
       );
     throw error;
