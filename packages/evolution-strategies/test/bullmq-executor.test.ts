@@ -24,9 +24,9 @@ if (!redisInstalled) console.warn(REDIS_MISSING);
 // Pendulum never terminates early: every job runs its full episodes, long enough to be killed mid-way.
 const problem: ProblemSpec = {
   distribution: { id: 'Pendulum-v1' },
-  tasks: { kind: 'sampled', seed: 1, count: 2 },
+  tasks: { kind: 'sampled', seed: 1, count: 4 },
   policy: { kind: 'gaussian-mlp', hiddenSizes: [8] },
-  maxEpisodeSteps: 100,
+  maxEpisodeSteps: 200,
   deterministic: true,
 };
 
@@ -72,7 +72,7 @@ describe.skipIf(!redisInstalled)(
         };
         const evaluation = fitness.evaluateAntithetic(request);
 
-        // Kill the worker that runs a job, once that job has run for a while.
+        // Kill the worker that runs a job, as soon as it is seen running one.
         let victim: { readonly jobId: string; readonly worker: TestWorker } | undefined;
         while (victim === undefined) {
           const active = await inspector.getJobs(['active']);
@@ -120,12 +120,11 @@ describe.skipIf(!redisInstalled)(
           { format: 'metarl-es-job', version: 2 },
           { jobId: 'malformed', attempts: 3 },
         );
-        let job = await inspector.getJob('malformed');
         const deadline = Date.now() + 20_000;
-        while ((await job!.getState()) !== 'failed' && Date.now() < deadline) {
+        while ((await inspector.getJob('malformed'))?.finishedOn === undefined && Date.now() < deadline)
           await sleep(50);
-          job = await inspector.getJob('malformed');
-        }
+        const job = await inspector.getJob('malformed');
+        expect(await job!.getState()).toBe('failed');
         expect(job!.failedReason).toBe(
           'validateFitnessJob: job.version must be 1 (the only version this package reads), got 2',
         );

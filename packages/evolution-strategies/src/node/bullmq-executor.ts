@@ -223,31 +223,31 @@ export async function createBullmqExecutor(
           signal?.throwIfAborted();
           for (const i of [...pending]) {
             const id = ids[i]!;
-            const job: BullJob | undefined = await reachRedis(`reading job '${id}'`, () => queue.getJob(id));
-            if (job === undefined)
-              throw new Error(
+            const vanished = () =>
+              new Error(
                 `${where}: job '${id}' vanished from ${place} before its result was read: Redis lost its data (restarted without persistence, flushed, or the queue was obliterated). No result of this generation is used; evaluate the generation again.`,
               );
-            const state = await reachRedis(`reading the state of job '${id}'`, () => job.getState());
-            if (state === 'completed') {
-              let result: FitnessResult;
-              try {
-                result = validateFitnessResult(job.returnvalue, jobs[i]);
-              } catch (error) {
-                throw new Error(
-                  `${where}: job '${id}' returned a malformed result: ${(error as Error).message}`,
-                  {
-                    cause: error,
-                  },
-                );
-              }
-              results[i] = result;
-              pending.delete(i);
-            } else if (state === 'failed') {
+            // The state first, then the job: a job read before it finished would carry no result.
+            const state = await reachRedis(`reading job '${id}'`, () => queue.getJobState(id));
+            if (state === 'unknown') throw vanished();
+            if (state !== 'completed' && state !== 'failed') continue;
+            const job: BullJob | undefined = await reachRedis(`reading job '${id}'`, () => queue.getJob(id));
+            if (job === undefined) throw vanished();
+            if (state === 'failed')
               throw new Error(
                 `${where}: job '${id}' failed on the workers after ${job.attemptsMade} attempt(s): ${job.failedReason}`,
               );
+            try {
+              results[i] = validateFitnessResult(job.returnvalue, jobs[i]);
+            } catch (error) {
+              throw new Error(
+                `${where}: job '${id}' returned a malformed result: ${(error as Error).message}`,
+                {
+                  cause: error,
+                },
+              );
             }
+            pending.delete(i);
           }
           if (pending.size > 0) await sleep(pollInterval);
         }
