@@ -16,3 +16,14 @@ export {
 export { philox4x32, sampleCounterNormal } from './counter-noise';
 export { decomposeSymmetric, type SymmetricDecomposition } from './decompose-symmetric';
 export type { Executor } from './executor';
+export {
+  type InitialSolution,
+  type MinimizeOptions,
+  type MinimizeResult,
+  maximize,
+  minimize,
+  type Objective,
+  type RunSummary,
+  type StrategyFactory,
+  type StrategySetup,
+} from './minimize';
