@@ -1,5 +1,20 @@
 // @metarl/evolution-strategies: evolution strategies on core's EvolutionStrategy contract.
+
+// CMA-ES and the one-call minimiser
+export {
+  type CmaEs,
+  type CmaEsOptions,
+  type CmaEsParameters,
+  type CmaEsState,
+  type CmaEsStopLimits,
+  type CmaEsTolerances,
+  cmaEsStopReasons,
+  computeCmaEsParameters,
+  createCmaEs,
+  defaultCmaEsPopulationSize,
+} from './cma-es';
 export { philox4x32, sampleCounterNormal } from './counter-noise';
+export { decomposeSymmetric, type SymmetricDecomposition } from './decompose-symmetric';
 export type { Executor } from './executor';
 // Where fitness is computed: job formats, the worker's handler, chunked fitness through an executor.
 export {
@@ -32,4 +47,15 @@ export {
 } from './fitness-jobs';
 export { type BuiltProblem, buildProblem, handleFitnessJob } from './handle-fitness-job';
 export { createInProcessExecutor } from './in-process-executor';
+export {
+  type InitialSolution,
+  type MinimizeOptions,
+  type MinimizeResult,
+  maximize,
+  minimize,
+  type Objective,
+  type RunSummary,
+  type StrategyFactory,
+  type StrategySetup,
+} from './minimize';
 export { perturbationMember } from './perturbation';
