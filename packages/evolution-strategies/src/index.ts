@@ -19,4 +19,15 @@ export {
   resolveEsMamlSettings,
   type ZeroOrderAdaptationSettings,
 } from './es-maml';
+// Evolved initialisations: candidates scored by their post-adaptation return, any EvolutionStrategy.
+export {
+  type BanditTrialFitnessOptions,
+  createBanditTrialFitness,
+  createZeroOrderAdaptationFitness,
+  describeBanditCandidate,
+  type EvolveInitialisationOptions,
+  evolveInitialisation,
+  type InitialisationFitness,
+  type ZeroOrderAdaptationFitnessOptions,
+} from './evolved-initialisation';
 export type { Executor } from './executor';
