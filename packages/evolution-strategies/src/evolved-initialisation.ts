@@ -163,7 +163,8 @@ export function createBanditTrialFitness(
         stepSize[e] = Math.exp(population[m * dimension + arms]!);
         baseline[e] = population[m * dimension + arms + 1]!;
       }
-      const rng: Rng = createRng(seed);
+      // The arm choices draw from their own stream (environment e's rewards use seed + e).
+      const rng: Rng = createRng(seed).split(2)[1]!;
       const totals = new Float64Array(count);
       const probabilities = new Float64Array(arms);
       const actions = new Int32Array(count);
