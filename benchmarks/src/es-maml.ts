@@ -61,7 +61,7 @@ const flags = readFlags('es-maml', {
   },
   banditGenerations: {
     type: 'integer',
-    default: 150,
+    default: 300,
     minimum: 1,
     description: 'generations of the bandit search',
   },
