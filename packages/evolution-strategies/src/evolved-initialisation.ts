@@ -10,6 +10,9 @@
  * Fitness functions (the adaptation operator is the pluggable part):
  * - `createZeroOrderAdaptationFitness`: a policy's parameters adapted by ES-MAML's Monte-Carlo ES
  *   step or by hill climbing (`evaluatePostAdaptation`: two batched passes per population);
+ * - `createPolicyGradientAdaptationFitness`: a stochastic policy adapted by `steps` VPG steps
+ *   (MAML's inner loop: core's `adaptationStep` on `innerLoss`, linear baseline, GAE), every
+ *   (candidate, task) pair as one task of core's task-batched inner loop;
  * - `createBanditTrialFitness`: a Bernoulli bandit trial of n pulls where adaptation is a
  *   policy-gradient (REINFORCE) step on softmax logits after EVERY pull. The evolved
  *   meta-parameters are the initial logits, the inner step size (log alpha, as Meta-SGD learns
@@ -19,14 +22,27 @@
  *   paying arms and away from failing ones all come out of the search.
  */
 import {
+  adaptationStep,
+  collectEpisodes,
   createEvolutionRunner,
+  createPolicyAgent,
+  createSgd,
   describeValue,
+  disposeOptimizerState,
+  disposeParams,
+  disposeTaskBatch,
   type EvolutionMetrics,
   type EvolutionState,
   type EvolutionStrategy,
   type FitnessShaping,
+  initAdaptationState,
+  innerLoss,
   type ParamLayout,
+  type ParamTree,
   type Policy,
+  stackPopulation,
+  taskAdvantages,
+  toTaskBatch,
 } from '@metarl/core';
 import { type BanditTask, createRng, type Rng, type TaskDistribution } from '@metarl/envs';
 import { evaluatePostAdaptation, type ZeroOrderAdaptationSettings } from './es-maml';
@@ -85,6 +101,104 @@ export function createZeroOrderAdaptationFitness<Task>(
         for (let t = 0; t < taskCount; t += 1) sum += after[m * taskCount + t]!;
         return sum / taskCount;
       });
+    },
+  };
+}
+
+// ─── Fitness: a policy adapted by policy-gradient steps ─────────────────────────────────────────
+
+/** Options of `createPolicyGradientAdaptationFitness`. */
+export interface PolicyGradientAdaptationFitnessOptions<Task> {
+  /** The (stochastic) policy the candidates parameterise; it samples its actions. */
+  readonly policy: Policy;
+  /** Where each parameter sits in a candidate (from `createInitialSolution`). */
+  readonly layout: ParamLayout;
+  /** Makes the tasks' environments. */
+  readonly distribution: TaskDistribution<Task>;
+  /** Inner SGD step size [alpha]; default 0.1 (MAML's Navigation2D setting). */
+  readonly stepSize?: number;
+  /** VPG steps, each on fresh episodes; default 1 (0: no adaptation, the pre-adaptation return). */
+  readonly steps?: number;
+  /** Episodes per (candidate, task) for each step and for the post-adaptation return; default 10. */
+  readonly episodesPerTask?: number;
+  /** Discount [gamma]; default 0.99. */
+  readonly gamma?: number;
+  /** GAE [lambda]; default 1. */
+  readonly lambda?: number;
+}
+
+/**
+ * The fitness of policy initialisations adapted by VPG steps (see the module comment): member m
+ * on task t is task m * T + t of one task-batched inner loop (core's `adaptationStep`), then the
+ * adapted policies' mean sampled return on their tasks.
+ */
+export function createPolicyGradientAdaptationFitness<Task>(
+  options: PolicyGradientAdaptationFitnessOptions<Task>,
+): InitialisationFitness<Task> {
+  const where = 'createPolicyGradientAdaptationFitness';
+  const stepSize = options.stepSize ?? 0.1;
+  const steps = options.steps ?? 1;
+  const episodes = options.episodesPerTask ?? 10;
+  const advantageOptions = { gamma: options.gamma ?? 0.99, lambda: options.lambda ?? 1 };
+  if (!(stepSize > 0 && Number.isFinite(stepSize)))
+    throw new RangeError(`${where}: stepSize must be a finite number > 0, got ${describeValue(stepSize)}`);
+  for (const [name, value, least] of [
+    ['steps', steps, 0],
+    ['episodesPerTask', episodes, 2],
+  ] as const)
+    if (!Number.isInteger(value) || value < least)
+      throw new RangeError(`${where}: ${name} must be an integer >= ${least}, got ${describeValue(value)}`);
+  const optimizer = createSgd({ learningRate: stepSize });
+  const { policy, layout } = options;
+  return {
+    dimension: layout.size,
+    evaluate(population, tasks, seed) {
+      const dimension = layout.size;
+      const members = population.length / dimension;
+      const taskCount = tasks.length;
+      const pairs = members * taskCount;
+      const repeated = new Float32Array(pairs * dimension);
+      for (let p = 0; p < pairs; p += 1)
+        repeated.set(
+          population.subarray(
+            Math.floor(p / taskCount) * dimension,
+            (Math.floor(p / taskCount) + 1) * dimension,
+          ),
+          p * dimension,
+        );
+      const env = options.distribution.makeVectorEnv(
+        Array.from({ length: pairs * episodes }, (_v, i) => tasks[Math.floor(i / episodes) % taskCount]!),
+        { autoresetMode: 'disabled' },
+      );
+      const rng = createRng(seed);
+      const sample = (params: ParamTree, first: boolean) =>
+        collectEpisodes(env, createPolicyAgent(policy, params, { tasks: pairs }), {
+          episodesPerEnv: 1,
+          rng,
+          tasks: pairs,
+          ...(first ? { seed } : {}),
+        });
+      let params = stackPopulation(layout, repeated);
+      for (let k = 0; k < steps; k += 1) {
+        const explored = sample(params, k === 0);
+        const batch = toTaskBatch(explored, taskAdvantages(explored, advantageOptions), policy.actionKind);
+        const state = initAdaptationState(params, { optimizer });
+        const next = adaptationStep((p) => innerLoss(policy, p, batch), params, state, { optimizer });
+        disposeTaskBatch(batch);
+        disposeOptimizerState(state);
+        disposeOptimizerState(next.state);
+        disposeParams(params);
+        params = next.params;
+      }
+      const after = sample(params, steps === 0);
+      disposeParams(params);
+      const totals = new Float64Array(members);
+      for (let e = 0; e < after.lengths.length; e += 1) {
+        const member = Math.floor(Math.floor(after.envIndex[e]! / episodes) / taskCount);
+        for (let s = after.offsets[e]!; s < after.offsets[e]! + after.lengths[e]!; s += 1)
+          totals[member] = totals[member]! + after.rewards[s]!;
+      }
+      return Float32Array.from(totals, (total) => total / (taskCount * episodes));
     },
   };
 }

@@ -23,11 +23,13 @@ export {
 export {
   type BanditTrialFitnessOptions,
   createBanditTrialFitness,
+  createPolicyGradientAdaptationFitness,
   createZeroOrderAdaptationFitness,
   describeBanditCandidate,
   type EvolveInitialisationOptions,
   evolveInitialisation,
   type InitialisationFitness,
+  type PolicyGradientAdaptationFitnessOptions,
   type ZeroOrderAdaptationFitnessOptions,
 } from './evolved-initialisation';
 export type { Executor } from './executor';
