@@ -1,11 +1,16 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   collectEpisodes,
   createRng,
   evaluateMetaLearner,
+  flattenParams,
   tf,
   trainMetaLearner,
   useBackend,
 } from '@metarl/core';
+import { trainMetaLearnerInDirectory } from '@metarl/core/node';
 import { checkMetaLearner } from '@metarl/core/testing';
 import { makeTaskDistribution } from '@metarl/envs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -174,4 +179,57 @@ describe('ES-MAML', () => {
       learner.dispose();
     }
   }, 60_000);
+
+  it('trains through trainMetaLearner and resumes bit for bit from a checkpoint directory (outer Adam kept)', async () => {
+    const make = () => small({ optimizer: 'adam', stepSize: 0.02 });
+    const options = { metaBatchSize: 2, seed: 5, progress: 'none' } as const;
+    const straight = make();
+    await trainMetaLearner(straight, navigation, { ...options, iterations: 4 });
+    const expected = flattenParams((await straight.toCheckpoint()).params);
+    straight.dispose();
+    const directory = await mkdtemp(join(tmpdir(), 'es-maml-resume-'));
+    try {
+      const first = make();
+      await trainMetaLearnerInDirectory(first, navigation, {
+        ...options,
+        iterations: 2,
+        outputDirectory: directory,
+      });
+      first.dispose();
+      const second = make();
+      await trainMetaLearnerInDirectory(second, navigation, {
+        ...options,
+        iterations: 4,
+        outputDirectory: directory,
+        resumeFrom: join(directory, 'checkpoint'),
+      });
+      const resumed = (await second.toCheckpoint()).params;
+      expect(Object.keys(resumed).sort()).toEqual(['outerFirstMoment', 'outerSecondMoment', 'policy']);
+      expect(flattenParams(resumed)).toEqual(expected);
+      second.dispose();
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects bad configurations and foreign or adapted agents with errors that name the fix', () => {
+    expect(() => small({ adaptationQueries: 5 })).toThrow(
+      /createEsMaml: adaptationQueries must be even with adaptationOperator 'monte-carlo'/,
+    );
+    expect(() => small({ sigma: 0 })).toThrow(/createEsMaml: sigma must be a finite number > 0, got 0/);
+    expect(() => small({ adaptationOperator: 'newton' as never })).toThrow(
+      /createEsMaml: adaptationOperator/,
+    );
+    const learner = small();
+    const other = small();
+    const tasks = navigation.sampleTasks(1, { seed: 0 });
+    const agent = other.explorationAgent(tasks);
+    const env = navigation.makeVectorEnv([tasks[0]!, tasks[0]!], { autoresetMode: 'disabled' });
+    const episodes = collectEpisodes(env, agent, { episodesPerEnv: 1, rng: createRng(0), seed: 0, tasks: 1 });
+    expect(() => learner.adapt(agent, episodes)).toThrow(/not made by this learner/);
+    expect(() => other.adapt(other.explorationAgent(tasks), episodes)).toThrow(/has not acted yet/);
+    agent.dispose?.();
+    learner.dispose();
+    other.dispose();
+  });
 });
