@@ -13,7 +13,9 @@
  *    after - before should grow for ES-MAML. At the end ES-MAML also goes through core's
  *    `evaluateMetaLearner` (episodesPerTask K + 1: "before" is then the queries' mean return).
  * 2. Navigation2DFourCorners-v0 (sparse reward): ES-MAML with hill-climbing vs Monte-Carlo
- *    adaptation, same budget, tested before and after adaptation.
+ *    adaptation, same budget, tested before and after adaptation; outer step es_maml's 0.01 (with
+ *    0.05 the outer steps are large next to sigma 0.1 and hill climbing can settle where every
+ *    query's actions saturate the action bound: all queries score the same and nothing adapts).
  * 3. Bandit-v0 (k 5, n 10): an evolved initialisation (initial logits, inner step size and
  *    baseline of a REINFORCE step after every pull), searched by a small antithetic ES (the
  *    benchmark's own, centred ranks), tested on 1000 new trials beside random and the reference
@@ -58,6 +60,12 @@ const flags = readFlags('es-maml', {
     default: 100,
     minimum: 1,
     description: 'meta-iterations per operator on the four-corner task',
+  },
+  cornerStepSize: {
+    type: 'number',
+    default: 0.01,
+    minimum: 0,
+    description: "outer SGD step size on the four-corner task (es_maml's 0.01)",
   },
   banditGenerations: {
     type: 'integer',
@@ -183,7 +191,7 @@ for (const operator of ['monte-carlo', 'hill-climbing'] as const) {
     adaptationOperator: operator,
     perturbations: flags.perturbations,
     adaptationQueries: flags.queries,
-    stepSize: flags.stepSize,
+    stepSize: flags.cornerStepSize,
   });
   const cornerProtocol = { tasks: 40, episodesPerTask: flags.queries + 1, adaptationSteps: 1, seed: 2025 };
   const untrained = evaluateMetaLearner(learner, corners, cornerProtocol).steps;
@@ -316,7 +324,11 @@ report({
       control: `antithetic ES on the pooled tasks, no adaptation, ${flags.metaBatch * (flags.queries + 2)} tasks per iteration (the same episodes as ES-MAML)`,
       testProtocol: protocol,
     },
-    fourCorners: { environment: 'Navigation2DFourCorners-v0', iterations: flags.cornerIterations },
+    fourCorners: {
+      environment: 'Navigation2DFourCorners-v0',
+      iterations: flags.cornerIterations,
+      outer: { sigma: 0.1, optimizer: 'sgd', stepSize: flags.cornerStepSize, shaping: 'z-score' },
+    },
     bandit: {
       arms: 5,
       pulls: 10,
