@@ -4,14 +4,14 @@
  * objective max_theta E_T[f_T(U(theta, T))] where the adaptation operator U is itself
  * zero-order, so no Hessian and no policy gradient appear anywhere:
  *
- * - 'monte-carlo' U (the paper's Algorithm 3, es_maml's `BlackboxAdaptation` with the MC
- *   optimiser): query the task's return at theta and at K antithetic points theta +- sigma_a eps_i,
+ * - 'monte-carlo' U (the paper's ES gradient adaptation, es_maml's `BlackboxAdaptation` with
+ *   its MC optimiser): query the task's return at theta and at K antithetic points theta +- sigma_a eps_i,
  *   z-score the K + 1 values (es_maml's `fvalues_normalization`), and step
  *   U = theta + alpha / (K sigma_a) sum_i (f~(theta + sigma_a eps_i) - f~(theta - sigma_a eps_i)) eps_i;
  * - 'hill-climbing' U (es_maml's `HillClimbAdaptation`, its 'batch' mode in one round): query theta
  *   and K points theta + sigma_a eps_j, keep the best; never worse than theta on its own queries.
  *
- * One meta-training step (the paper's Algorithm 2, antithetic):
+ * One meta-training step (zero-order ES-MAML with antithetic outer estimates):
  * 1. draw P directions delta_i; outer members theta, theta + sigma delta_i, theta - sigma delta_i;
  * 2. queries: every outer member x K + 1 query points runs every task of the batch in ONE
  *    batched pass (core's `evaluatePopulation`; the query directions are shared by all members
@@ -36,7 +36,9 @@
  * because one CPU evaluates all (2P + 1)(K + 1) query policies per task every step, not 300
  * workers; es_maml's state normalisation of observations is left out (the navigation
  * observations are already O(1)); hill climbing is one batched round of K candidates rather
- * than K sequential ones, because `adapt` sees one round of exploration episodes.
+ * than K sequential ones, because `adapt` sees one round of exploration episodes; es_maml draws
+ * its K adaptation queries independently and weighs each by its own shaped value, here they come
+ * in antithetic pairs (the same estimate in expectation, lower variance).
  */
 import {
   type Agent,
