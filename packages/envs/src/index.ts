@@ -31,6 +31,11 @@ export type { BatchedDynamics } from './batched-dynamics';
 export { type BanditTask, banditDistribution } from './distributions/bandit';
 export { type CartPoleTask, cartPoleDistribution } from './distributions/cart-pole';
 export { type Navigation2DTask, navigation2dDistribution } from './distributions/navigation-2d';
+export {
+  FOUR_CORNERS,
+  type Navigation2DFourCornersTask,
+  navigation2dFourCornersDistribution,
+} from './distributions/navigation-2d-four-corners';
 export { normaliseAngle, type PendulumTask, pendulumDistribution } from './distributions/pendulum';
 export { type TabularMdpTask, tabularMdpDistribution } from './distributions/tabular-mdp';
 export type { ActionArray, Env, EnvAction, Info, StepResult } from './env';

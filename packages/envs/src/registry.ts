@@ -2,6 +2,7 @@ import { describeValue } from './describe-value';
 import { banditDistribution } from './distributions/bandit';
 import { cartPoleDistribution } from './distributions/cart-pole';
 import { navigation2dDistribution } from './distributions/navigation-2d';
+import { navigation2dFourCornersDistribution } from './distributions/navigation-2d-four-corners';
 import { pendulumDistribution } from './distributions/pendulum';
 import { tabularMdpDistribution } from './distributions/tabular-mdp';
 import type { TaskDistribution } from './task-distribution';
@@ -12,6 +13,7 @@ const registry = new Map<string, Factory>([
   ['Bandit-v0', banditDistribution as Factory],
   ['TabularMDP-v0', tabularMdpDistribution as Factory],
   ['Navigation2D-v1', navigation2dDistribution as Factory],
+  ['Navigation2DFourCorners-v0', navigation2dFourCornersDistribution as Factory],
   ['CartPole-v1', cartPoleDistribution as Factory],
   ['Pendulum-v1', pendulumDistribution as Factory],
 ]);

@@ -8,6 +8,7 @@ describe('every registered distribution passes checkTaskDistribution', () => {
     ['Bandit-v0', { arms: 2 }],
     ['TabularMDP-v0', {}],
     ['Navigation2D-v1', {}],
+    ['Navigation2DFourCorners-v0', {}],
     ['CartPole-v1', {}],
     ['Pendulum-v1', {}],
   ] as const) {
@@ -24,11 +25,12 @@ describe('registry', () => {
       'Bandit-v0',
       'CartPole-v1',
       'Navigation2D-v1',
+      'Navigation2DFourCorners-v0',
       'Pendulum-v1',
       'TabularMDP-v0',
     ]);
     expect(() => makeTaskDistribution('Navigation3D-v0')).toThrow(
-      'makeTaskDistribution: unknown id "Navigation3D-v0"; known: Bandit-v0, CartPole-v1, Navigation2D-v1, Pendulum-v1, TabularMDP-v0',
+      'makeTaskDistribution: unknown id "Navigation3D-v0"; known: Bandit-v0, CartPole-v1, Navigation2D-v1, Navigation2DFourCorners-v0, Pendulum-v1, TabularMDP-v0',
     );
     expect(() => makeTaskDistribution('Navigation2D-v0')).toThrow(
       `makeTaskDistribution: retired id "Navigation2D-v0" (replaced by 'Navigation2D-v1', which matches pytorch-maml-rl's float32 positions and float64 goals exactly); known:`,
