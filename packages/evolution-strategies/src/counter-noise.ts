@@ -82,7 +82,12 @@ function checkUint32(name: string, value: number): void {
  * when given, which must have exactly `length` elements). Pure: the same integers give the same
  * float32 values on every machine.
  */
-export function sampleCounterNormal(seed: number, index: number, length: number, out?: Float32Array): Float32Array {
+export function sampleCounterNormal(
+  seed: number,
+  index: number,
+  length: number,
+  out?: Float32Array,
+): Float32Array {
   checkUint32('seed', seed);
   checkUint32('index', index);
   if (!Number.isInteger(length) || length < 0)

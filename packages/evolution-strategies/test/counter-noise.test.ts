@@ -50,8 +50,12 @@ describe('sampleCounterNormal', () => {
   });
 
   it('rejects bad arguments by name', () => {
-    expect(() => sampleCounterNormal(-1, 0, 3)).toThrow(/seed must be an integer in \[0, 2\^32 - 1\], got -1/);
+    expect(() => sampleCounterNormal(-1, 0, 3)).toThrow(
+      /seed must be an integer in \[0, 2\^32 - 1\], got -1/,
+    );
     expect(() => sampleCounterNormal(0, 1.5, 3)).toThrow(/index/);
-    expect(() => sampleCounterNormal(0, 0, 3, new Float32Array(2))).toThrow(/out has 2 elements, expected length 3/);
+    expect(() => sampleCounterNormal(0, 0, 3, new Float32Array(2))).toThrow(
+      /out has 2 elements, expected length 3/,
+    );
   });
 });
