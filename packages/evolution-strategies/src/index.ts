@@ -1,6 +1,15 @@
 // @metarl/evolution-strategies: evolution strategies on core's EvolutionStrategy contract.
 export { philox4x32, sampleCounterNormal } from './counter-noise';
 export type { Executor } from './executor';
+export {
+  createGeneticAlgorithm,
+  type GeneticAlgorithmOptions,
+  type GeneticAlgorithmState,
+  type GeneticCrossover,
+  type GeneticSelection,
+  type ResolvedGeneticAlgorithmOptions,
+  resolveGeneticAlgorithmOptions,
+} from './genetic-algorithm';
 // OpenAI-ES, SNES and the genetic algorithm.
 export {
   computeOpenAiEsStep,
@@ -12,3 +21,11 @@ export {
   type ResolvedOpenAiEsOptions,
   resolveOpenAiEsOptions,
 } from './openai-es';
+export {
+  computeSnesUtilities,
+  createSnes,
+  type ResolvedSnesOptions,
+  resolveSnesOptions,
+  type SnesOptions,
+  type SnesState,
+} from './snes';
