@@ -76,6 +76,13 @@ const flags = readFlags('openai-es', {
     description: "initial solution: the policy's own initialisation, or all zeros (estool's OpenES mu)",
   },
   hidden: { type: 'integer', default: 16, minimum: 1, description: 'hidden width of the MLP' },
+  logEvery: {
+    type: 'integer',
+    default: 0,
+    minimum: 0,
+    description:
+      'CartPole: print fitness and the mean check to stderr every this many generations (0: never)',
+  },
   rankingSeeds: { type: 'integer', default: 3, minimum: 1, description: 'seeds of the ranking sections' },
   rankingGenerations: {
     type: 'integer',
@@ -208,6 +215,12 @@ function runCartPole(method: string) {
       steps += result.steps;
       const centre = runner.mean(state);
       lastCheck = scoreSolution(problem, centre, task, 10, 50_000_000 + 1000 * generation);
+      if (flags.logEvery > 0 && generation % flags.logEvery === 0) {
+        const m = result.metrics;
+        console.error(
+          `  generation ${generation}: fitness mean ${m['es/fitnessMean']!.toFixed(1)} max ${m['es/fitnessMax']!.toFixed(1)}, mean policy ${lastCheck.toFixed(1)}, |theta| ${m['openai-es/parameterNorm']?.toFixed(3)}, update ratio ${m['openai-es/updateRatio']?.toExponential(2)}`,
+        );
+      }
       if (lastCheck >= SOLVED) {
         confirmations += 1;
         finalConfirmation = scoreSolution(problem, centre, task, 100, 90_000_000 + 1000 * generation);

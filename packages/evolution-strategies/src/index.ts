@@ -29,3 +29,11 @@ export {
   type SnesOptions,
   type SnesState,
 } from './snes';
+export {
+  createXnes,
+  matrixExponential,
+  type ResolvedXnesOptions,
+  resolveXnesOptions,
+  type XnesOptions,
+  type XnesState,
+} from './xnes';
