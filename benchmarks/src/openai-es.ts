@@ -75,6 +75,13 @@ const flags = readFlags('openai-es', {
     choices: ['policy', 'zeros'],
     description: "initial solution: the policy's own initialisation, or all zeros (estool's OpenES mu)",
   },
+  tieBreaking: {
+    type: 'string',
+    default: 'average',
+    choices: ['average', 'index'],
+    description:
+      "CartPole: tied returns share their average centred rank (core's), or are ordered by member index (emulates the starter's and estool's argsort)",
+  },
   hidden: { type: 'integer', default: 16, minimum: 1, description: 'hidden width of the MLP' },
   logEvery: {
     type: 'integer',
@@ -165,7 +172,7 @@ function step<Task>(
   seed: number,
 ) {
   const asked = runner.ask(rng, state);
-  const { fitness, steps } = evaluatePopulation(asked.population, {
+  const { fitness: returns, steps } = evaluatePopulation(asked.population, {
     policy: problem.policy,
     layout: problem.layout,
     distribution: problem.distribution,
@@ -174,6 +181,9 @@ function step<Task>(
     seed,
     deterministic: true,
   });
+  // Index tie-breaking: a tiny offset increasing with the member index (returns differ by far more).
+  const fitness =
+    flags.tieBreaking === 'index' ? Float64Array.from(returns, (value, i) => value + 1e-6 * i) : returns;
   const told = runner.tell(asked.population, fitness, asked.state);
   return { state: told.state, metrics: told.metrics, steps };
 }

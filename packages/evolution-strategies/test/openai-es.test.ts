@@ -79,6 +79,18 @@ describe("openai-es: the starter's formulas on a fixed fixture", () => {
     });
   });
 
+  it('tied returns share their average centred rank, so a tied pair adds nothing to the gradient', () => {
+    // The starter's argsort would give the tie (2, 2) the distinct ranks 1 and 2 in index order.
+    const shaped = shapeFitness([2, 2, 5, -1], 'centered-ranks');
+    expectClose(shaped, [0, 0, 0.5, -0.5]);
+    const gradient = estimateOpenAiEsGradient(shaped, 7, 5, true);
+    const epsilon = sampleCounterNormal(7, 1, 5);
+    expectClose(
+      gradient,
+      Array.from(epsilon, (e) => (e * 1) / 4),
+    );
+  });
+
   it('member 2k is theta + sigma eps_k and member 2k+1 theta - sigma eps_k', () => {
     const theta = Float32Array.from(FIXTURE.theta);
     expectClose(perturbationMember(theta, 0.1, 7, 0), FIXTURE.members[0]!);
