@@ -15,7 +15,13 @@
  * z-scores the ranks after subtracting weight decay 0.01·mean(θ_i²) per member, divides the
  * gradient by σ, anneals σ by 0.999 per generation and uses Adam β1 = 0.99; the starter (and
  * this package) adds l2·θ to the descent direction, divides by the population size, keeps σ and
- * uses β1 = 0.9. The flags below switch β1.
+ * uses β1 = 0.9. The flags below switch β1, the initial solution (estool's OpenES starts at μ = 0)
+ * and tie-breaking (the starter's and estool's argsort order ties by index).
+ * estool's own evaluation (`train.py`): every 25 generations, `current_param()` (for OpenES the
+ * best member of the last batch, not μ) over 64 episodes; training fitness is the mean of
+ * `--num_episode` (default 4) episodes. The peer figure (10/10, median 16, ~15k environment steps)
+ * implies about 15 steps per member per generation, i.e. 1 episode per member and a population
+ * that stays poor while the mean solves.
  *
  * Harder ranking sections (no peer number): Pendulum-v1 (Gaussian MLP 3-16-1 tanh, mean action)
  * and the CartPole-v1 physics family (pole length, pole mass and cart mass sampled per task; each
