@@ -1,6 +1,7 @@
 // @metarl/evolution-strategies: evolution strategies on core's EvolutionStrategy contract.
 export { philox4x32, sampleCounterNormal } from './counter-noise';
 export type { Executor } from './executor';
+// OpenAI-ES, SNES, xNES and the genetic algorithm.
 export {
   createGeneticAlgorithm,
   type GeneticAlgorithmOptions,
@@ -10,7 +11,6 @@ export {
   type ResolvedGeneticAlgorithmOptions,
   resolveGeneticAlgorithmOptions,
 } from './genetic-algorithm';
-// OpenAI-ES, SNES and the genetic algorithm.
 export {
   computeOpenAiEsStep,
   createOpenAiEs,
