@@ -102,7 +102,8 @@ function parseEvenPopulation(text: string): number {
 
 /** A Redis URL such as redis://127.0.0.1:6379. */
 function parseRedisUrl(text: string): string {
-  if (!/^rediss?:\/\/\S+$/.test(text)) throw new InvalidArgumentError('Expected a URL like redis://host:6379.');
+  if (!/^rediss?:\/\/\S+$/.test(text))
+    throw new InvalidArgumentError('Expected a URL like redis://host:6379.');
   return text;
 }
 
@@ -167,7 +168,9 @@ function cartPoleProblem(episodes: number): ProblemSpec {
 /** Runs a BullMQ worker until SIGINT or SIGTERM. */
 async function runWorker(options: Options, backend: string): Promise<void> {
   if (options.redis === undefined)
-    throw new UsageError("--worker needs --redis <url>: the master's Redis server, e.g. redis://10.0.0.5:6379");
+    throw new UsageError(
+      "--worker needs --redis <url>: the master's Redis server, e.g. redis://10.0.0.5:6379",
+    );
   const worker = await runBullmqWorker({
     redis: options.redis,
     queue: options.queue,
@@ -241,7 +244,9 @@ await runCommandLine<Options>(program, async (options) => {
     });
     const local = createInProcessExecutor(handleFitnessJob);
     const check = createExecutorFitness(local, cartPoleProblem(CHECK_EPISODES), { run: `${run}-check` });
-    const confirm = createExecutorFitness(local, cartPoleProblem(CONFIRM_EPISODES), { run: `${run}-confirm` });
+    const confirm = createExecutorFitness(local, cartPoleProblem(CONFIRM_EPISODES), {
+      run: `${run}-confirm`,
+    });
 
     const strategy = createOpenAiEs({
       populationSize: population,
@@ -294,7 +299,10 @@ await runCommandLine<Options>(program, async (options) => {
         generation + 1,
       );
       if (meanReturn >= SOLVED) {
-        const final = await confirm.evaluatePopulation(mean, { generation, environmentSeed: 1_000_000 + seed });
+        const final = await confirm.evaluatePopulation(mean, {
+          generation,
+          environmentSeed: 1_000_000 + seed,
+        });
         steps += final.steps;
         confirmed = final.fitness[0]!;
         if (confirmed >= SOLVED) {

@@ -34,7 +34,8 @@ interface Summary {
   readonly evaluations: number;
   readonly learningCurve: readonly Record<string, number>[];
 }
-const readSummary = (folder: string): Summary => JSON.parse(readFileSync(join(folder, 'summary.json'), 'utf8'));
+const readSummary = (folder: string): Summary =>
+  JSON.parse(readFileSync(join(folder, 'summary.json'), 'utf8'));
 
 it('--help lists every option with its default and the master/worker examples', async () => {
   const run = await runApp('--help');
@@ -56,10 +57,22 @@ it('--help lists every option with its default and the master/worker examples', 
 
 it('bad options end with one line naming the option, the value and the form, exit code 2', async () => {
   for (const [args, message] of [
-    [['--population', '7'], "error: option '--population <n>' argument '7' is invalid. Expected an even integer >= 2.\n"],
-    [['--threads', '0'], "error: option '--threads <n>' argument '0' is invalid. Expected an integer >= 1.\n"],
-    [['--redis', 'localhost'], "error: option '--redis <url>' argument 'localhost' is invalid. Expected a URL like redis://host:6379.\n"],
-    [['--worker'], "error: --worker needs --redis <url>: the master's Redis server, e.g. redis://10.0.0.5:6379\n"],
+    [
+      ['--population', '7'],
+      "error: option '--population <n>' argument '7' is invalid. Expected an even integer >= 2.\n",
+    ],
+    [
+      ['--threads', '0'],
+      "error: option '--threads <n>' argument '0' is invalid. Expected an integer >= 1.\n",
+    ],
+    [
+      ['--redis', 'localhost'],
+      "error: option '--redis <url>' argument 'localhost' is invalid. Expected a URL like redis://host:6379.\n",
+    ],
+    [
+      ['--worker'],
+      "error: --worker needs --redis <url>: the master's Redis server, e.g. redis://10.0.0.5:6379\n",
+    ],
     [['--concurrency', '2'], 'error: --concurrency is a worker option: use it with --worker --redis <url>\n'],
   ] as const) {
     const run = await runApp(...args, '--output', output);
@@ -70,9 +83,13 @@ it('bad options end with one line naming the option, the value and the form, exi
 
 it('a tiny run writes the report; worker threads give exactly the in-process results', async () => {
   const inProcess = await runApp(...tiny, '--threads', '1', '--output', output);
-  expect(inProcess.stderr).toMatch(/^generation 1\/2: mean policy \d+\.\d, population \d+\.\d \(best \d+\.\d\)\n/);
+  expect(inProcess.stderr).toMatch(
+    /^generation 1\/2: mean policy \d+\.\d, population \d+\.\d \(best \d+\.\d\)\n/,
+  );
   expect(inProcess.status).toBe(0);
-  expect(inProcess.stdout).toMatch(/^OpenAI-ES on CartPole-v1 \(cpu backend, fitness on this thread\): population 8, 114 parameters/);
+  expect(inProcess.stdout).toMatch(
+    /^OpenAI-ES on CartPole-v1 \(cpu backend, fitness on this thread\): population 8, 114 parameters/,
+  );
   expect(inProcess.stdout).toMatch(/\d+ evaluations, \d+ environment steps in \d+\.\d s/);
   expect(readdirSync(output).sort()).toEqual(['learning-curve.png', 'summary.json']);
   const bytes = readFileSync(join(output, 'learning-curve.png'));
@@ -114,7 +131,9 @@ function freePort(): Promise<number> {
 
 const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
 if (!hasRedis)
-  console.warn('es-cartpole: redis-server is not installed; the master/worker test is skipped (apt-get install redis-server)');
+  console.warn(
+    'es-cartpole: redis-server is not installed; the master/worker test is skipped (apt-get install redis-server)',
+  );
 
 describe.skipIf(!hasRedis)('as a BullMQ master with a worker process', () => {
   const children: ChildProcess[] = [];
@@ -127,16 +146,31 @@ describe.skipIf(!hasRedis)('as a BullMQ master with a worker process', () => {
     const redisFolder = newFolder();
     const redis = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisFolder],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        redisFolder,
+      ],
       { stdio: 'ignore' },
     );
     children.push(redis);
     const url = `redis://127.0.0.1:${port}`;
     const tsx = join(__dirname, '..', '..', '..', 'node_modules', '.bin', 'tsx');
-    const worker = spawn(tsx, ['src/main.ts', '--worker', '--redis', url, '--queue', 'app-test', '--backend', 'cpu'], {
-      cwd: appDirectory,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const worker = spawn(
+      tsx,
+      ['src/main.ts', '--worker', '--redis', url, '--queue', 'app-test', '--backend', 'cpu'],
+      {
+        cwd: appDirectory,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     children.push(worker);
     let workerOutput = '';
     worker.stdout?.on('data', (chunk) => {

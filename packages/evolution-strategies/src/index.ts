@@ -77,6 +77,16 @@ export {
   validateFitnessResult,
   validateProblemSpec,
 } from './fitness-jobs';
+// OpenAI-ES, SNES, xNES and the genetic algorithm.
+export {
+  createGeneticAlgorithm,
+  type GeneticAlgorithmOptions,
+  type GeneticAlgorithmState,
+  type GeneticCrossover,
+  type GeneticSelection,
+  type ResolvedGeneticAlgorithmOptions,
+  resolveGeneticAlgorithmOptions,
+} from './genetic-algorithm';
 export { type BuiltProblem, buildProblem, handleFitnessJob } from './handle-fitness-job';
 export { createInProcessExecutor } from './in-process-executor';
 export {
@@ -90,4 +100,29 @@ export {
   type StrategyFactory,
   type StrategySetup,
 } from './minimize';
+export {
+  computeOpenAiEsStep,
+  createOpenAiEs,
+  estimateOpenAiEsGradient,
+  type OpenAiEsOptions,
+  type OpenAiEsState,
+  type ResolvedOpenAiEsOptions,
+  resolveOpenAiEsOptions,
+} from './openai-es';
 export { perturbationMember } from './perturbation';
+export {
+  computeSnesUtilities,
+  createSnes,
+  type ResolvedSnesOptions,
+  resolveSnesOptions,
+  type SnesOptions,
+  type SnesState,
+} from './snes';
+export {
+  createXnes,
+  matrixExponential,
+  type ResolvedXnesOptions,
+  resolveXnesOptions,
+  type XnesOptions,
+  type XnesState,
+} from './xnes';

@@ -13,14 +13,18 @@ import { describeValue } from '@metarl/core';
 import { sampleCounterNormal } from './counter-noise';
 
 /**
- * Member `memberIndex` of the antithetic population around `theta`: θ + σ·ε_k for an even index
- * 2k, θ − σ·ε_k for an odd index 2k + 1 (a new `Float32Array`, `theta.length` values).
+ * Member `memberIndex` of the generation drawn with `noiseSeed` around `theta`: θ + σ·ε_k for
+ * member 2k and θ − σ·ε_k for member 2k + 1 (antithetic, the default), or θ + σ·ε_i (not
+ * antithetic), with ε_k = sampleCounterNormal(noiseSeed, k, theta.length). Pure: the master's
+ * `ask` and a remote worker get the same bits. Written into `out` when given (a new
+ * `Float32Array` of `theta.length` values otherwise).
  */
 export function perturbationMember(
   theta: Float32Array,
   sigma: number,
   noiseSeed: number,
   memberIndex: number,
+  options: { readonly antithetic?: boolean; readonly out?: Float32Array } = {},
 ): Float32Array {
   if (!(theta instanceof Float32Array))
     throw new TypeError(`perturbationMember: theta must be a Float32Array, got ${describeValue(theta)}`);
@@ -28,17 +32,21 @@ export function perturbationMember(
     throw new RangeError(
       `perturbationMember: sigma must be a finite number >= 0, got ${describeValue(sigma)}`,
     );
-  if (!Number.isInteger(memberIndex) || memberIndex < 0 || memberIndex > 2 * 0xffffffff + 1)
+  const antithetic = options.antithetic ?? true;
+  const largest = antithetic ? 2 * 0xffffffff + 1 : 0xffffffff;
+  if (!Number.isInteger(memberIndex) || memberIndex < 0 || memberIndex > largest)
     throw new RangeError(
-      `perturbationMember: memberIndex must be an integer in [0, 2^33 - 1], got ${describeValue(memberIndex)}`,
+      `perturbationMember: memberIndex must be an integer in [0, ${antithetic ? '2^33 - 1' : '2^32 - 1'}], got ${describeValue(memberIndex)}`,
     );
-  const pair = Math.floor(memberIndex / 2);
-  const epsilon = sampleCounterNormal(noiseSeed, pair, theta.length);
-  const member = new Float32Array(theta.length);
-  if (memberIndex % 2 === 0) {
-    for (let j = 0; j < theta.length; j += 1) member[j] = Math.fround(theta[j]! + sigma * epsilon[j]!);
+  const dimension = theta.length;
+  const noiseIndex = antithetic ? Math.floor(memberIndex / 2) : memberIndex;
+  const out = options.out ?? new Float32Array(dimension);
+  sampleCounterNormal(noiseSeed, noiseIndex, dimension, out);
+  // Math.fround(θ − σε) and Math.fround(θ + (−σ)ε) are the same bits: one rounding to float32.
+  if (antithetic && memberIndex % 2 === 1) {
+    for (let j = 0; j < dimension; j += 1) out[j] = theta[j]! - sigma * out[j]!;
   } else {
-    for (let j = 0; j < theta.length; j += 1) member[j] = Math.fround(theta[j]! - sigma * epsilon[j]!);
+    for (let j = 0; j < dimension; j += 1) out[j] = theta[j]! + sigma * out[j]!;
   }
-  return member;
+  return out;
 }
