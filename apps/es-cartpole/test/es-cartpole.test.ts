@@ -10,7 +10,7 @@ import { runApp as runAppIn } from '../../../test-support/run-app';
 const appDirectory = join(__dirname, '..');
 const runApp = (...args: string[]) => runAppIn(appDirectory, args);
 /** A tiny run: 8 members, 2 generations. */
-const tiny = ['--population', '8', '--generations', '2', '--backend', 'cpu', '--seed', '4'];
+const tiny = ['--population', '8', '--generations', '2', '--backend', 'wasm', '--seed', '4'];
 /** The first bytes of every PNG file. */
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -88,7 +88,7 @@ it('a tiny run writes the report; worker threads give exactly the in-process res
   );
   expect(inProcess.status).toBe(0);
   expect(inProcess.stdout).toMatch(
-    /^OpenAI-ES on CartPole-v1 \(cpu backend, fitness on this thread\): population 8, 114 parameters/,
+    /^OpenAI-ES on CartPole-v1 \(wasm backend, fitness on this thread\): population 8, 114 parameters/,
   );
   expect(inProcess.stdout).toMatch(/\d+ evaluations, \d+ environment steps in \d+\.\d s/);
   expect(readdirSync(output).sort()).toEqual(['learning-curve.png', 'summary.json']);
@@ -165,7 +165,7 @@ describe.skipIf(!hasRedis)('as a BullMQ master with a worker process', () => {
     const tsx = join(__dirname, '..', '..', '..', 'node_modules', '.bin', 'tsx');
     const worker = spawn(
       tsx,
-      ['src/main.ts', '--worker', '--redis', url, '--queue', 'app-test', '--backend', 'cpu'],
+      ['src/main.ts', '--worker', '--redis', url, '--queue', 'app-test', '--backend', 'wasm'],
       {
         cwd: appDirectory,
         stdio: ['ignore', 'pipe', 'pipe'],
