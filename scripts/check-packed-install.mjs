@@ -52,6 +52,15 @@ const readmeExamples = {
       expected: [/MSE after 8 steps on a new sine wave: untrained \d+\.\d\d, meta-trained \d+\.\d\d\n/],
     },
   ],
+  'evolution-strategies': [
+    {
+      block: 0,
+      expected: [
+        /CMA-ES: f = \d\.\de-\d+ after \d+ evaluations\n/,
+        /OpenAI-ES on CartPole-v1: mean policy \d+\.\d -> \d+\.\d after 30 generations\n/,
+      ],
+    },
+  ],
   plot: [{ block: 0, expected: [/^learning curve \d+ bytes, bar chart \d+ bytes \(PNG\)\n$/] }],
 };
 

@@ -130,6 +130,8 @@ function freePort(): Promise<number> {
 }
 
 const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
+if (!hasRedis && process.env.METARL_REQUIRE_REDIS === '1')
+  throw new Error('METARL_REQUIRE_REDIS=1 but redis-server is not installed (apt-get install redis-server)');
 if (!hasRedis)
   console.warn(
     'es-cartpole: redis-server is not installed; the master/worker test is skipped (apt-get install redis-server)',

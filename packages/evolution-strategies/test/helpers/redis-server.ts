@@ -11,13 +11,20 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const packageDirectory = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The path of redis-server, or undefined when it is not installed. */
+/**
+ * The path of redis-server, or undefined when it is not installed; with METARL_REQUIRE_REDIS=1
+ * (set by .ci/run) a missing redis-server is an error instead of a skip.
+ */
 export function findRedisServer(): string | undefined {
+  let path: string | undefined;
   try {
-    return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim() || undefined;
+    path = execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim() || undefined;
   } catch {
-    return undefined;
+    path = undefined;
   }
+  if (path === undefined && process.env.METARL_REQUIRE_REDIS === '1')
+    throw new Error('METARL_REQUIRE_REDIS=1 but redis-server is not installed (apt-get install redis-server)');
+  return path;
 }
 
 export const REDIS_MISSING =
