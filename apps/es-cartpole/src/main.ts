@@ -276,7 +276,7 @@ await runCommandLine<Options>(program, async (options) => {
         generation,
         environmentSeed: rng.nextSeed(),
         theta: strategyState.theta,
-        sigma: SIGMA,
+        sigma: strategy.options.sigma,
         noiseSeed: strategyState.noiseSeed,
         populationSize: population,
       });

@@ -209,14 +209,9 @@ export interface CmaEs extends EvolutionStrategy<CmaEsState> {
   stopReasons(state: CmaEsState): readonly string[];
 }
 
-/** E|N(0, I_n)|: exact for n <= 6 (chi_1 = sqrt(2 / pi), chi_n chi_{n+1} = n), else pycma's approximation. */
+/** E|N(0, I_n)| as pycma and Hansen's tutorial approximate it: sqrt(n) (1 - 1/(4n) + 1/(21 n^2)). */
 function expectedNormLength(n: number): number {
-  if (n <= 6) {
-    let chi = Math.sqrt(2 / Math.PI);
-    for (let k = 1; k < n; k += 1) chi = k / chi;
-    return chi;
-  }
-  return Math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (26 * n * n));
+  return Math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n * n));
 }
 
 /**
@@ -684,12 +679,13 @@ export function createCmaEs(options: CmaEsOptions): CmaEs {
       }
       // The population must be what ask drew (the update uses the Float64 steps, not the Float32 copy).
       for (let k = 0; k < lambda; k += 1) {
-        const i = k % n;
-        const expected = Math.fround(state.mean[i]! + state.sigma * state.steps[k * n + i]!);
-        if (population[k * n + i] !== expected) {
-          throw new RangeError(
-            `${label}.tell: population member ${k} differs from what ask drew (coordinate ${i}: ${population[k * n + i]} vs ${expected}); CMA-ES must be told the population of the state's last ask`,
-          );
+        for (let i = 0; i < n; i += 1) {
+          const expected = Math.fround(state.mean[i]! + state.sigma * state.steps[k * n + i]!);
+          if (population[k * n + i] !== expected) {
+            throw new RangeError(
+              `${label}.tell: population member ${k} differs from what ask drew (coordinate ${i}: ${population[k * n + i]} vs ${expected}); CMA-ES must be told the population of the state's last ask`,
+            );
+          }
         }
       }
       const steps = state.steps;

@@ -103,9 +103,13 @@ export function createExecutorFitness(
       throw new RangeError(
         `${label}: generation must be an integer >= 0, got ${describeValue(request.generation)}`,
       );
-    if (!Number.isSafeInteger(request.environmentSeed) || request.environmentSeed < 0)
+    if (
+      !Number.isSafeInteger(request.environmentSeed) ||
+      request.environmentSeed < 0 ||
+      request.environmentSeed > 2 ** 48
+    )
       throw new RangeError(
-        `${label}: environmentSeed must be an integer >= 0, got ${describeValue(request.environmentSeed)}`,
+        `${label}: environmentSeed must be an integer in [0, 2^48], got ${describeValue(request.environmentSeed)}`,
       );
   }
 
@@ -164,7 +168,7 @@ export function createExecutorFitness(
 
   return {
     dimension,
-    evaluatePopulation(population, request) {
+    async evaluatePopulation(population, request) {
       const label = `${where}.evaluatePopulation`;
       checkRequest(label, request);
       const members = population instanceof Float32Array ? population.length / dimension : Number.NaN;
@@ -182,7 +186,7 @@ export function createExecutorFitness(
         ),
       }));
     },
-    evaluateAntithetic(request) {
+    async evaluateAntithetic(request) {
       const label = `${where}.evaluateAntithetic`;
       checkRequest(label, request);
       if (!(request.theta instanceof Float32Array) || request.theta.length !== dimension)
@@ -192,6 +196,14 @@ export function createExecutorFitness(
       if (!Number.isInteger(request.populationSize) || request.populationSize < 1)
         throw new RangeError(
           `${label}: populationSize must be an integer >= 1, got ${describeValue(request.populationSize)}`,
+        );
+      if (typeof request.sigma !== 'number' || !Number.isFinite(request.sigma) || request.sigma < 0)
+        throw new RangeError(
+          `${label}: sigma must be a finite number >= 0, got ${describeValue(request.sigma)}`,
+        );
+      if (!Number.isInteger(request.noiseSeed) || request.noiseSeed < 0 || request.noiseSeed > 0xffffffff)
+        throw new RangeError(
+          `${label}: noiseSeed must be an integer in [0, 2^32 - 1], got ${describeValue(request.noiseSeed)}`,
         );
       const theta = encodeVector(request.theta);
       return run(request, request.populationSize, (first, count) => ({

@@ -27,6 +27,7 @@ import {
   type EvolutionStrategy,
 } from '@metarl/core';
 import type { Rng } from '@metarl/envs';
+import { checkTellArguments } from './check-tell-arguments';
 
 /** Parent selection. */
 export type GeneticSelection = 'tournament' | 'truncation';
@@ -214,6 +215,13 @@ export function createGeneticAlgorithm(
     },
 
     tell(population, fitness, state) {
+      checkTellArguments(
+        'genetic-algorithm',
+        population,
+        fitness,
+        populationSize,
+        state.initialSolution.length,
+      );
       let best = 0;
       for (let i = 1; i < fitness.length; i += 1) if (fitness[i]! > fitness[best]!) best = i;
       return {

@@ -41,6 +41,7 @@ import {
   type FitnessShaping,
 } from '@metarl/core';
 import type { Rng } from '@metarl/envs';
+import { checkTellArguments } from './check-tell-arguments';
 import { sampleCounterNormal } from './counter-noise';
 import { perturbationMember } from './perturbation';
 
@@ -249,11 +250,12 @@ export function createOpenAiEs(options: OpenAiEsOptions): EvolutionStrategy<Open
       return { population, state: { ...state, noiseSeed } };
     },
 
-    tell(_population, fitness, state) {
+    tell(population, fitness, state) {
       if (state.noiseSeed < 0)
         throw new RangeError('openai-es.tell: the state has no noise seed; pass the state returned by ask');
       const { theta } = state;
       const dimension = theta.length;
+      checkTellArguments('openai-es', population, fitness, populationSize, dimension);
       // 1. Gradient estimate from the shaped fitness and the regenerated noise.
       const gradient = estimateOpenAiEsGradient(fitness, state.noiseSeed, dimension, antithetic);
       // 2. The optimiser minimises: descend along −g + l2·θ.

@@ -23,6 +23,7 @@ import {
   type EvolutionStrategy,
 } from '@metarl/core';
 import type { Rng } from '@metarl/envs';
+import { checkTellArguments } from './check-tell-arguments';
 
 /** Options of `createSnes`. */
 export interface SnesOptions {
@@ -123,9 +124,10 @@ export function createSnes(options: SnesOptions): EvolutionStrategy<SnesState> &
       return { population, state: { ...state, noise } };
     },
 
-    tell(_population, fitness, state) {
+    tell(population, fitness, state) {
       if (state.noise.length !== populationSize * dimension)
         throw new RangeError('snes.tell: the state holds no draws; pass the state returned by ask');
+      checkTellArguments('snes', population, fitness, populationSize, dimension);
       // Rank the members, best first (ties keep member order).
       const order = Array.from({ length: populationSize }, (_v, i) => i).sort(
         (a, b) => fitness[b]! - fitness[a]! || a - b,

@@ -23,6 +23,7 @@ import {
   type EvolutionStrategy,
 } from '@metarl/core';
 import type { Rng } from '@metarl/envs';
+import { checkTellArguments } from './check-tell-arguments';
 import { computeSnesUtilities } from './snes';
 
 /** Options of `createXnes`. */
@@ -172,9 +173,10 @@ export function createXnes(options: XnesOptions): EvolutionStrategy<XnesState> &
       return { population, state: { ...state, noise } };
     },
 
-    tell(_population, fitness, state) {
+    tell(population, fitness, state) {
       if (state.noise.length !== populationSize * d)
         throw new RangeError('xnes.tell: the state holds no draws; pass the state returned by ask');
+      checkTellArguments('xnes', population, fitness, populationSize, d);
       const order = Array.from({ length: populationSize }, (_v, i) => i).sort(
         (a, b) => fitness[b]! - fitness[a]! || a - b,
       );

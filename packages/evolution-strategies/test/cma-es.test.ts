@@ -99,6 +99,12 @@ describe('createCmaEs: the core contract', () => {
     expect(() => strategy.tell(changed, new Float64Array(strategy.populationSize), asked.state)).toThrow(
       /differs from what ask drew/,
     );
+    // Any coordinate of any member: here the last coordinate of member 4.
+    const shifted = asked.population.slice();
+    shifted[4 * 3 + 2] = shifted[4 * 3 + 2]! + 5;
+    expect(() => strategy.tell(shifted, new Float64Array(strategy.populationSize), asked.state)).toThrow(
+      /population member 4 differs from what ask drew \(coordinate 2:/,
+    );
     expect(() => strategy.tell(asked.population, new Float64Array(2), asked.state)).toThrow(
       /populationSize = 7/,
     );
@@ -165,7 +171,7 @@ describe('CMA-ES parameters (pycma 4.4.0 and the tutorial, exact numbers)', () =
     // pycma's c_sigma (n + mu_eff + 3) and d_sigma, chi_n.
     expect(active.pathSigmaRate).toBeCloseTo((mueff + 2) / (n + mueff + 3), 14);
     expect(active.sigmaDamping).toBeCloseTo(1 + active.pathSigmaRate, 14);
-    expect(active.expectedNormLength).toBeCloseTo(Math.sqrt(10) * (1 - 1 / 40 + 1 / 2600), 14);
+    expect(active.expectedNormLength).toBeCloseTo(Math.sqrt(10) * (1 - 1 / 40 + 1 / 2100), 14);
   });
 });
 
@@ -235,6 +241,33 @@ describe('CMA-ES learns', () => {
     expect(separable.best).toBeLessThanOrEqual(1e-8);
     expect(separable.state.covariance.length).toBe(30);
     expect(separable.state.eigenvectors.length).toBe(0);
+  });
+});
+
+describe("CMA-ES through core's runner", () => {
+  it('keeps double precision: a large offset does not stop it early (the runner passes raw fitness as float64)', () => {
+    // f = 1000 + |x - 0.5|^2: in float32 the values near the optimum all round to 1000 and the
+    // flat-fitness criterion would fire about 1e-3 away from the optimum.
+    const strategy = createCmaEs({ dimension: 5, sigma: 0.5 });
+    const runner = createEvolutionRunner(strategy);
+    const rng = createRng(3);
+    let state = runner.init(rng, new Float32Array(5));
+    let distance = Infinity;
+    for (let generation = 0; generation < 400; generation += 1) {
+      const asked = runner.ask(rng, state);
+      const fitness = new Float64Array(strategy.populationSize);
+      for (let k = 0; k < fitness.length; k += 1) {
+        let sum = 0;
+        for (let i = 0; i < 5; i += 1) sum += (asked.population[k * 5 + i]! - 0.5) ** 2;
+        fitness[k] = -(1000 + sum);
+      }
+      state = runner.tell(asked.population, fitness, asked.state).state;
+      const mean = runner.mean(state);
+      distance = Math.hypot(...Array.from(mean, (v) => v - 0.5));
+      if (strategy.stopReasons(state.strategyState).length > 0) break;
+    }
+    expect(strategy.stopReasons(state.strategyState)).not.toContain('tolflatfitness');
+    expect(distance).toBeLessThan(1e-5);
   });
 });
 

@@ -215,6 +215,36 @@ describe('createExecutorFitness with the in-process executor', () => {
       /result\.returns must be 2 returns \(one per member\), got "1 returns"/,
     );
   });
+
+  it('rejects a bad request naming the request field, before any job is sent', async () => {
+    let jobs = 0;
+    const fitness = createExecutorFitness(
+      createInProcessExecutor((job: FitnessJob) => {
+        jobs += 1;
+        return handleFitnessJob(job);
+      }),
+      problem,
+      { run: 'r' },
+    );
+    const good = {
+      generation: 1,
+      theta: thetaOf(buildProblem(problem).layout.size, 1),
+      sigma: 0.1,
+      noiseSeed: 1,
+      populationSize: 4,
+      environmentSeed: 1,
+    };
+    await expect(fitness.evaluateAntithetic({ ...good, environmentSeed: 2 ** 50 })).rejects.toThrow(
+      'createExecutorFitness.evaluateAntithetic: environmentSeed must be an integer in [0, 2^48], got 1125899906842624',
+    );
+    await expect(fitness.evaluateAntithetic({ ...good, sigma: -1 })).rejects.toThrow(
+      'createExecutorFitness.evaluateAntithetic: sigma must be a finite number >= 0, got -1',
+    );
+    await expect(fitness.evaluateAntithetic({ ...good, noiseSeed: 2 ** 32 })).rejects.toThrow(
+      'createExecutorFitness.evaluateAntithetic: noiseSeed must be an integer in [0, 2^32 - 1], got 4294967296',
+    );
+    expect(jobs).toBe(0);
+  });
 });
 
 describe('validators', () => {

@@ -11,7 +11,9 @@ it('the README example runs against the built package: CMA-ES solves Rosenbrock,
   expect(Number(cma![1])).toBeLessThanOrEqual(1e-8);
   // pycma needs about 4,850 evaluations on this problem (median of 11 seeds).
   expect(Number(cma![2])).toBeLessThan(7000);
-  const es = /OpenAI-ES on CartPole-v1: mean policy (\d+\.\d) -> (\d+\.\d) after 30 generations\n/.exec(run.stdout);
+  const es = /OpenAI-ES on CartPole-v1: mean policy (\d+\.\d) -> (\d+\.\d) after 30 generations\n/.exec(
+    run.stdout,
+  );
   expect(es, run.stdout).not.toBeNull();
   const [before, after] = [Number(es![1]), Number(es![2])];
   // Printed on wasm: 32.9 -> 500.0; learning must at least triple the untrained policy's return.

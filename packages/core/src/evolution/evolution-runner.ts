@@ -143,6 +143,19 @@ function describeArray(value: unknown): string {
   return value === null ? 'null' : typeof value === 'object' ? 'a non-array object' : String(value);
 }
 
+/** Raw fitness in double precision, non-finite values replaced by the lowest finite one (as `shapeFitness`'s 'raw'). */
+function rawFitness(fitness: ArrayLike<number>): Float64Array {
+  let lowest = Infinity;
+  for (let i = 0; i < fitness.length; i += 1) {
+    const value = Number(fitness[i]);
+    if (Number.isFinite(value) && value < lowest) lowest = value;
+  }
+  return Float64Array.from({ length: fitness.length }, (_v, i) => {
+    const value = Number(fitness[i]);
+    return Number.isFinite(value) ? value : lowest;
+  });
+}
+
 function firstNonFinite(values: ArrayLike<number>): number {
   for (let i = 0; i < values.length; i += 1) if (!Number.isFinite(values[i]!)) return i;
   return -1;
@@ -293,7 +306,9 @@ export function createEvolutionRunner<State>(
         const value = Number(fitness[i]);
         if (Number.isFinite(value)) squares += (value - mean) ** 2;
       }
-      const shaped = shapeFitness(fitness, shaping);
+      // Raw fitness keeps double precision (a strategy such as CMA-ES compares values that differ
+      // in the 10th digit); shaped values are in [-0.5, 0.5] or z-scores and fit float32.
+      const shaped = shaping === 'raw' ? rawFitness(fitness) : shapeFitness(fitness, shaping);
       const overflow = firstNonFinite(shaped);
       if (overflow >= 0) {
         throw new RangeError(

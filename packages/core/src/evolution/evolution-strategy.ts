@@ -42,8 +42,12 @@ export interface EvolutionStrategy<State> {
   init(rng: Rng, initialSolution: Float32Array): State;
   /** A new generation of `populationSize` candidates drawn with `rng`; never mutates `state`. */
   ask(rng: Rng, state: State): AskResult<State>;
-  /** The update from `fitness[i]` of member i (finite, shaped, higher is better); never mutates `state`. */
-  tell(population: Float32Array, fitness: Float32Array, state: State): TellResult<State>;
+  /**
+   * The update from `fitness[i]` of member i (finite, shaped, higher is better); never mutates
+   * `state`. The runner passes a Float64Array (full precision) when the shaping is 'raw', a
+   * Float32Array of shaped values otherwise.
+   */
+  tell(population: Float32Array, fitness: Float32Array | Float64Array, state: State): TellResult<State>;
   /** The search distribution's centre, the solution to deploy `[dimension]` (a copy or a value not mutated later). */
   mean(state: State): Float32Array;
 }

@@ -23,7 +23,9 @@ export function findRedisServer(): string | undefined {
     path = undefined;
   }
   if (path === undefined && process.env.METARL_REQUIRE_REDIS === '1')
-    throw new Error('METARL_REQUIRE_REDIS=1 but redis-server is not installed (apt-get install redis-server)');
+    throw new Error(
+      'METARL_REQUIRE_REDIS=1 but redis-server is not installed (apt-get install redis-server)',
+    );
   return path;
 }
 
