@@ -1,4 +1,4 @@
-import { createRng } from '@metarl/core';
+import { createRng, type EvolutionStrategy } from '@metarl/core';
 import { describe, expect, it } from 'vitest';
 import { createGeneticAlgorithm } from '../src/genetic-algorithm';
 import { createOpenAiEs } from '../src/openai-es';
@@ -7,11 +7,11 @@ import { createXnes } from '../src/xnes';
 
 // Called without core's runner, every strategy's tell refuses fitness of the wrong length, a
 // non-finite fitness and a population of the wrong size, naming the argument.
-const strategies = {
-  'openai-es': () => createOpenAiEs({ populationSize: 8 }),
-  snes: () => createSnes({ dimension: 3, populationSize: 8 }),
-  xnes: () => createXnes({ dimension: 3, populationSize: 8 }),
-  'genetic-algorithm': () => createGeneticAlgorithm({ populationSize: 8 }),
+const strategies: Record<string, () => EvolutionStrategy<unknown>> = {
+  'openai-es': () => createOpenAiEs({ populationSize: 8 }) as EvolutionStrategy<unknown>,
+  snes: () => createSnes({ dimension: 3, populationSize: 8 }) as EvolutionStrategy<unknown>,
+  xnes: () => createXnes({ dimension: 3, populationSize: 8 }) as EvolutionStrategy<unknown>,
+  'genetic-algorithm': () => createGeneticAlgorithm({ populationSize: 8 }) as EvolutionStrategy<unknown>,
 };
 
 describe.each(Object.entries(strategies))('%s.tell', (kind, create) => {
