@@ -40,14 +40,17 @@ import {
   useBackend,
 } from '@metarl/core';
 import {
+  accumulateObservationStatistics,
   buildProblem,
   createExecutorFitness,
   createInProcessExecutor,
   createOpenAiEs,
+  createRunningObservationStatistics,
   type Executor,
   type FitnessJob,
   type FitnessResult,
   handleFitnessJob,
+  normaliseWith,
   type OpenAiEsState,
   type ProblemSpec,
 } from '@metarl/evolution-strategies';
@@ -73,6 +76,8 @@ const SIGMA = 0.1;
 const LEARNING_RATE = 0.01;
 const WEIGHT_DECAY = 0.01;
 const HIDDEN_SIZES = [16];
+/** Fraction of members whose raw observations feed the running statistics (the starter's calc_obstat_prob). */
+const OBSERVATION_SAMPLE_FRACTION = 0.01;
 
 /** The parsed command line. */
 interface Options extends ReportOptions {
@@ -90,6 +95,8 @@ interface Options extends ReportOptions {
   readonly queue: string;
   /** Worker: jobs at once, each in its own process. */
   readonly concurrency: number;
+  /** Normalise observations with running statistics (the starter's), off by default (estool's CartPole). */
+  readonly normaliseObservations?: boolean;
 }
 
 /** An even integer >= 2 (antithetic pairs). */
@@ -137,6 +144,10 @@ const program = new Command('es-cartpole')
   )
   .option('--worker', 'run as a BullMQ worker of --redis: evaluate jobs until stopped (Ctrl-C)')
   .option('--queue <name>', 'BullMQ queue shared by the master and its workers', 'metarl-es-cartpole')
+  .option(
+    '--normalise-observations',
+    `normalise observations as the OpenAI-ES starter does: running mean and std from the raw observations of ${OBSERVATION_SAMPLE_FRACTION * 100}% of the members`,
+  )
   .option(
     '--concurrency <n>',
     'with --worker: jobs evaluated at once, each in its own process (integer >= 1)',
@@ -264,6 +275,11 @@ await runCommandLine<Options>(program, async (options) => {
         `${layout.size} parameters, up to ${generations} generations; report in ${output}`,
     );
 
+    let observations = createRunningObservationStatistics(4);
+    const normalisation = (sampleFraction: number) =>
+      options.normaliseObservations === true
+        ? { observationNormalisation: normaliseWith(observations, sampleFraction) }
+        : {};
     const curve: MetricsRecord[] = [];
     const progress = createProgress(generations);
     let steps = 0;
@@ -279,12 +295,19 @@ await runCommandLine<Options>(program, async (options) => {
         sigma: strategy.options.sigma,
         noiseSeed: strategyState.noiseSeed,
         populationSize: population,
+        ...normalisation(OBSERVATION_SAMPLE_FRACTION),
       });
       steps += evaluation.steps;
       const told = runner.tell(asked.population, evaluation.fitness, asked.state);
       state = told.state;
       const mean = strategy.mean(state.strategyState);
-      const checked = await check.evaluatePopulation(mean, { generation, environmentSeed: rng.nextSeed() });
+      const checked = await check.evaluatePopulation(mean, {
+        generation,
+        environmentSeed: rng.nextSeed(),
+        ...normalisation(0),
+      });
+      if (evaluation.observationStatistics !== undefined)
+        observations = accumulateObservationStatistics(observations, evaluation.observationStatistics);
       steps += checked.steps;
       const meanReturn = checked.fitness[0]!;
       curve.push({
@@ -302,6 +325,7 @@ await runCommandLine<Options>(program, async (options) => {
         const final = await confirm.evaluatePopulation(mean, {
           generation,
           environmentSeed: 1_000_000 + seed,
+          ...normalisation(0),
         });
         steps += final.steps;
         confirmed = final.fitness[0]!;
@@ -317,6 +341,7 @@ await runCommandLine<Options>(program, async (options) => {
       const final = await confirm.evaluatePopulation(mean, {
         generation: generations,
         environmentSeed: 1_000_000 + seed,
+        ...normalisation(0),
       });
       steps += final.steps;
       confirmed = final.fitness[0]!;
@@ -332,6 +357,7 @@ await runCommandLine<Options>(program, async (options) => {
         weightDecay: WEIGHT_DECAY,
         hiddenSizes: HIDDEN_SIZES,
         episodesPerMember: EPISODES_PER_MEMBER,
+        normaliseObservations: options.normaliseObservations === true,
         generations,
         backend,
         engine,

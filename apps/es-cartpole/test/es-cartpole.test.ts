@@ -29,7 +29,11 @@ afterEach(() => {
 });
 
 interface Summary {
-  readonly settings: { readonly engine: string; readonly population: number };
+  readonly settings: {
+    readonly engine: string;
+    readonly population: number;
+    readonly normaliseObservations: boolean;
+  };
   readonly generationsRun: number;
   readonly evaluations: number;
   readonly learningCurve: readonly Record<string, number>[];
@@ -105,7 +109,25 @@ it('a tiny run writes the report; worker threads give exactly the in-process res
   const threaded = readSummary(threadsOutput);
   expect(threaded.settings.engine).toBe('2 worker threads');
   expect(threaded.learningCurve).toEqual(summary.learningCurve);
-}, 120_000);
+
+  // With the starter's observation normalisation: the statistics merged from the threads' chunks
+  // equal this thread's, so the whole run does too.
+  const normalised = [newFolder(), newFolder()];
+  for (const [index, threadCount] of ['1', '2'].entries()) {
+    const run = await runApp(
+      ...tiny,
+      '--normalise-observations',
+      '--threads',
+      threadCount,
+      '--output',
+      normalised[index]!,
+    );
+    expect(run.status).toBe(0);
+  }
+  const [alone, spread] = normalised.map(readSummary);
+  expect(spread!.learningCurve).toEqual(alone!.learningCurve);
+  expect(alone!.settings).toMatchObject({ normaliseObservations: true });
+}, 180_000);
 
 it('keeps an existing report unless told to --overwrite', async () => {
   writeFileSync(join(output, 'summary.json'), '{"kept":true}\n');

@@ -111,6 +111,12 @@ export {
 } from './openai-es';
 export { perturbationMember } from './perturbation';
 export {
+  accumulateObservationStatistics,
+  createRunningObservationStatistics,
+  normaliseWith,
+  type RunningObservationStatistics,
+} from './running-observation-statistics';
+export {
   computeSnesUtilities,
   createSnes,
   type ResolvedSnesOptions,
