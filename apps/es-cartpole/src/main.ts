@@ -26,6 +26,7 @@ import {
   addReportOptions,
   Command,
   InvalidArgumentError,
+  Option,
   openReportFolder,
   parseIntegerAtLeast,
   type ReportOptions,
@@ -131,11 +132,13 @@ const program = new Command('es-cartpole')
     parseEvenPopulation,
     64,
   )
-  .option(
-    '--threads <n>',
-    'worker threads computing fitness; 1 computes it in this thread (integer >= 1)',
-    parseIntegerAtLeast(1),
-    availableParallelism(),
+  .addOption(
+    new Option(
+      '--threads <n>',
+      'worker threads computing fitness; 1 computes it in this thread (integer >= 1)',
+    )
+      .argParser(parseIntegerAtLeast(1))
+      .default(availableParallelism(), `the number of cores, ${availableParallelism()} here`),
   )
   .option(
     '--redis <url>',

@@ -47,7 +47,7 @@ it('--help lists every option with its default and the master/worker examples', 
   for (const option of [
     /--generations <n> .*\(default:\s+300\)/s,
     /--population <n> .*\(default:\s+64\)/s,
-    /--threads <n> .*\(default:\s+\d+\)/s,
+    /--threads <n> .*\(default:\s+the number of\s+cores, \d+ here\)/s,
     /--redis <url> /,
     /--worker /,
     /--queue <name> .*\(default:\s+"metarl-es-cartpole"\)/s,
