@@ -19,24 +19,27 @@
  * - The peer figure is reproduced by estool's own check, not by the mean. estool's `train.py`
  *   evaluates `es.current_param()`, which for OpenES is the best member of the last batch, not μ.
  *   Run as estool (`--initialization zeros --tieBreaking index --adamBeta1 0.99
- *   --episodesPerMember 1 --l2Coefficient 0.00002`) and checking the best member
- *   (`--checked best-member`): generations {1, 1, 2, 6, 8, 11, 16, 19, 198, 225}, about 15 steps
- *   per member per generation, the peer's shape ({1, 2, 5, 13, 15, 17, 18, 21, 25, 155}, ~15 steps).
- *   The same run checking the mean: {75, 140, 141, 159, 162, 174, 196, 228, 231, 245}, median
- *   168. estool's μ starts at 0, where the argmax policy is decided by the output bias (first order in θ) while the weights act through
+ *   --episodesPerMember 1 --l2Coefficient 0.00002`) and checking the best member (`--checked
+ *   best-member`): generations
+ *   {1, 1, 2, 6, 8, 11, 16, 19, 198, 225}, about 15 steps per member per generation, the peer's
+ *   shape ({1, 2, 5, 13, 15, 17, 18, 21, 25, 155}, ~15 steps). The same run checking the mean: {75,
+ *   140, 141, 159, 162, 174, 196, 228, 231, 245}, median 168. estool's μ starts at 0, where the
+ *   argmax policy is decided by the output bias (first order in θ) while the weights act through
  *   the product W2·tanh(W1 x + b1) (second order), so μ acts one constant action for many
  *   generations, and an antithetic pair ±ε around θ = 0 differs only by the output bias's sign.
- * - With this protocol and the best-member check the package solves 10/10, generations {1, 2, 2,
- *   8, 9, 13, 17, 37, 39, 48}, median 11.
+ * - With this protocol and the best-member check the package solves 10/10, generations {1, 2, 2, 8,
+ *   9, 13, 17, 37, 39, 48}, median 11.
  * - With Adam each coordinate moves about `learningRate` per generation, so the count scales with
  *   the distance the mean travels: learning rate 0.03 gives median 26.5 (4 episodes per member).
- *   Other starts (4 episodes per member) are worse: N(0, 0.1²) per parameter (estool's `get_random_model_params` default)
- *   median 82.5, N(0, 1) 190 on seed 0, zeros much worse; σ relative to |θ| matters as much as
- *   the distance. Adam β1 0.99 (estool's) is worse from every start tried.
+ *   Other starts (4 episodes per member) are worse: N(0, 0.1²) per parameter (estool's
+ *   `get_random_model_params` default) median 82.5, N(0, 1) 190 on seed 0, zeros much worse; σ
+ *   relative to |θ| matters as much as the distance. Adam β1 0.99 (estool's) is worse from every
+ *   start tried.
  * - estool's weight decay is −0.01·mean_j θ_j² added to each member's centred rank, equivalent to
- *   l2 ≈ σ·0.02/D ≈ 2e-5 (D = 114 parameters) in this package's units (l2·θ added to the descent direction); that gives
- *   median 51.5 against 52.5 with l2 0.01, so the flag keeps the issue's 0.01 in the starter's
- *   units. 4 episodes per member instead of 1: median 52.5 against 55 (4x the environment steps).
+ *   l2 ≈ σ·0.02/D ≈ 2e-5 (D = 114 parameters) in this package's units (l2·θ added to the descent
+ *   direction); that gives median 51.5 against 52.5 with l2 0.01, so the flag keeps the issue's
+ *   0.01 in the starter's units. 4 episodes per member instead of 1: median 52.5 against 55 (4x the
+ *   environment steps).
  * Other differences from estool's OpenES, kept on purpose (our strategy is the starter's): estool
  * z-scores the ranks, divides the gradient by σ (both scale-free under Adam) and anneals σ by
  * 0.999 per generation.
