@@ -275,7 +275,7 @@ function createBanditStrategy(name: string, dimension: number): EvolutionStrateg
       l2Coefficient: 0,
     }) as EvolutionStrategy<unknown>;
   if (name === 'snes')
-    return createSnes({ dimension, populationSize, initialSigma: 0.3 }) as EvolutionStrategy<unknown>;
+    return createSnes({ dimension, populationSize, sigma: 0.3 }) as EvolutionStrategy<unknown>;
   if (name === 'cma-es')
     return createCmaEs({ dimension, populationSize, sigma: 0.3 }) as EvolutionStrategy<unknown>;
   throw new Error(`unknown bandit strategy '${name}'`);

@@ -171,7 +171,7 @@ function createStrategy(method: string, dimension: number): EvolutionStrategy<un
       adamBeta1: flags.adamBeta1,
     }) as EvolutionStrategy<unknown>;
   if (method === 'snes')
-    return createSnes({ dimension, populationSize, initialSigma: flags.sigma }) as EvolutionStrategy<unknown>;
+    return createSnes({ dimension, populationSize, sigma: flags.sigma }) as EvolutionStrategy<unknown>;
   if (method === 'cma-es')
     return createCmaEs({ dimension, populationSize, sigma: flags.sigma }) as EvolutionStrategy<unknown>;
   if (method === 'genetic-algorithm')

@@ -1,7 +1,7 @@
 /**
  * OpenAI-ES learns CartPole-v1 with estool's settings (population 64 in antithetic pairs, σ 0.1,
  * Adam at 0.01, weight decay 0.01, centred ranks, an MLP 4-16-2 tanh acting greedily, each
- * member's fitness its mean return over 4 episodes), its fitness computed
+ * member's fitness the return of one episode, as estool's --num_episode default), its fitness computed
  *
  *   on worker threads, all cores by default (--threads),
  *   in this thread (--threads 1), or
@@ -71,7 +71,7 @@ const CHECK_EPISODES = 10;
 /** Episodes that confirm a solved check. */
 const CONFIRM_EPISODES = 100;
 /** Episodes per member (estool's --num_episode default). */
-const EPISODES_PER_MEMBER = 4;
+const EPISODES_PER_MEMBER = 1;
 /** estool's OpenES settings for CartPole. */
 const SIGMA = 0.1;
 const LEARNING_RATE = 0.01;
@@ -399,7 +399,7 @@ async function drawLearningCurve(
 ): Promise<Uint8Array> {
   const spec = learningCurveSpec(curve, {
     x: 'generation',
-    xTitle: `generation (${population} members, ${EPISODES_PER_MEMBER} episodes each)`,
+    xTitle: `generation (${population} members, ${EPISODES_PER_MEMBER} episode${EPISODES_PER_MEMBER === 1 ? '' : 's'} each)`,
     series: ['meanPolicy', 'populationBest', 'populationMean'],
     yTitle: 'episode return',
     labels: {

@@ -36,7 +36,7 @@ export interface SnesOptions {
   /** Learning rate of the standard deviations η_σ > 0; default (3 + ln d) / (5 √d) (the paper's). */
   readonly sigmaLearningRate?: number;
   /** Initial standard deviation of every coordinate σ_0 > 0; default 1. */
-  readonly initialSigma?: number;
+  readonly sigma?: number;
 }
 
 /** SNES's state: a plain value. */
@@ -52,7 +52,7 @@ export interface SnesState {
 /** The resolved options, every default filled in. */
 export type ResolvedSnesOptions = Required<SnesOptions>;
 
-const OPTION_NAMES = ['dimension', 'populationSize', 'meanLearningRate', 'sigmaLearningRate', 'initialSigma'];
+const OPTION_NAMES = ['dimension', 'populationSize', 'meanLearningRate', 'sigmaLearningRate', 'sigma'];
 
 /** Fills in the paper's defaults and validates; errors name the option, the value and the expected form. */
 export function resolveSnesOptions(options: SnesOptions): ResolvedSnesOptions {
@@ -70,12 +70,12 @@ export function resolveSnesOptions(options: SnesOptions): ResolvedSnesOptions {
     populationSize: options.populationSize ?? 4 + Math.floor(3 * Math.log(d)),
     meanLearningRate: options.meanLearningRate ?? 1,
     sigmaLearningRate: options.sigmaLearningRate ?? (3 + Math.log(d)) / (5 * Math.sqrt(d)),
-    initialSigma: options.initialSigma ?? 1,
+    sigma: options.sigma ?? 1,
   };
   check.integer('populationSize', resolved.populationSize, { min: 2 });
   check.number('meanLearningRate', resolved.meanLearningRate, { above: 0 });
   check.number('sigmaLearningRate', resolved.sigmaLearningRate, { above: 0 });
-  check.number('initialSigma', resolved.initialSigma, { above: 0 });
+  check.number('sigma', resolved.sigma, { above: 0 });
   return resolved;
 }
 
@@ -108,7 +108,7 @@ export function createSnes(options: SnesOptions): EvolutionStrategy<SnesState> &
         );
       return {
         mean: Float64Array.from(initialSolution),
-        sigma: new Float64Array(dimension).fill(resolved.initialSigma),
+        sigma: new Float64Array(dimension).fill(resolved.sigma),
         noise: new Float64Array(0),
       };
     },

@@ -39,7 +39,7 @@ export interface XnesOptions {
   /** Learning rate of the shape matrix η_B > 0; default 3 (3 + ln d) / (5 d √d). */
   readonly shapeLearningRate?: number;
   /** Initial step size σ_0 > 0 (B starts as the identity); default 1. */
-  readonly initialSigma?: number;
+  readonly sigma?: number;
 }
 
 /** xNES's state: a plain value. */
@@ -63,7 +63,7 @@ const OPTION_NAMES = [
   'meanLearningRate',
   'sigmaLearningRate',
   'shapeLearningRate',
-  'initialSigma',
+  'sigma',
 ];
 
 /** Fills in the paper's defaults and validates; errors name the option, the value and the expected form. */
@@ -84,13 +84,13 @@ export function resolveXnesOptions(options: XnesOptions): ResolvedXnesOptions {
     meanLearningRate: options.meanLearningRate ?? 1,
     sigmaLearningRate: options.sigmaLearningRate ?? rate,
     shapeLearningRate: options.shapeLearningRate ?? rate,
-    initialSigma: options.initialSigma ?? 1,
+    sigma: options.sigma ?? 1,
   };
   check.integer('populationSize', resolved.populationSize, { min: 2 });
   check.number('meanLearningRate', resolved.meanLearningRate, { above: 0 });
   check.number('sigmaLearningRate', resolved.sigmaLearningRate, { above: 0 });
   check.number('shapeLearningRate', resolved.shapeLearningRate, { above: 0 });
-  check.number('initialSigma', resolved.initialSigma, { above: 0 });
+  check.number('sigma', resolved.sigma, { above: 0 });
   return resolved;
 }
 
@@ -153,7 +153,7 @@ export function createXnes(options: XnesOptions): EvolutionStrategy<XnesState> &
       for (let i = 0; i < d; i += 1) shape[i * d + i] = 1;
       return {
         mean: Float64Array.from(initialSolution),
-        sigma: resolved.initialSigma,
+        sigma: resolved.sigma,
         shape,
         noise: new Float64Array(0),
       };

@@ -29,7 +29,7 @@ describe('snes', () => {
   });
 
   it('one tell by hand: mu + eta_mu sigma sum u z, sigma exp(eta_sigma / 2 sum u (z^2 - 1))', () => {
-    const strategy = createSnes({ dimension: 2, populationSize: 4, initialSigma: 0.5 });
+    const strategy = createSnes({ dimension: 2, populationSize: 4, sigma: 0.5 });
     const state = strategy.init(createRng(0), Float32Array.from([1, -1]));
     const asked = strategy.ask(createRng(1), state);
     const fitness = Float32Array.from([0.1, 0.4, -0.3, 0.2]); // ranks: member 1, 3, 0, 2
@@ -75,7 +75,7 @@ describe('snes', () => {
 
   it('validates its options', () => {
     expect(() => createSnes({ dimension: 0 })).toThrow(/dimension/);
-    expect(() => createSnes({ dimension: 4, initialSigma: -1 })).toThrow(/initialSigma.*-1/);
+    expect(() => createSnes({ dimension: 4, sigma: -1 })).toThrow(/sigma.*-1/);
     expect(() => createSnes({ dimension: 4, sigma: 1 } as never)).toThrow(/unknown option 'sigma'/);
     expect(() => createSnes({ dimension: 4 }).init(createRng(0), new Float32Array(3))).toThrow(
       /dimension = 4/,
