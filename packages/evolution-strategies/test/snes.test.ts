@@ -76,7 +76,9 @@ describe('snes', () => {
   it('validates its options', () => {
     expect(() => createSnes({ dimension: 0 })).toThrow(/dimension/);
     expect(() => createSnes({ dimension: 4, sigma: -1 })).toThrow(/sigma.*-1/);
-    expect(() => createSnes({ dimension: 4, initialSigma: 1 } as never)).toThrow(/unknown option 'initialSigma'/);
+    expect(() => createSnes({ dimension: 4, initialSigma: 1 } as never)).toThrow(
+      /unknown option 'initialSigma'/,
+    );
     expect(() => createSnes({ dimension: 4 }).init(createRng(0), new Float32Array(3))).toThrow(
       /dimension = 4/,
     );
