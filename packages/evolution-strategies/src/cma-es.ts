@@ -84,7 +84,7 @@ export interface CmaEsOptions {
   readonly stagnationGenerations?: number;
   /** Stop when sigma / max(D) exceeds sigma0 times this [tolupsigma]; default 1e20. */
   readonly sigmaGrowthLimit?: number;
-  /** Stop after this many generations with a flat fitness (best equal to the 75th percentile) [tolflatfitness]; default 1. */
+  /** Stop after this many generations with a flat fitness (best equal to the 75th percentile) [tolflatfitness]; Infinity turns it off; default 1. */
   readonly flatFitnessGenerations?: number;
   /** Stop when the mean moved less than this over 20 + 0.1 g generations [tolxstagnation's delta]; 0 turns it off; default 1e-9. */
   readonly meanStagnationTolerance?: number;
@@ -428,9 +428,10 @@ export function createCmaEs(options: CmaEsOptions): CmaEs {
     meanStagnationTolerance: options.meanStagnationTolerance ?? 1e-9,
   };
   for (const [name, value] of Object.entries(tolerances)) {
-    if (name === 'stagnationGenerations' || name === 'flatFitnessGenerations')
-      check.integer(name, value, { min: 0 });
-    else check.number(name, value, { min: 0 });
+    // Generation counts are integers, or Infinity to switch the criterion off.
+    if (name === 'stagnationGenerations' || name === 'flatFitnessGenerations') {
+      if (value !== Number.POSITIVE_INFINITY) check.integer(name, value, { min: 0 });
+    } else check.number(name, value, { min: 0 });
   }
   const parameters = computeCmaEsParameters(n, lambda, { active, diagonal, rankOneFactor, rankMuFactor });
   const {

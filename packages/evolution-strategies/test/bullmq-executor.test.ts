@@ -190,5 +190,37 @@ describe.skipIf(!redisInstalled)(
         await executor.close();
       }
     });
+
+    it('waits for workers until the signal says to give up, and leaves no job behind', async () => {
+      const queue = 'no-workers';
+      const executor = await createBullmqExecutor({ redis: redis.url, queue, pollIntervalMs: 20 });
+      const inspector = new Queue(queue, { connection: { url: redis.url } });
+      try {
+        const fitness = createExecutorFitness(executor, problem, { run: 'lonely', chunkSize: 2 });
+        const started = performance.now();
+        await expect(
+          fitness.evaluateAntithetic({
+            generation: 0,
+            theta: new Float32Array(fitness.dimension),
+            sigma: 0.1,
+            noiseSeed: 1,
+            populationSize: 4,
+            environmentSeed: 1,
+            signal: AbortSignal.timeout(400),
+          }),
+        ).rejects.toThrow(/aborted|timed out/i);
+        expect(performance.now() - started).toBeGreaterThanOrEqual(350);
+        await sleep(100);
+        expect(await inspector.getJobCounts('waiting', 'active', 'completed', 'failed')).toEqual({
+          waiting: 0,
+          active: 0,
+          completed: 0,
+          failed: 0,
+        });
+      } finally {
+        await inspector.close();
+        await executor.close();
+      }
+    });
   },
 );

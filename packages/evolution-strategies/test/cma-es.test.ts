@@ -287,6 +287,17 @@ describe('CMA-ES stopping criteria', () => {
     // A second flat generation: more than tolflatfitness = 1.
     expect(next.state.stopReasons).toEqual(['tolfun', 'tolflatfitness']);
     expect(next.metrics['cmaes/stop']).toBe(1);
+    // Infinity switches the criterion off (the same two flat generations).
+    const patient = createCmaEs({ dimension: 4, sigma: 1, flatFitnessGenerations: Number.POSITIVE_INFINITY });
+    const patientNext = patient.tell(
+      asked.population,
+      new Float64Array(patient.populationSize).fill(-3),
+      asked.state,
+    );
+    expect(patientNext.state.stopReasons).toEqual(['tolfun']);
+    expect(() => createCmaEs({ dimension: 4, sigma: 1, flatFitnessGenerations: 1.5 })).toThrow(
+      /flatFitnessGenerations/,
+    );
     const reasons = cmaEsStopReasons(next.state, {
       maxEvaluations: 10,
       maxGenerations: 2,
