@@ -72,6 +72,7 @@ import {
 } from '@metarl/core';
 import { createRng, type Rng, type TaskDistribution } from '@metarl/envs';
 import { sampleCounterNormal } from './counter-noise';
+import { computeAdamStep } from './openai-es';
 
 // ─── Policy ────────────────────────────────────────────────────────────────────────────────────
 
@@ -422,7 +423,7 @@ export interface EsMamlConfig<Task> {
   readonly sigma?: number;
   /** Outer step size [beta] (es_maml's `es_step_size`); default 0.01. */
   readonly stepSize?: number;
-  /** Outer optimiser: 'sgd' (es_maml's momentum-0 gradient ascent, default) or 'adam' (beta1 0.9, beta2 0.999). */
+  /** Outer optimiser: 'sgd' (es_maml's momentum-0 gradient ascent, default) or 'adam' (beta1 0.9, beta2 0.999; the OpenAI-ES starter's Adam, `computeAdamStep`). */
   readonly optimizer?: 'sgd' | 'adam';
   /** Shaping of the outer members' post-adaptation returns: 'z-score' (es_maml, default), 'centered-ranks' or 'raw'. */
   readonly fitnessShaping?: FitnessShaping;
@@ -547,8 +548,8 @@ export function createEsMaml<Task>(config: EsMamlConfig<Task>): EsMaml<Task> {
   let theta = flattenParams(initial);
   disposeParams(initial);
   const dimension = layout.size;
-  let firstMoment = new Float32Array(dimension);
-  let secondMoment = new Float32Array(dimension);
+  let firstMoment: Float32Array = new Float32Array(dimension);
+  let secondMoment: Float32Array = new Float32Array(dimension);
   let step = 0;
   /** Tensors handed out by the last `toCheckpoint` (the learner's own until the next one). */
   let handedOut: ParamTree | undefined;
@@ -695,19 +696,15 @@ export function createEsMaml<Task>(config: EsMamlConfig<Task>): EsMaml<Task> {
       if (settings.optimizer === 'sgd') {
         for (let k = 0; k < dimension; k += 1) next[k] = theta[k]! + settings.stepSize * gradient[k]!;
       } else {
-        const t = step + 1;
-        const nextFirst = new Float32Array(dimension);
-        const nextSecond = new Float32Array(dimension);
-        for (let k = 0; k < dimension; k += 1) {
-          const g = gradient[k]!;
-          nextFirst[k] = ADAM_BETA1 * firstMoment[k]! + (1 - ADAM_BETA1) * g;
-          nextSecond[k] = ADAM_BETA2 * secondMoment[k]! + (1 - ADAM_BETA2) * g * g;
-          const corrected = nextFirst[k]! / (1 - ADAM_BETA1 ** t);
-          const correctedSecond = nextSecond[k]! / (1 - ADAM_BETA2 ** t);
-          next[k] = theta[k]! + (settings.stepSize * corrected) / (Math.sqrt(correctedSecond) + ADAM_EPSILON);
-        }
-        firstMoment = nextFirst;
-        secondMoment = nextSecond;
+        // Gradient ascent: Adam descends on the negated gradient.
+        const adam = computeAdamStep(
+          gradient.map((g) => -g),
+          { step, firstMoment, secondMoment },
+          { learningRate: settings.stepSize, beta1: ADAM_BETA1, beta2: ADAM_BETA2, epsilon: ADAM_EPSILON },
+        );
+        for (let k = 0; k < dimension; k += 1) next[k] = theta[k]! + adam.update[k]!;
+        firstMoment = adam.firstMoment;
+        secondMoment = adam.secondMoment;
       }
       theta = next;
       step += 1;

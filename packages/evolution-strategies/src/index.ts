@@ -101,6 +101,7 @@ export {
   type StrategySetup,
 } from './minimize';
 export {
+  computeAdamStep,
   computeOpenAiEsStep,
   createOpenAiEs,
   estimateOpenAiEsGradient,

@@ -15,15 +15,16 @@
  * pycma calls a callable x0) or, with `restartBounds`, from a mean drawn uniformly in the bounds.
  *
  * The runner's fitness is HIGHER IS BETTER: `minimize` tells the strategy -f, `maximize` tells f.
- * Values are kept in Float64: a strategy that declares `fitnessShaping: 'raw'` (CMA-ES) is told a
- * Float64Array, the others core's shaped Float32 values. Non-finite values count as the worst.
+ * Each run goes through core's `createEvolutionRunner` (non-finite values count as the worst; a
+ * strategy that declares 'raw' shaping, such as CMA-ES, is told float64 values). The objective
+ * sees the float32 points of the population.
  */
 import {
   type ConfigValidator,
   createConfigValidator,
+  createEvolutionRunner,
   describeValue,
   type EvolutionStrategy,
-  shapeFitness,
 } from '@metarl/core';
 import { createRng, type Rng } from '@metarl/envs';
 import { createCmaEs } from './cma-es';
@@ -293,23 +294,24 @@ function optimize(
         options.maxGenerations ?? 100 + Math.floor((150 * (dimension + 3) ** 2) / Math.sqrt(basePopulation));
       runGenerations = baseGenerations;
     }
-    const shaping = strategy.fitnessShaping ?? 'centered-ranks';
-    let state = strategy.init(rng, initial);
+    // Core's runner does the bookkeeping (shaping, non-finite fitness as the worst, raw fitness in
+    // double precision for strategies such as CMA-ES that declare 'raw').
+    const runner = createEvolutionRunner(strategy);
+    let state = runner.init(rng, initial);
     let runEvaluations = 0;
     let runGenerationCount = 0;
     let runBest = sign === 1 ? Infinity : -Infinity;
     let reasons: string[] = [];
     while (reasons.length === 0) {
-      const asked = strategy.ask(rng, state);
+      const asked = runner.ask(rng, state);
       const values = evaluate(asked.population, dimension, lambda);
-      // Higher is better for the strategy; non-finite values become the worst finite one.
-      const fitness = new Float64Array(lambda);
-      let worst = Infinity;
+      // Higher is better for the strategy (minimize negates); the runner counts non-finite values as the worst.
+      const fitness = Float64Array.from({ length: lambda }, (_v, k) => -sign * values[k]!);
+      let finite = 0;
       for (let k = 0; k < lambda; k += 1) {
         const value = values[k]!;
         if (!Number.isFinite(value)) continue;
-        fitness[k] = -sign * value;
-        worst = Math.min(worst, fitness[k]!);
+        finite += 1;
         const better = sign === 1 ? value < bestValue : value > bestValue;
         if (better || bestSolution === undefined) {
           bestValue = value;
@@ -317,14 +319,12 @@ function optimize(
         }
         if (sign === 1 ? value < runBest : value > runBest) runBest = value;
       }
-      if (worst === Infinity) {
+      if (finite === 0) {
         check.fail(
           `every objective value of generation ${runGenerationCount} of run ${run} is NaN or ±Infinity`,
         );
       }
-      for (let k = 0; k < lambda; k += 1) if (!Number.isFinite(values[k]!)) fitness[k] = worst;
-      const told = shaping === 'raw' ? fitness : shapeFitness(fitness, shaping);
-      state = strategy.tell(asked.population, told as unknown as Float32Array, asked.state).state;
+      state = runner.tell(asked.population, fitness, asked.state).state;
       evaluations += lambda;
       runEvaluations += lambda;
       generations += 1;
@@ -337,7 +337,7 @@ function optimize(
       if (reachedTarget()) reasons.push('ftarget');
       if (evaluations >= maxEvaluations) reasons.push('maxfevals');
       if (runGenerations !== undefined && runGenerationCount >= runGenerations) reasons.push('maxiter');
-      reasons.push(...strategyStopReasons(strategy, state));
+      reasons.push(...strategyStopReasons(strategy, state.strategyState));
     }
     runs.push({
       regime,

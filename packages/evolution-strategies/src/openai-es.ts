@@ -184,21 +184,51 @@ export function computeOpenAiEsStep(
   readonly firstMoment: Float32Array;
   readonly secondMoment: Float32Array;
 } {
-  const dimension = direction.length;
-  const t = moments.step + 1;
-  const update = new Float64Array(dimension);
-  const firstMoment = new Float32Array(dimension);
-  const secondMoment = new Float32Array(dimension);
   if (options.optimizer === 'sgd') {
+    const dimension = direction.length;
+    const update = new Float64Array(dimension);
+    const firstMoment = new Float32Array(dimension);
     const mu = options.momentum;
     for (let j = 0; j < dimension; j += 1) {
       firstMoment[j] = mu * moments.firstMoment[j]! + (1 - mu) * direction[j]!;
       update[j] = -options.learningRate * firstMoment[j]!;
     }
-    return { update, firstMoment, secondMoment };
+    return { update, firstMoment, secondMoment: new Float32Array(dimension) };
   }
-  const { adamBeta1: beta1, adamBeta2: beta2, adamEpsilon: epsilon } = options;
-  const a = (options.learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+  return computeAdamStep(direction, moments, {
+    learningRate: options.learningRate,
+    beta1: options.adamBeta1,
+    beta2: options.adamBeta2,
+    epsilon: options.adamEpsilon,
+  });
+}
+
+/**
+ * One Adam step on a flat vector as the starter's optimizers.py takes it: the moments of
+ * `direction` (a descent direction), a = learningRate √(1 − β2^t) / (1 − β1^t) and
+ * update = −a m / (√v + ε), ε outside the bias correction. Shared by OpenAI-ES and ES-MAML's outer loop.
+ */
+export function computeAdamStep(
+  direction: ArrayLike<number>,
+  moments: { readonly step: number; readonly firstMoment: Float32Array; readonly secondMoment: Float32Array },
+  settings: {
+    readonly learningRate: number;
+    readonly beta1: number;
+    readonly beta2: number;
+    readonly epsilon: number;
+  },
+): {
+  readonly update: Float64Array;
+  readonly firstMoment: Float32Array;
+  readonly secondMoment: Float32Array;
+} {
+  const dimension = direction.length;
+  const t = moments.step + 1;
+  const { beta1, beta2, epsilon } = settings;
+  const update = new Float64Array(dimension);
+  const firstMoment = new Float32Array(dimension);
+  const secondMoment = new Float32Array(dimension);
+  const a = (settings.learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
   for (let j = 0; j < dimension; j += 1) {
     const d = direction[j]!;
     firstMoment[j] = beta1 * moments.firstMoment[j]! + (1 - beta1) * d;
