@@ -264,6 +264,7 @@ export {
 export { createMlpValueFunction, type ValueFunction } from './rl/value-function';
 // Exact gradients and the tfjs version gate (all tfjs patches live in tfjs-internals/)
 export { listExactGradientKernels, registerExactGradients } from './tfjs-internals/exact-gradients';
+export type { NativeInfo, NativeMode } from './tfjs-internals/native-kernels';
 export { type TfjsVersionCheck, VERIFIED_TFJS_VERSION } from './tfjs-internals/tfjs-version-gate';
 // Trials: the shared middle of memory-based learners (RL², SNAIL- and MANN-style)
 export {

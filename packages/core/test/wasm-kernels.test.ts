@@ -17,7 +17,7 @@ const cases: [string, number[], number[], boolean, boolean][] = [
 ];
 
 async function compute(backend: string, shapeA: number[], shapeB: number[], ta: boolean, tb: boolean) {
-  await useBackend(backend);
+  await useBackend(backend, backend === 'wasm' ? { native: 'off' } : {});
   const rng = createRng(shapeA.length * 100 + shapeB.length);
   const a = tf.tensor(rng.normal(shapeA.reduce((p, s) => p * s, 1)), shapeA);
   const b = tf.tensor(rng.normal(shapeB.reduce((p, s) => p * s, 1)), shapeB);
@@ -31,14 +31,14 @@ describe('wasm BatchMatMul kernel', () => {
   for (const [name, shapeA, shapeB, ta, tb] of cases) {
     it(`${name} equals the cpu reference`, async () => {
       const reference = await compute('cpu', shapeA, shapeB, ta, tb);
-      await useBackend('wasm');
+      await useBackend('wasm', { native: 'off' });
       const before = tf.engine().backend.numDataIds();
       const actual = await compute('wasm', shapeA, shapeB, ta, tb);
       expect(tf.engine().backend.numDataIds()).toBe(before);
       const original = await (async () => {
-        await useBackend('wasm', { optimisedKernels: false });
+        await useBackend('wasm', { optimisedKernels: false, native: 'off' });
         const result = await compute('wasm', shapeA, shapeB, ta, tb);
-        await useBackend('wasm');
+        await useBackend('wasm', { native: 'off' });
         return result;
       })();
       original.values.forEach((v, i) => {
@@ -54,7 +54,7 @@ describe('wasm BatchMatMul kernel', () => {
 
 describe('wasm Tanh and Identity kernels', () => {
   it('tanh is within 3e-7 relative error of Math.tanh from 1e-7 to saturation', async () => {
-    await useBackend('wasm');
+    await useBackend('wasm', { native: 'off' });
     const values = new Float32Array(200_003);
     for (let i = 0; i < values.length; i += 1) {
       const magnitude = 10 ** (-7 + (9 * i) / values.length); // 1e-7 .. 1e2, log-spaced
@@ -73,7 +73,7 @@ describe('wasm Tanh and Identity kernels', () => {
   });
 
   it('identity shares the data: the copy outlives its source, and memory is freed with both', async () => {
-    await useBackend('wasm');
+    await useBackend('wasm', { native: 'off' });
     const before = tf.engine().backend.numDataIds();
     const source = tf.tensor1d([1, 2, 3]);
     const copy = tf.clone(source);
@@ -87,7 +87,7 @@ describe('wasm Tanh and Identity kernels', () => {
 
 describe('wasm Slice, Unpack and SplitV kernels', () => {
   const run = async (backend: string) => {
-    await useBackend(backend);
+    await useBackend(backend, backend === 'wasm' ? { native: 'off' } : {});
     const x = tf.tensor(createRng(3).normal(4 * 5 * 6), [4, 5, 6]);
     const ints = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32');
     const results = [

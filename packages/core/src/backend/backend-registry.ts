@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerExactGradients } from '../tfjs-internals/exact-gradients';
+import { assertNativeMode, type NativeInfo, type NativeMode } from '../tfjs-internals/native-kernels';
 import { checkTfjsVersions, type TfjsVersionCheck } from '../tfjs-internals/tfjs-version-gate';
 import { assertThreadCount } from '../tfjs-internals/wasm-threads';
 import { builtinBackends } from './builtin-backends';
@@ -46,6 +47,8 @@ export interface BackendRegistration {
   afterInitialise?(options: UseBackendOptions, tfjs: TfjsVersionCheck): void;
   /** The threads its kernels run on, where it reports them (wasm). */
   threads?(): number;
+  /** The native kernels it runs on, or why none (wasm). */
+  native?(): { readonly info?: NativeInfo; readonly unavailable?: string | undefined };
 }
 
 /** Options of `useBackend`. */
@@ -63,6 +66,15 @@ export interface UseBackendOptions {
    * process; other backends manage their own threads and ignore it.
    */
   readonly threads?: number;
+  /**
+   * The wasm backend's native kernels (@metarl/native, an optional peer, Node on linux-x64):
+   * `'auto'` (default) uses them when the package is installed, its binary loads and tfjs is the
+   * verified release, and otherwise keeps plain wasm (`BackendInfo.nativeUnavailable` says why);
+   * `'on'` fails with that reason instead; `'off'` never loads them. In Node the environment
+   * variable METARL_NATIVE sets the default (e.g. to run a test suite both ways). With native kernels,
+   * `threads` sets the threads of their matrix products and wasm runs one.
+   */
+  readonly native?: NativeMode;
 }
 
 /** The backend in use, as reported by `useBackend` and `currentBackend`. */
@@ -81,6 +93,10 @@ export interface BackendInfo {
   }[];
   /** The threads its kernels run on, where the backend reports them (wasm); undefined otherwise. */
   readonly threads: number | undefined;
+  /** The native kernels under the wasm backend (@metarl/native): instruction set, threads, version. */
+  readonly native?: NativeInfo;
+  /** Why the wasm backend runs without native kernels (e.g. `@metarl/native is not installed`). */
+  readonly nativeUnavailable?: string;
   /**
    * Whether exact higher-order gradients are verified here: `'verified'` when the backend declares
    * `secondOrderVerified` and the installed tfjs is the release metarl was verified against;
@@ -207,7 +223,10 @@ async function activate(registration: BackendRegistration, options: UseBackendOp
   registration.afterInitialise?.(options, tfjs);
   // After loading: a backend package may bring tfjs bundles that register their own gradients.
   registerExactGradients();
+  const native = registration.native?.();
   return {
+    ...(native?.info ? { native: native.info } : {}),
+    ...(native?.unavailable ? { nativeUnavailable: native.unavailable } : {}),
     name: registration.name,
     tfjsName: registration.tfjsName,
     capabilities: registration.capabilities,
@@ -284,6 +303,7 @@ export function requireBackend(before: string): void {
  */
 export async function useBackend(name = 'auto', options: UseBackendOptions = {}): Promise<BackendInfo> {
   if (options.threads !== undefined) assertThreadCount(options.threads);
+  if (options.native !== undefined) assertNativeMode(options.native);
   if (name === 'auto') {
     const skipped: SkippedBackend[] = [];
     for (const registration of listBackends()) {

@@ -1,6 +1,15 @@
+import {
+  defaultNativeMode,
+  loadNativeKernels,
+  type NativeKernelsLike,
+} from '../tfjs-internals/native-kernels';
 import { selectWasmKernels } from '../tfjs-internals/wasm-kernels';
 import { initialiseWasmBackend, wasmThreads } from '../tfjs-internals/wasm-threads';
-import type { BackendCapabilities, BackendRegistration } from './backend-registry';
+import {
+  type BackendCapabilities,
+  type BackendRegistration,
+  BackendUnavailableError,
+} from './backend-registry';
 
 /**
  * The install advice for an optional peer: npm's command, pnpm's (a bare `npm i` fails inside a
@@ -21,20 +30,50 @@ function importOptional(name: string): Promise<unknown> {
 
 const verified: BackendCapabilities = { floatPrecision: 32, secondOrderVerified: true, gpu: false };
 
-/** WebAssembly with SIMD: the embedded default, several times faster than `cpu` from batch 32 up. */
+/** The native kernels under the wasm backend since the last `useBackend('wasm')`, or why there are none. */
+let native: { kernels?: NativeKernelsLike; unavailable?: string } = {};
+
+/**
+ * WebAssembly with SIMD: the embedded default, several times faster than `cpu` from batch 32 up;
+ * in Node with @metarl/native installed, its hot kernels run natively (`native` option).
+ */
 export const wasmBackend: BackendRegistration = {
   name: 'wasm',
   tfjsName: 'wasm',
   priority: 200,
   packages: ['@tensorflow/tfjs-backend-wasm'],
   install: 'npm i @tensorflow/tfjs-backend-wasm@4.22.0',
-  description: 'WebAssembly (SIMD) kernels; shipped with @metarl/core',
+  description: 'WebAssembly (SIMD) kernels; shipped with @metarl/core; native kernels with @metarl/native',
   capabilities: verified,
   load: () => import('@tensorflow/tfjs-backend-wasm'),
-  // On an unverified tfjs the thread bridge and the replaced kernels step aside (tfjs-version-gate.ts).
-  initialise: (options, tfjs) => initialiseWasmBackend(options.threads, tfjs.verified),
-  afterInitialise: (options, tfjs) => selectWasmKernels((options.optimisedKernels ?? true) && tfjs.verified),
-  threads: () => wasmThreads() ?? 1,
+  // On an unverified tfjs the thread bridge, the native kernels and the replaced kernels step
+  // aside (tfjs-version-gate.ts). With native kernels, `threads` is theirs and wasm runs one.
+  async initialise(options, tfjs) {
+    const mode = options.native ?? defaultNativeMode();
+    const optimised = options.optimisedKernels ?? true;
+    native =
+      optimised || mode !== 'on'
+        ? await loadNativeKernels(optimised ? mode : 'off', tfjs.verified)
+        : { unavailable: "optimisedKernels: false keeps tfjs's own kernels" };
+    if (mode === 'on' && native.kernels === undefined)
+      throw new BackendUnavailableError(`useBackend('wasm', { native: 'on' }): ${native.unavailable}`);
+    const ok = await initialiseWasmBackend(native.kernels ? undefined : options.threads, tfjs.verified);
+    native.kernels?.setThreads(options.threads ?? 1);
+    return ok;
+  },
+  afterInitialise: (options, tfjs) =>
+    selectWasmKernels((options.optimisedKernels ?? true) && tfjs.verified, native.kernels),
+  threads: () => native.kernels?.threads() ?? wasmThreads() ?? 1,
+  native: () =>
+    native.kernels
+      ? {
+          info: {
+            isa: native.kernels.isa(),
+            threads: native.kernels.threads(),
+            version: native.kernels.version,
+          },
+        }
+      : { unavailable: native.unavailable },
 };
 
 /** Plain JavaScript kernels: every kernel exists here; the reference for exactness and determinism. */

@@ -13,18 +13,13 @@
  * and members, so `useBackend` installs them on the verified tfjs only (`tfjs-version-gate.ts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { type KernelFunction, type NativeKernelsLike, nativeReplacements } from './native-kernels';
 
 interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
   disposeData(dataId: tf.DataId): boolean;
 }
-
-type KernelFunction = (args: {
-  inputs: tf.NamedTensorInfoMap;
-  attrs?: tf.NamedAttrMap;
-  backend: unknown;
-}) => tf.TensorInfo | tf.TensorInfo[];
 
 const product = (shape: readonly number[]) => shape.reduce((p, s) => p * s, 1);
 const SMALL_PRODUCT = 32768;
@@ -272,16 +267,17 @@ function createSplit(original: KernelFunction): KernelFunction {
 }
 
 const tfjsKernels = new Map<string, tf.KernelConfig>();
-let selected: 'metarl' | 'tfjs' = 'tfjs';
+let selected: 'metarl' | 'native' | 'tfjs' = 'tfjs';
 
 /**
- * With `optimised` true, replaces the wasm backend's BatchMatMul, Tanh, Identity, Slice,
- * Unpack and SplitV with the faster ones above; with false, restores tfjs's own. Idempotent; `useBackend('wasm', options)`
- * calls it.
+ * With `optimised` true, replaces the wasm backend's BatchMatMul, Tanh, Identity, Slice, Unpack
+ * and SplitV with the faster ones above, and, given `native` kernels (@metarl/native), those and
+ * more with native ones (`native-kernels.ts`); with false, restores tfjs's own. Idempotent;
+ * `useBackend('wasm', options)` calls it.
  */
-export function selectWasmKernels(optimised: boolean): void {
+export function selectWasmKernels(optimised: boolean, native?: NativeKernelsLike): void {
   if (tf.getKernel('BatchMatMul', 'wasm') === undefined) return;
-  const wanted = optimised ? 'metarl' : 'tfjs';
+  const wanted = !optimised ? 'tfjs' : native === undefined ? 'metarl' : 'native';
   if (selected === wanted) return;
   const replacements: Record<string, (original: KernelFunction) => KernelFunction> = {
     BatchMatMul: createBatchMatMul,
@@ -290,18 +286,25 @@ export function selectWasmKernels(optimised: boolean): void {
     Slice: createSlice,
     Unpack: createUnpack,
     SplitV: createSplit,
+    ...(wanted === 'native' ? nativeReplacements(native!) : {}),
   };
-  for (const [name, create] of Object.entries(replacements)) {
-    const current = tf.getKernel(name, 'wasm')!;
-    if (!tfjsKernels.has(name)) tfjsKernels.set(name, current);
-    const original = tfjsKernels.get(name)!;
-    const replacement = create(original.kernelFunc as unknown as KernelFunction);
+  // Restore every kernel replaced before, then replace what this selection replaces.
+  for (const [name, original] of tfjsKernels) {
     tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel(
-      optimised
-        ? { kernelName: name, backendName: 'wasm', kernelFunc: replacement as unknown as tf.KernelFunc }
-        : original,
-    );
+    tf.registerKernel(original);
+  }
+  if (wanted !== 'tfjs') {
+    for (const [name, create] of Object.entries(replacements)) {
+      const current = tf.getKernel(name, 'wasm')!;
+      if (!tfjsKernels.has(name)) tfjsKernels.set(name, current);
+      const replacement = create(current.kernelFunc as unknown as KernelFunction);
+      tf.unregisterKernel(name, 'wasm');
+      tf.registerKernel({
+        kernelName: name,
+        backendName: 'wasm',
+        kernelFunc: replacement as unknown as tf.KernelFunc,
+      });
+    }
   }
   selected = wanted;
 }
