@@ -7,8 +7,9 @@
  * Hessian-vector product of the policy-gradient surrogate on the same 40,000 samples.
  * GFLOP/s counts the matrix-multiply FLOPs the step executes (read from tf.profile); the
  * elementwise work is not counted, so the figure is a lower bound on arithmetic throughput.
- * On wasm each workload also runs with tfjs's own kernels (`optimisedKernels: false`) right
- * after ours, so the speed-up is a ratio measured side by side.
+ * On wasm each workload runs three ways in a row: with the native kernels of @metarl/native
+ * (`native`, where it loads), with metarl's WebAssembly kernels (`metarl`) and with tfjs's own
+ * (`tfjs`, `optimisedKernels: false`), so the speed-ups are ratios measured side by side.
  */
 import {
   broadcastParams,
@@ -24,6 +25,7 @@ import {
   scaleParams,
   subtractParams,
   tf,
+  type UseBackendOptions,
   useBackend,
   valueAndGradients,
 } from '@metarl/core';
@@ -186,13 +188,24 @@ for (const name of names) {
     continue;
   }
   backendsUsed.push(name);
-  // On wasm, tfjs's own kernels run right after ours on the same workload: a side-by-side ratio.
-  const variants = name === 'wasm' ? [true, false] : [true];
+  // On wasm: native kernels, metarl's WebAssembly kernels and tfjs's own, one after another.
+  const variants: { kernels: string; options: UseBackendOptions }[] =
+    name === 'wasm'
+      ? [
+          { kernels: 'native', options: { native: 'on' } },
+          { kernels: 'metarl', options: { native: 'off' } },
+          { kernels: 'tfjs', options: { native: 'off', optimisedKernels: false } },
+        ]
+      : [{ kernels: 'metarl', options: {} }];
   const workloads = [...batches.map(mlpWorkload), mamlWorkload(), hvpWorkload()];
   for (const workload of workloads) {
-    for (const optimisedKernels of variants) {
-      await useBackend(name, { optimisedKernels });
-      const kernels = optimisedKernels ? 'metarl' : 'tfjs';
+    for (const { kernels, options } of variants) {
+      try {
+        await useBackend(name, options);
+      } catch (error) {
+        skipped[`${name}/${kernels}`] = (error as Error).message;
+        continue;
+      }
       const flops = await countMatmulFlops(workload.run);
       const timing = timeRepeated(
         workload.run,

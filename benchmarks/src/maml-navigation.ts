@@ -1,6 +1,7 @@
 /**
  * pnpm bench maml-navigation [-- --iterations <n>] [-- --seeds 1,2,3] [-- --task navigation|bandit|tabular-mdp]
- *                            [-- --backend wasm|cpu] [-- --threads n] [-- --out <file>]
+ *                            [-- --backend wasm|cpu] [-- --threads n] [-- --native both|on|off]
+ *                            [-- --kernel-times] [-- --out <file>]
  *
  * MAML-TRPO in pytorch-maml-rl's configuration (docs/benchmarks.md section 3; its
  * `configs/maml/2d-navigation.yaml`): meta-batch 20 tasks, 20 episodes per task, horizon 100,
@@ -12,6 +13,10 @@
  *
  * `--task bandit` (k = 5 arms, n = 10 pulls per task) and `--task tabular-mdp` (10 states, 5
  * actions, 10 episodes of 10 steps) run the same algorithm with a categorical MLP [64, 64].
+ *
+ * On wasm, `--native both` (the default) trains every seed twice in a row, with the native
+ * kernels of @metarl/native and without them (same seed, same work), and reports the ratio;
+ * `--kernel-times` adds each run's time per kernel.
  */
 import {
   createCategoricalMlpPolicy,
@@ -23,9 +28,17 @@ import {
 } from '@metarl/core';
 import { makeTaskDistribution, type TaskDistribution } from '@metarl/envs';
 import { createMaml } from '@metarl/maml';
-import { describeMachine, median, readFlags, report } from './shared';
+import {
+  describeMachine,
+  formatKernelTimes,
+  median,
+  readFlags,
+  report,
+  takeKernelTimes,
+  timeKernels,
+} from './shared';
 
-const { iterations, seeds, task, backend, threads } = readFlags('maml-navigation', {
+const flags = readFlags('maml-navigation', {
   iterations: { type: 'integer', default: 30, minimum: 1, description: 'meta-iterations per seed' },
   seeds: { type: 'integers', default: [1], description: 'training seeds, comma-separated' },
   task: {
@@ -35,10 +48,36 @@ const { iterations, seeds, task, backend, threads } = readFlags('maml-navigation
     description: 'task distribution',
   },
   backend: { type: 'string', default: 'wasm', description: 'tensor backend (wasm, cpu, auto, ...)' },
-  threads: { type: 'integer', default: 1, minimum: 1, description: 'wasm threads' },
+  threads: {
+    type: 'integer',
+    default: 1,
+    minimum: 1,
+    description: 'wasm threads (native product threads when native)',
+  },
+  native: {
+    type: 'string',
+    default: 'both',
+    choices: ['both', 'on', 'off'],
+    description: "wasm's native kernels (@metarl/native): 'both' trains each seed with and without them",
+  },
+  'kernel-times': {
+    type: 'boolean',
+    default: false,
+    description: 'time every kernel (adds ~1 us per kernel)',
+  },
 });
+const { iterations, seeds, task, backend, threads } = flags;
+const modes = (backend !== 'wasm' ? ['off'] : flags.native === 'both' ? ['on', 'off'] : [flags.native]) as (
+  | 'on'
+  | 'off'
+)[];
 const metaBatchSize = 20;
-const backendInfo = await useBackend(backend, { threads });
+const useBackendFor = async (mode: 'on' | 'off') => {
+  const info = await useBackend(backend, backend === 'wasm' ? { threads, native: mode } : { threads });
+  if (flags['kernel-times']) timeKernels(info.tfjsName);
+  return info;
+};
+const backendInfo = await useBackendFor(modes[0]!);
 
 const setups: Record<
   string,
@@ -63,68 +102,91 @@ const setups: Record<
 const setup = setups[task]!;
 
 const runs: Record<string, unknown>[] = [];
-for (const seed of seeds) {
-  const { distribution, policy, episodes } = setup();
-  const maml = createMaml({ distribution, policy, episodesPerTask: episodes, seed });
-  const rng = createRng(seed);
-  const perIteration: Record<string, number>[] = [];
-  for (let iteration = 0; iteration < iterations; iteration += 1) {
-    const tasks = distribution.sampleTasks(metaBatchSize, { seed: rng.nextSeed() });
-    const metrics = await maml.metaTrainStep(tasks, rng);
-    const row = {
-      iteration,
-      seconds: metrics['time/iteration']!,
-      sampling: metrics['time/sampling']!,
-      advantages: metrics['time/advantages']!,
-      innerLoop: metrics['time/adaptation']!,
-      trpo: metrics['time/outer']!,
-      trpoGradient: metrics['trpo/secondsGradient']!,
-      trpoFisherProducts: metrics['trpo/secondsFisherProducts']!,
-      trpoLineSearch: metrics['trpo/secondsLineSearch']!,
-      lineSearchSteps: metrics['trpo/lineSearchSteps'] ?? Number.NaN,
-      returnBefore: metrics['metaTrain/returnBefore']!,
-      returnAfter: metrics['metaTrain/returnAfter']!,
-      accepted: metrics['trpo/accepted']!,
-    };
-    perIteration.push(row);
+for (const seed of seeds)
+  for (const mode of modes) {
+    const info = await useBackendFor(mode);
+    takeKernelTimes();
+    const { distribution, policy, episodes } = setup();
+    const maml = createMaml({ distribution, policy, episodesPerTask: episodes, seed });
+    const rng = createRng(seed);
+    const perIteration: Record<string, number>[] = [];
+    for (let iteration = 0; iteration < iterations; iteration += 1) {
+      const tasks = distribution.sampleTasks(metaBatchSize, { seed: rng.nextSeed() });
+      const metrics = await maml.metaTrainStep(tasks, rng);
+      const row = {
+        iteration,
+        seconds: metrics['time/iteration']!,
+        sampling: metrics['time/sampling']!,
+        advantages: metrics['time/advantages']!,
+        innerLoop: metrics['time/adaptation']!,
+        trpo: metrics['time/outer']!,
+        trpoGradient: metrics['trpo/secondsGradient']!,
+        trpoFisherProducts: metrics['trpo/secondsFisherProducts']!,
+        trpoLineSearch: metrics['trpo/secondsLineSearch']!,
+        lineSearchSteps: metrics['trpo/lineSearchSteps'] ?? Number.NaN,
+        returnBefore: metrics['metaTrain/returnBefore']!,
+        returnAfter: metrics['metaTrain/returnAfter']!,
+        accepted: metrics['trpo/accepted']!,
+      };
+      perIteration.push(row);
+      console.error(
+        `seed ${seed}${backend === 'wasm' ? ` native ${mode}` : ''} iteration ${iteration}: ${row.seconds.toFixed(2)} s (sampling ${row.sampling.toFixed(2)}, advantages ${row.advantages.toFixed(2)}, inner ${row.innerLoop.toFixed(2)}, TRPO ${row.trpo.toFixed(2)}: gradient ${row.trpoGradient.toFixed(2)}, ${metrics['trpo/fisherProducts']} Fisher products ${row.trpoFisherProducts.toFixed(2)}, line search ${row.trpoLineSearch.toFixed(2)} with ${row.lineSearchSteps + 1} candidates)  return ${row.returnBefore.toFixed(1)} -> ${row.returnAfter.toFixed(1)}`,
+      );
+    }
+    const test = evaluateMetaLearner(maml, distribution, {
+      tasks: 40,
+      episodesPerTask: episodes,
+      seed: 1000 + seed,
+    });
+    maml.dispose();
+    const [before, after] = test.steps;
     console.error(
-      `seed ${seed} iteration ${iteration}: ${row.seconds.toFixed(2)} s (sampling ${row.sampling.toFixed(2)}, advantages ${row.advantages.toFixed(2)}, inner ${row.innerLoop.toFixed(2)}, TRPO ${row.trpo.toFixed(2)}: gradient ${row.trpoGradient.toFixed(2)}, ${metrics['trpo/fisherProducts']} Fisher products ${row.trpoFisherProducts.toFixed(2)}, line search ${row.trpoLineSearch.toFixed(2)} with ${row.lineSearchSteps + 1} candidates)  return ${row.returnBefore.toFixed(1)} -> ${row.returnAfter.toFixed(1)}`,
+      `seed ${seed} test (40 new tasks): ${before!.meanReturn.toFixed(1)} ± ${before!.halfWidth95.toFixed(1)} -> ${after!.meanReturn.toFixed(1)} ± ${after!.halfWidth95.toFixed(1)}`,
     );
+    const round = (v: number) => Number(v.toFixed(3));
+    const kernels = flags['kernel-times'] ? takeKernelTimes() : undefined;
+    if (kernels) console.error(`kernel times, seed ${seed}, native ${mode}:\n${formatKernelTimes(kernels)}`);
+    runs.push({
+      seed,
+      native: info.native ?? null,
+      ...(info.nativeUnavailable ? { nativeUnavailable: info.nativeUnavailable } : {}),
+      medianSecondsPerIteration: round(median(perIteration.map((r) => r.seconds!))),
+      medianBreakdown: Object.fromEntries(
+        (
+          [
+            'sampling',
+            'advantages',
+            'innerLoop',
+            'trpo',
+            'trpoGradient',
+            'trpoFisherProducts',
+            'trpoLineSearch',
+          ] as const
+        ).map((key) => [key, round(median(perIteration.map((r) => r[key] as number)))]),
+      ),
+      iterations: perIteration.map((r) =>
+        Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)])),
+      ),
+      test: {
+        before: { mean: round(before!.meanReturn), halfWidth95: round(before!.halfWidth95) },
+        after: { mean: round(after!.meanReturn), halfWidth95: round(after!.halfWidth95) },
+      },
+      ...(kernels ? { kernelTimes: kernels } : {}),
+    });
   }
-  const test = evaluateMetaLearner(maml, distribution, {
-    tasks: 40,
-    episodesPerTask: episodes,
-    seed: 1000 + seed,
-  });
-  maml.dispose();
-  const [before, after] = test.steps;
-  console.error(
-    `seed ${seed} test (40 new tasks): ${before!.meanReturn.toFixed(1)} ± ${before!.halfWidth95.toFixed(1)} -> ${after!.meanReturn.toFixed(1)} ± ${after!.halfWidth95.toFixed(1)}`,
-  );
-  const round = (v: number) => Number(v.toFixed(3));
-  runs.push({
-    seed,
-    medianSecondsPerIteration: round(median(perIteration.map((r) => r.seconds!))),
-    medianBreakdown: Object.fromEntries(
-      (
-        [
-          'sampling',
-          'advantages',
-          'innerLoop',
-          'trpo',
-          'trpoGradient',
-          'trpoFisherProducts',
-          'trpoLineSearch',
-        ] as const
-      ).map((key) => [key, round(median(perIteration.map((r) => r[key] as number)))]),
-    ),
-    iterations: perIteration.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))),
-    test: {
-      before: { mean: round(before!.meanReturn), halfWidth95: round(before!.halfWidth95) },
-      after: { mean: round(after!.meanReturn), halfWidth95: round(after!.halfWidth95) },
-    },
-  });
-}
+// Native against plain wasm for each seed (seconds per iteration, medians).
+const nativeSpeedup = seeds.flatMap((seed) => {
+  const of = (mode: 'on' | 'off') =>
+    runs.find((run) => run.seed === seed && (mode === 'on') === (run.native !== null)) as
+      | { medianSecondsPerIteration: number }
+      | undefined;
+  const [on, off] = [of('on'), of('off')];
+  return on && off && on !== off
+    ? [{ seed, ratio: Number((off.medianSecondsPerIteration / on.medianSecondsPerIteration).toFixed(2)) }]
+    : [];
+});
+for (const { seed, ratio } of nativeSpeedup)
+  console.error(`seed ${seed}: native kernels ${ratio}x faster per iteration than plain wasm`);
 report({
   name: 'maml-navigation',
   task,
@@ -138,4 +200,5 @@ report({
   },
   machine: describeMachine(),
   runs,
+  ...(nativeSpeedup.length > 0 ? { nativeSpeedup } : {}),
 });

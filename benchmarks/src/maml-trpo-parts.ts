@@ -1,5 +1,5 @@
 /**
- * pnpm bench maml-trpo-parts [-- --rounds <n>] [-- --threads <n>] [-- --out <file>]
+ * pnpm bench maml-trpo-parts [-- --rounds <n>] [-- --threads <n>] [-- --native both|on|off] [-- --kernel-times] [-- --out <file>]
  *
  * The differentiated parts of a MAML-TRPO update on one Navigation2D meta-batch of the peer's
  * size (20 tasks x 20 episodes x 100 steps, Gaussian MLP [64, 64]), timed side by side
@@ -11,7 +11,9 @@
  * the adaptation, the Fisher-vector product a third-order pass; several inner steps and
  * Meta-SGD take it). (The line search evaluates values only and takes the same path every
  * way.) Reports each median, `ratio` = generic / cached and `autodiffObjectiveRatio` =
- * autodiff objective / generic.
+ * autodiff objective / generic. With `--native both` (the default where @metarl/native loads)
+ * every part runs with the native kernels and without them in each round (`nativeSpeedup` =
+ * without / with); `--kernel-times` adds where each variant's time goes, kernel by kernel.
  */
 import {
   broadcastParams,
@@ -30,13 +32,46 @@ import {
 } from '@metarl/core';
 import { makeTaskDistribution } from '@metarl/envs';
 import { createAutodiffCurvature, createMamlObjective, curvatureOf } from '@metarl/maml';
-import { describeMachine, median, readFlags, report } from './shared';
+import {
+  describeMachine,
+  formatKernelTimes,
+  median,
+  readFlags,
+  report,
+  takeKernelTimes,
+  timeKernels,
+} from './shared';
 
-const { rounds, threads } = readFlags('maml-trpo-parts', {
+const flags = readFlags('maml-trpo-parts', {
   rounds: { type: 'integer', default: 5, minimum: 1, description: 'timed rounds of every part' },
-  threads: { type: 'integer', default: 1, minimum: 1, description: 'wasm threads' },
+  threads: {
+    type: 'integer',
+    default: 1,
+    minimum: 1,
+    description: 'wasm threads (native product threads when native)',
+  },
+  native: {
+    type: 'string',
+    default: 'both',
+    choices: ['both', 'on', 'off'],
+    description: "native kernels (@metarl/native): 'both' times each part with and without them",
+  },
+  'kernel-times': {
+    type: 'boolean',
+    default: false,
+    description: 'time every kernel (adds ~1 us per kernel)',
+  },
 });
-const backendInfo = await useBackend('wasm', { threads });
+const { rounds, threads } = flags;
+const modes = (flags.native === 'both' ? ['on', 'off'] : [flags.native]) as ('on' | 'off')[];
+const kernelTimes = flags['kernel-times'];
+const backendInfo = await useBackend('wasm', { threads, native: modes[0]! });
+/** Switches the native kernels on or off (the wasm backend stays; tensors stay valid). */
+async function select(mode: 'on' | 'off') {
+  const info = await useBackend('wasm', { threads, native: mode });
+  if (kernelTimes) timeKernels();
+  return info;
+}
 const tasksPerBatch = 20;
 const episodesPerTask = 20;
 
@@ -81,26 +116,34 @@ const vector = {
 };
 
 const times: Record<string, number[]> = {};
-const time = (name: string, run: () => void) => {
+const profiles: Record<string, ReturnType<typeof takeKernelTimes>> = {};
+const time = (name: string, round: number, run: () => void) => {
+  takeKernelTimes();
   const started = performance.now();
   run();
   const list = times[name] ?? [];
   list.push(performance.now() - started);
   times[name] = list;
+  if (kernelTimes && round === rounds) profiles[name] = takeKernelTimes();
 };
+const nativeInfo: Record<string, unknown> = {};
 // Round 0 warms up (and fills the cached objective's caches, as TRPO's first call does).
 for (let round = 0; round <= rounds; round += 1) {
-  for (const [label, objective] of Object.entries(objectives)) {
-    time(`${label}/gradient`, () => {
-      const { value, gradients } = objective.lossAndGradient(meta);
-      value.dataSync();
-      value.dispose();
-      disposeParams(gradients);
-    });
-    time(`${label}/fisherVectorProduct`, () => {
-      const product = objective.fisherVectorProduct(meta, vector);
-      flattenAndDispose(product);
-    });
+  for (const mode of modes) {
+    const info = await select(mode);
+    nativeInfo[mode] = info.native ?? info.nativeUnavailable;
+    for (const [label, objective] of Object.entries(objectives)) {
+      time(`${mode}/${label}/gradient`, round, () => {
+        const { value, gradients } = objective.lossAndGradient(meta);
+        value.dataSync();
+        value.dispose();
+        disposeParams(gradients);
+      });
+      time(`${mode}/${label}/fisherVectorProduct`, round, () => {
+        const product = objective.fisherVectorProduct(meta, vector);
+        flattenAndDispose(product);
+      });
+    }
   }
 }
 
@@ -116,31 +159,55 @@ function flattenAndDispose(tree: ParamTree): void {
 const parts = ['gradient', 'fisherVectorProduct'] as const;
 const round = (v: number) => Number(v.toFixed(1));
 const results = Object.fromEntries(
-  parts.map((part) => {
-    const [cached, generic, autodiffObjective] = Object.keys(objectives).map((label) =>
-      median(times[`${label}/${part}`]!.slice(1)),
-    ) as [number, number, number];
-    console.error(
-      `${part}: cached ${cached.toFixed(0)} ms, generic ${generic.toFixed(0)} ms (ratio ${(generic / cached).toFixed(2)}), autodiff objective ${autodiffObjective.toFixed(0)} ms (${(autodiffObjective / generic).toFixed(2)} x generic)`,
-    );
-    return [
-      part,
-      {
-        cachedMs: round(cached),
-        genericMs: round(generic),
-        ratio: Number((generic / cached).toFixed(2)),
-        autodiffObjectiveMs: round(autodiffObjective),
-        autodiffObjectiveRatio: Number((autodiffObjective / generic).toFixed(2)),
-      },
-    ];
-  }),
+  modes.map((mode) => [
+    mode === 'on' ? 'native' : 'wasm',
+    Object.fromEntries(
+      parts.map((part) => {
+        const [cached, generic, autodiffObjective] = Object.keys(objectives).map((label) =>
+          median(times[`${mode}/${label}/${part}`]!.slice(1)),
+        ) as [number, number, number];
+        console.error(
+          `native ${mode}: ${part}: cached ${cached.toFixed(0)} ms, generic ${generic.toFixed(0)} ms (ratio ${(generic / cached).toFixed(2)}), autodiff objective ${autodiffObjective.toFixed(0)} ms (${(autodiffObjective / generic).toFixed(2)} x generic)`,
+        );
+        return [
+          part,
+          {
+            cachedMs: round(cached),
+            genericMs: round(generic),
+            ratio: Number((generic / cached).toFixed(2)),
+            autodiffObjectiveMs: round(autodiffObjective),
+            autodiffObjectiveRatio: Number((autodiffObjective / generic).toFixed(2)),
+          },
+        ];
+      }),
+    ),
+  ]),
 );
+const nativeSpeedup =
+  modes.length === 2
+    ? Object.fromEntries(
+        parts.flatMap((part) =>
+          Object.keys(objectives).map((label) => {
+            const ratio =
+              median(times[`off/${label}/${part}`]!.slice(1)) /
+              median(times[`on/${label}/${part}`]!.slice(1));
+            return [`${label}/${part}`, Number(ratio.toFixed(2))];
+          }),
+        ),
+      )
+    : undefined;
+if (nativeSpeedup) console.error(`native speed-up (without / with): ${JSON.stringify(nativeSpeedup)}`);
+for (const [name, rows] of Object.entries(profiles))
+  console.error(`kernel times, ${name} (last round):\n${formatKernelTimes(rows)}`);
 for (const objective of Object.values(objectives)) objective.dispose();
 report({
   name: 'maml-trpo-parts',
   backend: 'wasm',
   threads: backendInfo.threads,
+  native: nativeInfo,
   config: { tasks: tasksPerBatch, episodesPerTask, horizon: 100, hiddenSizes: [64, 64], rounds },
   machine: describeMachine(),
   results,
+  ...(nativeSpeedup ? { nativeSpeedup } : {}),
+  ...(kernelTimes ? { kernelTimes: profiles } : {}),
 });

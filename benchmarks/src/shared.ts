@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
+import { tf } from '@metarl/core';
 
 /** One command-line flag of a benchmark: its type, default and a one-line description. */
 export type FlagSpec =
@@ -24,6 +25,7 @@ export type FlagSpec =
       readonly minimum?: number;
       readonly description: string;
     }
+  | { readonly type: 'boolean'; readonly default: boolean; readonly description: string }
   | { readonly type: 'integers'; readonly default: readonly number[]; readonly description: string }
   | { readonly type: 'strings'; readonly default: readonly string[]; readonly description: string };
 
@@ -31,13 +33,15 @@ export type FlagSpec =
 export type FlagValues<Spec extends Record<string, FlagSpec>> = {
   readonly [Name in keyof Spec]: Spec[Name] extends { type: 'string' }
     ? string
-    : Spec[Name] extends { type: 'integers' }
-      ? readonly number[]
-      : Spec[Name] extends { type: 'strings' }
-        ? readonly string[]
-        : Spec[Name] extends { default: null }
-          ? number | null
-          : number;
+    : Spec[Name] extends { type: 'boolean' }
+      ? boolean
+      : Spec[Name] extends { type: 'integers' }
+        ? readonly number[]
+        : Spec[Name] extends { type: 'strings' }
+          ? readonly string[]
+          : Spec[Name] extends { default: null }
+            ? number | null
+            : number;
 };
 
 let outFile = '';
@@ -56,6 +60,7 @@ function describeFlags(benchmark: string, spec: Record<string, FlagSpec>): strin
     const fallback = Array.isArray(flag.default) ? flag.default.join(',') : String(flag.default);
     const choices = flag.type === 'string' && flag.choices ? ` (${flag.choices.join(' | ')})` : '';
     const shown = flag.default === null ? '' : ` (default ${fallback === '' ? 'none' : fallback})`;
+    if (flag.type === 'boolean') return `  --${name}  ${flag.description}`;
     return `  --${name} <${flag.type}>${choices}  ${flag.description}${shown}`;
   });
   return [
@@ -77,6 +82,9 @@ function parseFlag(benchmark: string, name: string, flag: FlagSpec, text: string
     return value;
   };
   switch (flag.type) {
+    case 'boolean':
+      if (text !== 'true' && text !== 'false') fail("'true' or 'false' (or the bare flag for true)");
+      return text === 'true';
     case 'string':
       if (flag.choices && !flag.choices.includes(text)) fail(`one of ${flag.choices.join(', ')}`);
       return text;
@@ -131,6 +139,7 @@ export function parseFlags<Spec extends Record<string, FlagSpec>>(
     seen.add(name);
     let text: string | undefined;
     if (equals !== -1) text = argument.slice(equals + 1);
+    else if (spec[name]?.type === 'boolean') text = 'true';
     else {
       text = argv[i + 1];
       i += 1;
@@ -235,4 +244,61 @@ export function report(document: Record<string, unknown>): void {
     writeFileSync(resolve(process.env.INIT_CWD ?? process.cwd(), out), text);
     console.error(`wrote ${out}`);
   }
+}
+
+type RegisteredKernel = ReturnType<typeof tf.getKernelsForBackend>[number];
+const timedKernels = new WeakSet<RegisteredKernel['kernelFunc']>();
+const kernelTimes = new Map<string, { milliseconds: number; calls: number }>();
+
+/**
+ * Times every kernel registered for `backend` from now on (`--kernel-times`): each kernel
+ * function is wrapped once (again after `useBackend` re-registers some), and `takeKernelTimes`
+ * returns and clears what was measured. A kernel's time includes the kernels it calls directly.
+ */
+export function timeKernels(backend = 'wasm'): void {
+  for (const config of tf.getKernelsForBackend(backend)) {
+    if (timedKernels.has(config.kernelFunc)) continue;
+    const inner = config.kernelFunc;
+    const name = config.kernelName;
+    const timed: RegisteredKernel['kernelFunc'] = (args) => {
+      const started = performance.now();
+      try {
+        return inner(args);
+      } finally {
+        const entry = kernelTimes.get(name) ?? { milliseconds: 0, calls: 0 };
+        entry.milliseconds += performance.now() - started;
+        entry.calls += 1;
+        kernelTimes.set(name, entry);
+      }
+    };
+    timedKernels.add(timed);
+    tf.unregisterKernel(name, backend);
+    tf.registerKernel({ ...config, kernelFunc: timed });
+  }
+}
+
+/** The kernel times measured since the last call (largest first, with each one's share), and clears them. */
+export function takeKernelTimes(): { kernel: string; milliseconds: number; calls: number; share: number }[] {
+  const total = [...kernelTimes.values()].reduce((sum, entry) => sum + entry.milliseconds, 0);
+  const rows = [...kernelTimes.entries()]
+    .map(([kernel, entry]) => ({
+      kernel,
+      milliseconds: Number(entry.milliseconds.toFixed(1)),
+      calls: entry.calls,
+      share: Number((entry.milliseconds / Math.max(total, 1e-9)).toFixed(3)),
+    }))
+    .sort((a, b) => b.milliseconds - a.milliseconds);
+  kernelTimes.clear();
+  return rows;
+}
+
+/** One line per kernel for the console: the top `count` kernels by time. */
+export function formatKernelTimes(rows: ReturnType<typeof takeKernelTimes>, count = 12): string {
+  return rows
+    .slice(0, count)
+    .map(
+      (row) =>
+        `  ${row.kernel.padEnd(18)} ${row.milliseconds.toFixed(0).padStart(8)} ms  ${(100 * row.share).toFixed(1).padStart(5)}%  ${String(row.calls).padStart(7)} calls`,
+    )
+    .join('\n');
 }

@@ -1,4 +1,4 @@
-import { loadNativeKernels } from '@metarl/native';
+import type { NativeIsa, NativeKernels } from '@metarl/native';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng, currentBackend, tf, useBackend } from '../src/index';
 
@@ -6,8 +6,19 @@ import { createRng, currentBackend, tf, useBackend } from '../src/index';
 // on every instruction set this CPU runs: random shapes with odd sizes, broadcasting, transposes,
 // batches and empty tensors. Products and sums agree normwise (the summation order differs);
 // elementwise arithmetic and copies agree exactly.
-const native = loadNativeKernels();
-const isas = native.supportedIsas();
+// Without a binary (no C compiler at build time) or with METARL_NATIVE=off these tests skip with
+// one line; with METARL_REQUIRE_NATIVE=1 (CI's first pass) a missing binary fails instead.
+const status = await useBackend('wasm');
+const loaded = status.native
+  ? ((await import('@metarl/native')).loadNativeKernels() as NativeKernels)
+  : undefined;
+if (loaded === undefined) {
+  if (process.env.METARL_REQUIRE_NATIVE === '1' && process.env.METARL_NATIVE !== 'off')
+    throw new Error(`the native kernels are required here: ${status.nativeUnavailable}`);
+  console.warn(`skipping the native kernel tests: ${status.nativeUnavailable}`);
+}
+const native = loaded as NativeKernels;
+const isas: NativeIsa[] = loaded?.supportedIsas() ?? [];
 const size = (shape: readonly number[]) => shape.reduce((p, s) => p * s, 1);
 
 type Case = { name: string; run: () => tf.Tensor | tf.Tensor[]; tolerance: number };
@@ -230,13 +241,13 @@ const copyCases: Case[] = [
     run: () => tf.split(tf.tensor([true, false, true, true], [4], 'bool'), 2),
   },
 ];
-describe('@metarl/native kernels against tfjs-backend-wasm', () => {
+describe.skipIf(loaded === undefined)('@metarl/native kernels against tfjs-backend-wasm', () => {
   let before: string | undefined;
   beforeAll(() => {
     before = native.isa();
   });
   afterAll(async () => {
-    native.setIsa(before as 'portable');
+    native.setIsa(before as NativeIsa);
     await useBackend('wasm');
   });
 
@@ -246,7 +257,7 @@ describe('@metarl/native kernels against tfjs-backend-wasm', () => {
   it.each(copyCases.map((c) => [c.name, c] as const))('%s', async (_name, test) => differ(test));
 });
 
-describe("useBackend('wasm', { native })", () => {
+describe.skipIf(loaded === undefined)("useBackend('wasm', { native })", () => {
   it("reports the kernels in use with 'on', none with 'off', and keeps tensors flat across iterations", async () => {
     const on = await useBackend('wasm', { native: 'on' });
     expect(on.native).toEqual({ isa: native.isa(), threads: 1, version: native.version });
