@@ -210,7 +210,7 @@ static int64_t element_count(const layout *l) {
  * Calls visit(offsets of each operand, inner length, inner strides) for every run of the innermost
  * axis, in row-major order.
  */
-#define FOR_EACH_RUN(l, base, body)                                                     \
+#define FOR_EACH_RUN(l, base, ...)                                                      \
   do {                                                                                  \
     int64_t index_[MAX_RANK] = {0};                                                     \
     int64_t at_[3] = {base[0], base[1], base[2]};                                       \
@@ -219,7 +219,7 @@ static int64_t element_count(const layout *l) {
     for (int d_ = 0; d_ < inner_; d_ += 1) runs_ *= (l).shape[d_];                      \
     for (int64_t r_ = 0; r_ < runs_; r_ += 1) {                                         \
       const int64_t *at = at_;                                                          \
-      body;                                                                             \
+      __VA_ARGS__;                                                                      \
       for (int d_ = inner_ - 1; d_ >= 0; d_ -= 1) {                                     \
         index_[d_] += 1;                                                                \
         for (int o_ = 0; o_ < (l).operands; o_ += 1) at_[o_] += (l).stride[o_][d_];     \
@@ -332,7 +332,7 @@ static napi_value binary(napi_env env, napi_callback_info info) {
   if (op < METARL_ADD || op > METARL_DIV)
     return throw_range(env, "binary: op must be 0 (add), 1 (sub), 2 (mul) or 3 (div), got %d", op);
   if (!check_rank(env, "binary", rank, count, 5, 3)) return 0;
-  layout l = {(int)rank, 3};
+  layout l = {.rank = (int)rank, .operands = 3};
   for (int d = 0; d < rank; d += 1) {
     l.shape[d] = args[5 + d];
     l.stride[1][d] = args[5 + rank + d];
@@ -397,7 +397,7 @@ static napi_value copy(napi_env env, napi_callback_info info) {
   if (!read_call(env, info, "copy", &heap, &args, &count, 3)) return 0;
   int64_t rank = args[0];
   if (!check_rank(env, "copy", rank, count, 3, 2)) return 0;
-  layout l = {(int)rank, 2};
+  layout l = {.rank = (int)rank, .operands = 2};
   for (int d = 0; d < rank; d += 1) {
     l.shape[d] = args[3 + d];
     l.stride[1][d] = args[3 + rank + d];
@@ -412,7 +412,23 @@ static napi_value copy(napi_env env, napi_callback_info info) {
   const int inner = l.rank - 1;
   const int64_t n = l.shape[inner], s = l.stride[1][inner];
   uint32_t *h = (uint32_t *)heap.data;
-  if (s == 1) {
+  if (l.rank >= 2 && s != 1 && l.stride[1][inner - 1] == 1) {
+    /* A transpose of the last two axes: [rows, n] read column by column, written in 32 x 32
+       tiles so that both the strided reads and the writes stay in cache. */
+    const int64_t rows = l.shape[inner - 1];
+    layout blocks = l;
+    blocks.rank = l.rank - 1;
+    FOR_EACH_RUN(blocks, base, {
+      uint32_t *to = h + at[0];
+      const uint32_t *from = h + at[1];
+      for (int64_t r0 = 0; r0 < rows; r0 += 32)
+        for (int64_t c0 = 0; c0 < n; c0 += 32) {
+          const int64_t r1 = r0 + 32 < rows ? r0 + 32 : rows, c1 = c0 + 32 < n ? c0 + 32 : n;
+          for (int64_t r = r0; r < r1; r += 1)
+            for (int64_t c = c0; c < c1; c += 1) to[r * n + c] = from[r + c * s];
+        }
+    });
+  } else if (s == 1) {
     FOR_EACH_RUN(l, base, memcpy(h + at[0], h + at[1], (size_t)n * 4));
   } else {
     FOR_EACH_RUN(l, base, {

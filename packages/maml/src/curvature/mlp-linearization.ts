@@ -12,7 +12,7 @@
  * (`[G, in, out]`, `[G, out]`, or unbatched for a `[N, in]` input): group g's result involves
  * only group g's rows.
  */
-import { type Activation, type ParamTree, tf } from '@metarl/core';
+import { type Activation, currentBackend, type ParamTree, tf } from '@metarl/core';
 
 /** The forward-mode sweep of one tangent (see `MlpLinearization.forwardTangent`). */
 export interface MlpForwardTangent {
@@ -133,17 +133,30 @@ interface FixedRows {
   dispose(): void;
 }
 
+/** How `fixedRows` lays X out for its products (see there). */
+type RowsLayout = 'flags' | 'persistent' | 'transposed';
+
 /**
- * Prepares X for repeated products over its N rows. On wasm, XNNPACK packs a product's right
- * operand before multiplying and caches the packing by tensor, so X's per-group matrices are
- * kept as separate tensors and always stand on the right (Vᵀ X): they are packed once, not on
- * every product (re-packing a [2000, 64] operand cost as much as three quarters of the product).
- * Measured side by side at MAML's batch size: a Hessian-vector product 9-15% faster, a Fisher
- * product 8-11% faster; results identical. Elsewhere X is kept transposed and each product is
- * one batched matrix product.
+ * Prepares X for repeated products over its N rows. With @metarl/native's kernels (`flags`) each
+ * product is one batched matrix product with transpose flags: the native product packs its
+ * operands itself, so nothing is transposed or split. On plain wasm (`persistent`), XNNPACK
+ * packs a product's right operand before multiplying and caches the packing by tensor, so X's
+ * per-group matrices are kept as separate tensors and always stand on the right (Vᵀ X): they
+ * are packed once, not on every product (re-packing a [2000, 64] operand cost as much as three
+ * quarters of the product). Measured side by side at MAML's batch size: a Hessian-vector product
+ * 9-15% faster, a Fisher product 8-11% faster; results identical. Elsewhere (`transposed`) X is
+ * kept transposed and each product is one batched matrix product.
  */
-function fixedRows(x: tf.Tensor, persistentOperands: boolean): FixedRows {
-  if (!persistentOperands) {
+function fixedRows(x: tf.Tensor, layout: RowsLayout): FixedRows {
+  if (layout === 'flags') {
+    const kept = tf.keep(tf.clone(x)); // x may be the caller's: dispose() frees only this reference
+    return {
+      transposeTimes: (v) => tf.matMul(kept as tf.Tensor3D, v as tf.Tensor3D, true, false),
+      transposedTimes: (v) => tf.matMul(v as tf.Tensor3D, kept as tf.Tensor3D, true, false),
+      dispose: () => kept.dispose(),
+    };
+  }
+  if (layout === 'transposed') {
     const transposed = tf.keep(tf.transpose(x, [0, 2, 1]));
     return {
       transposeTimes: (v) => tf.matMul(transposed as tf.Tensor3D, v as tf.Tensor3D),
@@ -162,6 +175,12 @@ function fixedRows(x: tf.Tensor, persistentOperands: boolean): FixedRows {
     transposedTimes,
     dispose: () => tf.dispose(parts),
   };
+}
+
+/** The layout of `fixedRows` for the backend in use. */
+function rowsLayout(): RowsLayout {
+  if (tf.getBackend() !== 'wasm') return 'transposed';
+  return currentBackend()?.native !== undefined ? 'flags' : 'persistent';
 }
 
 function tangentLayer(tangent: ParamTree, name: string): Layer {
@@ -194,7 +213,7 @@ export function linearizeMlp(params: ParamTree, input: tf.Tensor, activation: Ac
   // hidden pre-activation (tanh: 1 - a², -2 a (1 - a²); relu: a step, 0).
   const inputs: tf.Tensor[] = [];
   // Each layer's input prepared for the weight products of every backward sweep (xᵀ δ).
-  const persistentOperands = tf.getBackend() === 'wasm';
+  const layout = rowsLayout();
   const inputRows: FixedRows[] = [];
   const slopes: tf.Tensor[] = [];
   const curvatures: (tf.Tensor | undefined)[] = [];
@@ -203,7 +222,7 @@ export function linearizeMlp(params: ParamTree, input: tf.Tensor, activation: Ac
     let x = grouped ? input : tf.expandDims(input, 0);
     layers.forEach((layer, l) => {
       inputs.push(tf.keep(x));
-      inputRows.push(fixedRows(x, persistentOperands));
+      inputRows.push(fixedRows(x, layout));
       const z = addBias(times(x, layer.weight), layer.bias);
       if (l === last) {
         output = tf.keep(grouped ? z : tf.squeeze(z, [0]));
@@ -298,7 +317,7 @@ export function linearizeMlp(params: ParamTree, input: tf.Tensor, activation: Ac
           const made: SecondOrderState = { deltaRows: [], curvedCotangents: [] };
           tf.tidy(() => {
             deltas.forEach((delta, l) => {
-              made.deltaRows.push(l > 0 ? fixedRows(delta, persistentOperands) : undefined);
+              made.deltaRows.push(l > 0 ? fixedRows(delta, layout) : undefined);
               // The activation's second derivative times the cotangent: fixed, so multiplied once.
               const upstream = upstreams[l];
               const curvature = curvatures[l - 1];
