@@ -8,8 +8,10 @@
  *   then a 6 x 16 register tile (12 ymm accumulators) per micro-panel pair.
  * Packing reads A and B in either orientation, so no transpose is ever materialised. Panels are
  * zero-padded to whole tiles; partial tiles go through a small stack tile. The first k-block
- * overwrites C, later ones add into it. Products with few columns are computed as
- * C^T = op(B)^T op(A)^T into a scratch matrix (fewer padded lanes), tiny ones by a direct loop.
+ * overwrites C, later ones add into it. Products with at most 4 columns and an untransposed A
+ * dot each row of A with the columns of op(B) (no packing of A); other products with few columns
+ * are computed as C^T = op(B)^T op(A)^T into a scratch matrix (fewer padded lanes); tiny ones by a
+ * direct loop.
  *
  * Compiled without -m flags: the instruction set is enabled for this file only, so the binary
  * still loads on any x86-64; the caller selects this function only when cpuid reports AVX2 and FMA.
@@ -41,7 +43,8 @@ enum {
     KC_BLOCK = 256,  /* depth of one packed block */
     MC_BLOCK = 96,   /* rows of op(A) packed at once (multiple of MR) */
     NC_BLOCK = 1024, /* columns of op(B) packed at once (multiple of NR) */
-    DIRECT_MAX_WORK = 4096 /* m*n*k at or below which the direct loop is used */
+    DIRECT_MAX_WORK = 4096, /* m*n*k at or below which the direct loop is used */
+    FEW_COLUMNS = 4  /* n at or below which rows of A are dotted with columns of op(B) */
 };
 
 static THREAD_LOCAL float *packed_a;
@@ -116,6 +119,58 @@ static void multiply_directly(int m, int n, int k, const float *a, long lda, int
                 c_row[j] = sum;
             }
         }
+    }
+}
+
+static float sum_lanes(__m256 v)
+{
+    __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+    x = _mm_add_ss(x, _mm_movehdup_ps(x));
+    return _mm_cvtss_f32(x);
+}
+
+/* Products with at most FEW_COLUMNS columns and op(A) = A: each row of A is read once, contiguously,
+   and dotted with the (zero-padded) columns of op(B), which are gathered into `columns`
+   (FEW_COLUMNS x padded_depth floats). Packing A for such a product would cost more than the product. */
+static void multiply_few_columns(int m, int n, int k, const float *a, long lda, const float *b, long ldb,
+                                 int transpose_b, float *c, long ldc, float *columns)
+{
+    const int padded_depth = (k + 7) / 8 * 8;
+    for (int j = 0; j < FEW_COLUMNS; ++j) {
+        float *column = columns + (ptrdiff_t)j * padded_depth;
+        for (int p = 0; p < padded_depth; ++p)
+            column[p] = j < n && p < k ? (transpose_b ? b[(ptrdiff_t)j * ldb + p] : b[(ptrdiff_t)p * ldb + j]) : 0.0f;
+    }
+    const float *column0 = columns, *column1 = columns + padded_depth;
+    const float *column2 = columns + 2 * (ptrdiff_t)padded_depth, *column3 = columns + 3 * (ptrdiff_t)padded_depth;
+    const int full_depth = k / 8 * 8;
+    const int tail = k - full_depth;
+    const __m256i tail_lanes = _mm256_cmpgt_epi32(_mm256_set1_epi32(tail), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    for (int i = 0; i < m; ++i) {
+        const float *row = a + (ptrdiff_t)i * lda;
+        __m256 sum0 = _mm256_setzero_ps(), sum1 = _mm256_setzero_ps();
+        __m256 sum2 = _mm256_setzero_ps(), sum3 = _mm256_setzero_ps();
+        int p = 0;
+        for (; p < full_depth; p += 8) {
+            const __m256 values = _mm256_loadu_ps(row + p);
+            sum0 = _mm256_fmadd_ps(values, _mm256_load_ps(column0 + p), sum0);
+            sum1 = _mm256_fmadd_ps(values, _mm256_load_ps(column1 + p), sum1);
+            sum2 = _mm256_fmadd_ps(values, _mm256_load_ps(column2 + p), sum2);
+            sum3 = _mm256_fmadd_ps(values, _mm256_load_ps(column3 + p), sum3);
+        }
+        if (tail) {
+            const __m256 values = _mm256_maskload_ps(row + p, tail_lanes);
+            sum0 = _mm256_fmadd_ps(values, _mm256_load_ps(column0 + p), sum0);
+            sum1 = _mm256_fmadd_ps(values, _mm256_load_ps(column1 + p), sum1);
+            sum2 = _mm256_fmadd_ps(values, _mm256_load_ps(column2 + p), sum2);
+            sum3 = _mm256_fmadd_ps(values, _mm256_load_ps(column3 + p), sum3);
+        }
+        float *c_row = c + (ptrdiff_t)i * ldc;
+        c_row[0] = sum_lanes(sum0);
+        if (n > 1) c_row[1] = sum_lanes(sum1);
+        if (n > 2) c_row[2] = sum_lanes(sum2);
+        if (n > 3) c_row[3] = sum_lanes(sum3);
     }
 }
 
@@ -296,6 +351,13 @@ void metarl_gemm_avx2(int m, int n, int k, const float *a, long lda, int transpo
     if ((double)m * n * k <= DIRECT_MAX_WORK) {
         multiply_directly(m, n, k, a, lda, transpose_a, b, ldb, transpose_b, c, ldc);
         return;
+    }
+    if (n <= FEW_COLUMNS && !transpose_a) {
+        float *columns = reserve_buffer(&packed_b, &packed_b_capacity, (size_t)FEW_COLUMNS * (size_t)((k + 7) / 8 * 8));
+        if (columns != NULL) {
+            multiply_few_columns(m, n, k, a, lda, b, ldb, transpose_b, c, ldc, columns);
+            return;
+        }
     }
     /* Few columns: C^T = op(B)^T op(A)^T pads far fewer lanes (e.g. n = 2 uses 2 of 6 rows instead of
        2 of 16 columns). */

@@ -8,8 +8,10 @@
  *   then a 6 x 64 register tile (24 zmm accumulators) per micro-panel pair.
  * Packing reads A and B in either orientation, so no transpose is ever materialised. Panels are
  * zero-padded to whole tiles; partial tiles go through a small stack tile. The first k-block
- * overwrites C, later ones add into it. Products with few columns are computed as
- * C^T = op(B)^T op(A)^T into a scratch matrix (fewer padded lanes), tiny ones by a direct loop.
+ * overwrites C, later ones add into it. Products with at most 4 columns and an untransposed A
+ * dot each row of A with the columns of op(B) (no packing of A); other products with few columns
+ * are computed as C^T = op(B)^T op(A)^T into a scratch matrix (fewer padded lanes); tiny ones by a
+ * direct loop.
  *
  * Compiled without -m flags: the instruction set is enabled for this file only, so the binary
  * still loads on any x86-64; the caller selects this function only when cpuid reports AVX-512.
@@ -42,7 +44,8 @@ enum {
     KC_BLOCK = 256,  /* depth of one packed block */
     MC_BLOCK = 96,   /* rows of op(A) packed at once (multiple of MR) */
     NC_BLOCK = 1024, /* columns of op(B) packed at once (multiple of NR) */
-    DIRECT_MAX_WORK = 4096 /* m*n*k at or below which the direct loop is used */
+    DIRECT_MAX_WORK = 4096, /* m*n*k at or below which the direct loop is used */
+    FEW_COLUMNS = 4  /* n at or below which rows of A are dotted with columns of op(B) */
 };
 
 static THREAD_LOCAL float *packed_a;
@@ -112,6 +115,49 @@ static void multiply_directly(int m, int n, int k, const float *a, long lda, int
                 c_row[j] = sum;
             }
         }
+    }
+}
+
+/* Products with at most FEW_COLUMNS columns and op(A) = A: each row of A is read once, contiguously,
+   and dotted with the (zero-padded) columns of op(B), which are gathered into `columns`
+   (FEW_COLUMNS x padded_depth floats). Packing A for such a product would cost more than the product. */
+static void multiply_few_columns(int m, int n, int k, const float *a, long lda, const float *b, long ldb,
+                                 int transpose_b, float *c, long ldc, float *columns)
+{
+    const int padded_depth = (k + 15) / 16 * 16;
+    for (int j = 0; j < FEW_COLUMNS; ++j) {
+        float *column = columns + (ptrdiff_t)j * padded_depth;
+        for (int p = 0; p < padded_depth; ++p)
+            column[p] = j < n && p < k ? (transpose_b ? b[(ptrdiff_t)j * ldb + p] : b[(ptrdiff_t)p * ldb + j]) : 0.0f;
+    }
+    const float *column0 = columns, *column1 = columns + padded_depth;
+    const float *column2 = columns + 2 * (ptrdiff_t)padded_depth, *column3 = columns + 3 * (ptrdiff_t)padded_depth;
+    const int full_depth = k / 16 * 16;
+    const __mmask16 tail = (__mmask16)((1u << (k - full_depth)) - 1u);
+    for (int i = 0; i < m; ++i) {
+        const float *row = a + (ptrdiff_t)i * lda;
+        __m512 sum0 = _mm512_setzero_ps(), sum1 = _mm512_setzero_ps();
+        __m512 sum2 = _mm512_setzero_ps(), sum3 = _mm512_setzero_ps();
+        int p = 0;
+        for (; p < full_depth; p += 16) {
+            const __m512 values = _mm512_loadu_ps(row + p);
+            sum0 = _mm512_fmadd_ps(values, _mm512_load_ps(column0 + p), sum0);
+            sum1 = _mm512_fmadd_ps(values, _mm512_load_ps(column1 + p), sum1);
+            sum2 = _mm512_fmadd_ps(values, _mm512_load_ps(column2 + p), sum2);
+            sum3 = _mm512_fmadd_ps(values, _mm512_load_ps(column3 + p), sum3);
+        }
+        if (tail) {
+            const __m512 values = _mm512_maskz_loadu_ps(tail, row + p);
+            sum0 = _mm512_fmadd_ps(values, _mm512_load_ps(column0 + p), sum0);
+            sum1 = _mm512_fmadd_ps(values, _mm512_load_ps(column1 + p), sum1);
+            sum2 = _mm512_fmadd_ps(values, _mm512_load_ps(column2 + p), sum2);
+            sum3 = _mm512_fmadd_ps(values, _mm512_load_ps(column3 + p), sum3);
+        }
+        float *c_row = c + (ptrdiff_t)i * ldc;
+        c_row[0] = _mm512_reduce_add_ps(sum0);
+        if (n > 1) c_row[1] = _mm512_reduce_add_ps(sum1);
+        if (n > 2) c_row[2] = _mm512_reduce_add_ps(sum2);
+        if (n > 3) c_row[3] = _mm512_reduce_add_ps(sum3);
     }
 }
 
@@ -300,6 +346,13 @@ void metarl_gemm_avx512(int m, int n, int k, const float *a, long lda, int trans
     if ((double)m * n * k <= DIRECT_MAX_WORK) {
         multiply_directly(m, n, k, a, lda, transpose_a, b, ldb, transpose_b, c, ldc);
         return;
+    }
+    if (n <= FEW_COLUMNS && !transpose_a) {
+        float *columns = reserve_buffer(&packed_b, &packed_b_capacity, (size_t)FEW_COLUMNS * (size_t)((k + 15) / 16 * 16));
+        if (columns != NULL) {
+            multiply_few_columns(m, n, k, a, lda, b, ldb, transpose_b, c, ldc, columns);
+            return;
+        }
     }
     /* Few columns: C^T = op(B)^T op(A)^T pads far fewer lanes (e.g. n = 2 uses 2 of 6 rows instead of
        2 of 64 columns). */
