@@ -95,8 +95,24 @@ static void multiply_directly(int m, int n, int k, const float *a, long lda, int
         float *c_row = c + (ptrdiff_t)i * ldc;
         const float *a_row_start = a + (ptrdiff_t)i * a_row;
         if (!transpose_b) {
-            /* Row of C as a sum of rows of B: contiguous in j, vectorised below. */
+            /* Row of C as a sum of rows of B: contiguous in j, 32 columns (4 independent sums) at a time. */
             int j0 = 0;
+            for (; j0 + 32 <= n; j0 += 32) {
+                __m256 sum0 = _mm256_setzero_ps(), sum1 = _mm256_setzero_ps();
+                __m256 sum2 = _mm256_setzero_ps(), sum3 = _mm256_setzero_ps();
+                for (int p = 0; p < k; ++p) {
+                    const float *b_row = b + (ptrdiff_t)p * ldb + j0;
+                    const __m256 a_value = _mm256_set1_ps(a_row_start[(ptrdiff_t)p * a_depth]);
+                    sum0 = _mm256_fmadd_ps(a_value, _mm256_loadu_ps(b_row + 0), sum0);
+                    sum1 = _mm256_fmadd_ps(a_value, _mm256_loadu_ps(b_row + 8), sum1);
+                    sum2 = _mm256_fmadd_ps(a_value, _mm256_loadu_ps(b_row + 16), sum2);
+                    sum3 = _mm256_fmadd_ps(a_value, _mm256_loadu_ps(b_row + 24), sum3);
+                }
+                _mm256_storeu_ps(c_row + j0 + 0, sum0);
+                _mm256_storeu_ps(c_row + j0 + 8, sum1);
+                _mm256_storeu_ps(c_row + j0 + 16, sum2);
+                _mm256_storeu_ps(c_row + j0 + 24, sum3);
+            }
             for (; j0 + 8 <= n; j0 += 8) {
                 __m256 sum = _mm256_setzero_ps();
                 for (int p = 0; p < k; ++p) {
@@ -348,7 +364,7 @@ void metarl_gemm_avx2(int m, int n, int k, const float *a, long lda, int transpo
         for (int i = 0; i < m; ++i) memset(c + (ptrdiff_t)i * ldc, 0, (size_t)n * sizeof(float));
         return;
     }
-    if ((double)m * n * k <= DIRECT_MAX_WORK) {
+    if ((double)m * n * k <= DIRECT_MAX_WORK || (m == 1 && !transpose_b)) {
         multiply_directly(m, n, k, a, lda, transpose_a, b, ldb, transpose_b, c, ldc);
         return;
     }

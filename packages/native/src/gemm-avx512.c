@@ -96,15 +96,27 @@ static void multiply_directly(int m, int n, int k, const float *a, long lda, int
         float *c_row = c + (ptrdiff_t)i * ldc;
         const float *a_row_start = a + (ptrdiff_t)i * a_row;
         if (!transpose_b) {
-            /* Row of C as a sum of rows of B: contiguous in j, vectorised below. */
-            for (int j0 = 0; j0 < n; j0 += 16) {
-                __mmask16 lanes = (__mmask16)(n - j0 >= 16 ? 0xFFFF : (1u << (n - j0)) - 1u);
-                __m512 sum = _mm512_setzero_ps();
+            /* Row of C as a sum of rows of B: contiguous in j, 64 columns (4 independent sums) at a time. */
+            for (int j0 = 0; j0 < n; j0 += 64) {
+                const int width = min_int(64, n - j0);
+                const __mmask16 lanes0 = (__mmask16)(width >= 16 ? 0xFFFF : (1u << width) - 1u);
+                const __mmask16 lanes1 = (__mmask16)(width >= 32 ? 0xFFFF : width <= 16 ? 0 : (1u << (width - 16)) - 1u);
+                const __mmask16 lanes2 = (__mmask16)(width >= 48 ? 0xFFFF : width <= 32 ? 0 : (1u << (width - 32)) - 1u);
+                const __mmask16 lanes3 = (__mmask16)(width >= 64 ? 0xFFFF : width <= 48 ? 0 : (1u << (width - 48)) - 1u);
+                __m512 sum0 = _mm512_setzero_ps(), sum1 = _mm512_setzero_ps();
+                __m512 sum2 = _mm512_setzero_ps(), sum3 = _mm512_setzero_ps();
                 for (int p = 0; p < k; ++p) {
-                    __m512 b_part = _mm512_maskz_loadu_ps(lanes, b + (ptrdiff_t)p * ldb + j0);
-                    sum = _mm512_fmadd_ps(_mm512_set1_ps(a_row_start[(ptrdiff_t)p * a_depth]), b_part, sum);
+                    const float *b_row = b + (ptrdiff_t)p * ldb + j0;
+                    const __m512 a_value = _mm512_set1_ps(a_row_start[(ptrdiff_t)p * a_depth]);
+                    sum0 = _mm512_fmadd_ps(a_value, _mm512_maskz_loadu_ps(lanes0, b_row + 0), sum0);
+                    sum1 = _mm512_fmadd_ps(a_value, _mm512_maskz_loadu_ps(lanes1, b_row + 16), sum1);
+                    sum2 = _mm512_fmadd_ps(a_value, _mm512_maskz_loadu_ps(lanes2, b_row + 32), sum2);
+                    sum3 = _mm512_fmadd_ps(a_value, _mm512_maskz_loadu_ps(lanes3, b_row + 48), sum3);
                 }
-                _mm512_mask_storeu_ps(c_row + j0, lanes, sum);
+                _mm512_mask_storeu_ps(c_row + j0 + 0, lanes0, sum0);
+                _mm512_mask_storeu_ps(c_row + j0 + 16, lanes1, sum1);
+                _mm512_mask_storeu_ps(c_row + j0 + 32, lanes2, sum2);
+                _mm512_mask_storeu_ps(c_row + j0 + 48, lanes3, sum3);
             }
         } else {
             for (int j = 0; j < n; ++j) {
@@ -343,7 +355,7 @@ void metarl_gemm_avx512(int m, int n, int k, const float *a, long lda, int trans
         for (int i = 0; i < m; ++i) memset(c + (ptrdiff_t)i * ldc, 0, (size_t)n * sizeof(float));
         return;
     }
-    if ((double)m * n * k <= DIRECT_MAX_WORK) {
+    if ((double)m * n * k <= DIRECT_MAX_WORK || (m == 1 && !transpose_b)) {
         multiply_directly(m, n, k, a, lda, transpose_a, b, ldb, transpose_b, c, ldc);
         return;
     }

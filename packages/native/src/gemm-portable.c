@@ -80,6 +80,17 @@ static void multiply_directly(int m, int n, int k, const float *a, long lda, int
     for (int i = 0; i < m; ++i) {
         float *c_row = c + (ptrdiff_t)i * ldc;
         const float *a_row_start = a + (ptrdiff_t)i * a_row;
+        if (!transpose_b) {
+            /* Row of C as a sum of rows of B: contiguous in j, so compilers vectorise it. */
+            float *restrict sums = c_row;
+            for (int j = 0; j < n; ++j) sums[j] = 0.0f;
+            for (int p = 0; p < k; ++p) {
+                const float a_value = a_row_start[(ptrdiff_t)p * a_depth];
+                const float *restrict b_row = b + (ptrdiff_t)p * ldb;
+                for (int j = 0; j < n; ++j) sums[j] += a_value * b_row[j];
+            }
+            continue;
+        }
         for (int j = 0; j < n; ++j) {
             const float *b_column_start = b + (ptrdiff_t)j * b_column;
             float sum = 0.0f;
@@ -242,7 +253,7 @@ void metarl_gemm_portable(int m, int n, int k, const float *a, long lda, int tra
         for (int i = 0; i < m; ++i) memset(c + (ptrdiff_t)i * ldc, 0, (size_t)n * sizeof(float));
         return;
     }
-    if ((double)m * n * k <= DIRECT_MAX_WORK) {
+    if ((double)m * n * k <= DIRECT_MAX_WORK || (m == 1 && !transpose_b)) {
         multiply_directly(m, n, k, a, lda, transpose_a, b, ldb, transpose_b, c, ldc);
         return;
     }
