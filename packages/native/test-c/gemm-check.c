@@ -280,6 +280,8 @@ static void check_implementation(const implementation *impl, int quick)
             {2000, 64, 64, ta, tb, 0, 0, 0, 0}, {64, 64, 2000, ta, tb, 0, 0, 0, 0}, {2000, 2, 64, ta, tb, 0, 0, 0, 0},
             {2000, 64, 2, ta, tb, 0, 0, 0, 0},  {20, 64, 2, ta, tb, 0, 0, 0, 0},    {1, 64, 64, ta, tb, 0, 0, 0, 0},
             {64, 2, 2000, ta, tb, 1, 1, 1, 0},  {300, 3, 40, ta, tb, 2, 1, 1, 2},
+            /* more columns than one packed block of op(B), directly and through C^T */
+            {70, 1100, 300, ta, tb, 1, 2, 3, 0}, {2000, 7, 64, ta, tb, 3, 2, 1, 1},
         };
         for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; ++s) {
             if (quick && shapes[s].m * shapes[s].n * shapes[s].k > 100000) continue;
