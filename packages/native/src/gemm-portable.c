@@ -243,7 +243,7 @@ static int multiply_packed(int m, int n, int k, const float *a, long lda, int tr
     return 1;
 }
 
-static long padded(long size, long multiple) { return (size + multiple - 1) / multiple * multiple; }
+static long long padded(long long size, long long multiple) { return (size + multiple - 1) / multiple * multiple; }
 
 void metarl_gemm_portable(int m, int n, int k, const float *a, long lda, int transpose_a, const float *b, long ldb,
                         int transpose_b, float *c, long ldc)
