@@ -9,7 +9,8 @@
  * 250 updates of 250 trials, GRU 128, Adam 1e-2 (`--iterations`, `--trials`, `--hidden`,
  * `--learning-rate`). `--evaluate-every k` also evaluates on the test tasks every k iterations
  * (the learning curve); `--plot <file.png>` draws it beside the references. Also: `--seed`,
- * `--backend`, `--threads` (wasm matrix-product threads, default 1), `--epochs`, `--minibatches`, `--entropy`, `--value-coefficient`, `--gamma`, `--lambda`.
+ * `--backend`, `--threads` (wasm matrix-product threads, default 1), `--native auto|on|off` (wasm's
+ * native kernels), `--kernel-times`, `--epochs`, `--minibatches`, `--entropy`, `--value-coefficient`, `--gamma`, `--lambda`.
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -27,7 +28,14 @@ import {
 } from '@metarl/envs';
 import { renderChart } from '@metarl/plot';
 import { createRl2 } from '@metarl/rl2';
-import { describeMachine, readFlags, report } from './shared';
+import {
+  describeMachine,
+  formatKernelTimes,
+  readFlags,
+  report,
+  takeKernelTimes,
+  timeKernels,
+} from './shared';
 import { banditPaper, banditReferenceAgents, mdpPaper } from './shared-paper-tables';
 
 const flags = readFlags('rl2', {
@@ -60,8 +68,31 @@ const flags = readFlags('rl2', {
     description: 'evaluate on the test tasks every k updates (0: only at the end)',
   },
   seed: { type: 'integer', default: 1, minimum: 0, description: 'training seed' },
+  'max-seconds': {
+    type: 'integer',
+    default: 0,
+    minimum: 0,
+    description:
+      'stop training after the update in progress once this many seconds have passed (0: no limit)',
+  },
   backend: { type: 'string', default: 'wasm', description: 'tensor backend (wasm, cpu, auto, ...)' },
-  threads: { type: 'integer', default: 1, minimum: 1, description: 'wasm threads' },
+  threads: {
+    type: 'integer',
+    default: 1,
+    minimum: 1,
+    description: 'wasm threads (native product threads when native)',
+  },
+  native: {
+    type: 'string',
+    default: 'auto',
+    choices: ['auto', 'on', 'off'],
+    description: "wasm's native kernels (@metarl/native)",
+  },
+  'kernel-times': {
+    type: 'boolean',
+    default: false,
+    description: 'time every kernel (adds ~1 us per kernel)',
+  },
   plot: { type: 'string', default: '', description: 'write a PNG learning curve to this file' },
   'learning-rate': { type: 'number', default: 1e-2, minimum: 0, description: 'Adam learning rate' },
   epochs: { type: 'integer', default: 4, minimum: 1, description: 'PPO epochs per update' },
@@ -84,7 +115,11 @@ const seed = flags.seed;
 const backend = flags.backend;
 const threads = flags.threads;
 const plot = flags.plot;
-const backendInfo = await useBackend(backend, { threads });
+const backendInfo = await useBackend(
+  backend,
+  backend === 'wasm' ? { threads, native: flags.native as 'auto' | 'on' | 'off' } : { threads },
+);
+if (flags['kernel-times']) timeKernels(backendInfo.tfjsName);
 
 const distribution = (
   bandit ? banditDistribution({ arms }) : tabularMdpDistribution()
@@ -122,11 +157,13 @@ const evaluateCurve = (iteration: number) => {
   });
 };
 if (evaluateEvery > 0) evaluateCurve(0);
+const maxSeconds = flags['max-seconds'];
 const result = await trainMetaLearner(learner, distribution, {
   iterations,
   metaBatchSize: trialsPerIteration,
   seed,
   progress: 'lines',
+  ...(maxSeconds > 0 ? { signal: AbortSignal.timeout(maxSeconds * 1000) } : {}),
   onIteration: (record) => {
     environmentSteps += record['metaTrain/environmentSteps']!;
     const iteration = record.iteration!;
@@ -138,6 +175,12 @@ const result = await trainMetaLearner(learner, distribution, {
       evaluateCurve(iteration);
   },
 });
+const completed = result.iterations;
+if (evaluateEvery > 0 && curve[curve.length - 1]?.iteration !== completed) evaluateCurve(completed);
+const kernelTimes = flags['kernel-times'] ? takeKernelTimes() : undefined;
+if (kernelTimes) console.error(`kernel times (training):\n${formatKernelTimes(kernelTimes)}`);
+const updateSeconds = result.records.map((record) => record['time/update']!).sort((a, b) => a - b);
+const medianUpdateSeconds = updateSeconds[Math.floor(updateSeconds.length / 2)] ?? Number.NaN;
 const trainingSeconds = (performance.now() - started) / 1000;
 
 // Actions sampled from the policy, as trained (and the mode, for comparison).
@@ -215,6 +258,7 @@ report({
     task: distribution.id,
     ...(bandit ? { arms } : { states: 10, actions: 5, episodeLength: 10 }),
     iterations,
+    ...(maxSeconds > 0 ? { maxSeconds } : {}),
     trialsPerIteration,
     ...learner.config,
     testTrials,
@@ -222,15 +266,19 @@ report({
   },
   backend,
   threads: backendInfo.threads,
+  native: backendInfo.native ?? null,
   machine: describeMachine(),
+  iterationsCompleted: completed,
+  medianUpdateSeconds: Number(medianUpdateSeconds.toFixed(3)),
   trainingSeconds: Number(trainingSeconds.toFixed(1)),
   environmentSteps,
   environmentStepsPerSecond: Math.round(environmentSteps / trainingSeconds),
-  secondsPerIteration: Number((trainingSeconds / Math.max(1, iterations)).toFixed(2)),
+  secondsPerIteration: Number((trainingSeconds / Math.max(1, completed)).toFixed(2)),
   lastIteration: last,
   test: { rl2, greedyActions: format(summarise(greedyActions.totals)), ...references },
   evaluationSeconds: Number(evaluationSeconds.toFixed(1)),
   paper: bandit ? banditPaper[`${episodes},${arms}`] : mdpPaper[String(episodes)],
   curve,
+  ...(kernelTimes ? { kernelTimes } : {}),
 });
 learner.dispose();

@@ -208,6 +208,29 @@ describe('MetaLearner machinery', () => {
     );
   });
 
+  it('trainMetaLearner stops after the iteration in progress when its signal aborts, and hands out the last checkpoint', async () => {
+    const learner = makeLearner();
+    const controller = new AbortController();
+    const steps: number[] = [];
+    const result = await trainMetaLearner(learner, navigation, {
+      iterations: 10,
+      metaBatchSize: 2,
+      seed: 3,
+      progress: 'none',
+      signal: controller.signal,
+      onIteration: (record) => {
+        if (record.iteration === 3) controller.abort();
+      },
+      onCheckpoint: (checkpoint) => {
+        steps.push(checkpoint.step!);
+      },
+    });
+    expect(result.iterations).toBe(3);
+    expect(result.records.map((r) => r.iteration)).toEqual([1, 2, 3]);
+    expect(steps).toEqual([3]);
+    learner.dispose();
+  });
+
   it('trainMetaLearner hands out checkpoints in memory and resumes exactly from one (no file system)', async () => {
     const straight = makeLearner();
     const full = await trainMetaLearner(straight, navigation, {

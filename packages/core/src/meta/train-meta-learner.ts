@@ -61,6 +61,12 @@ export interface TrainOptions {
   readonly progress?: 'auto' | 'bar' | 'lines' | 'none';
   /** Called after every iteration with its record. */
   readonly onIteration?: (record: MetricsRecord) => void;
+  /**
+   * Stops training after the iteration in progress once aborted (e.g. `AbortSignal.timeout(ms)`
+   * for a time budget); the last checkpoint is still handed out and `TrainResult.iterations`
+   * says how many ran.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** What `trainMetaLearner` did. */
@@ -193,7 +199,8 @@ export async function trainMetaLearner<Task>(
     });
   };
   const started = performance.now();
-  while (iteration < iterations) {
+  const aborted = () => options.signal?.aborted === true;
+  while (iteration < iterations && !aborted()) {
     const iterationStarted = performance.now();
     const tasks = distribution.sampleTasks(metaBatchSize, { seed: rng.nextSeed() });
     const stepRng = rng.split(1)[0]!;
@@ -213,7 +220,7 @@ export async function trainMetaLearner<Task>(
       stream!.write(
         `\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${iteration}/${iterations}  ${describe(record)}   `,
       );
-      if (iteration === iterations) stream!.write('\n');
+      if (iteration === iterations || aborted()) stream!.write('\n');
     } else if (lines) {
       writeLine(`iteration ${iteration}/${iterations}  ${describe(record)}`);
     }
