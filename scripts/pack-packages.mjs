@@ -32,6 +32,12 @@ export function packPackages(destination) {
   return listPublishedPackages().map(({ name, folder, directory, manifest }) => {
     if (!existsSync(join(directory, 'dist')))
       throw new Error(`${name}: no dist/ in ${directory}; run \`pnpm build\` before packing`);
+    // A package that ships prebuilt binaries is not packed without them (they are built by
+    // `pnpm build` where a C compiler is present).
+    if (manifest.files?.includes('prebuilds') && !existsSync(join(directory, 'prebuilds')))
+      throw new Error(
+        `${name}: no prebuilds/ in ${directory}; build it where a C compiler, make, python3 and Node's headers are present (\`pnpm build\` printed why it skipped)`,
+      );
     const tarball = join(destination, `metarl-${folder}.tgz`);
     execFileSync(pnpm, ['pack', '--out', tarball], {
       cwd: directory,
