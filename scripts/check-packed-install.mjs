@@ -46,6 +46,16 @@ const readmeExamples = {
     { block: 1, expected: [/0 steps: \d+\.\d\d\n1 steps: \d+\.\d\d\n10 steps: \d+\.\d\d/] },
   ],
   rl2: [{ block: 0, expected: [/RL² \d+\.\d\d ± \d+\.\d\d per trial \(random \d+\.\d\d\)\n/] }],
+  native: [
+    {
+      block: 0,
+      expected: [
+        /^@metarl\/native \d+\.\d+\.\d+: (avx512|avx2|portable) \(this CPU runs /,
+        /\[ 4, 5, 10, 11 \]\n/,
+        /tanh: x reaches elements 12 to 19, outside the heap of 16 float elements\n/,
+      ],
+    },
+  ],
   reptile: [
     {
       block: 0,

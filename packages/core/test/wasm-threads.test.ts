@@ -11,7 +11,9 @@ const root = join(__dirname, '..', '..', '..');
 describe('wasm backend threads', () => {
   it('rejects bad thread counts with the argument named', async () => {
     for (const threads of [0, 9, 1.5, Number.NaN])
-      await expect(useBackend('wasm', { threads })).rejects.toThrow(/threads must be an integer from 1 to 8/);
+      await expect(useBackend('wasm', { threads, native: 'off' })).rejects.toThrow(
+        /threads must be an integer from 1 to 8/,
+      );
   });
 
   it('runs matrix products on 2 threads, with the same results as the cpu backend', async () => {
@@ -37,7 +39,7 @@ describe('wasm backend threads', () => {
     const expected = shapes.map(([a, b]) =>
       tf.tidy(() => tf.matMul(tf.tensor(values(a, 1), a), tf.tensor(values(b, 2), b)).dataSync()),
     );
-    const info = await useBackend('wasm', { threads: 2 });
+    const info = await useBackend('wasm', { threads: 2, native: 'off' });
     expect(info.threads).toBe(2);
     shapes.forEach(([a, b], i) => {
       const run = () =>
@@ -53,13 +55,15 @@ describe('wasm backend threads', () => {
   });
 
   it('keeps the thread count fixed for the process', async () => {
-    await expect(useBackend('wasm', { threads: 1 })).rejects.toThrow(/already runs 2 thread\(s\)/);
-    expect((await useBackend('wasm')).threads).toBe(2);
+    await expect(useBackend('wasm', { threads: 1, native: 'off' })).rejects.toThrow(
+      /already runs 2 thread\(s\)/,
+    );
+    expect((await useBackend('wasm', { native: 'off' })).threads).toBe(2);
   });
 
   it('a process with a threaded backend exits by itself', () => {
     const result = runScript([
-      "const info = await useBackend('wasm', { threads: 2 });",
+      "const info = await useBackend('wasm', { threads: 2, native: 'off' });",
       'const product = tf.matMul(tf.ones([512, 512]), tf.ones([512, 512]));',
       'console.log(info.threads, product.dataSync()[0]);',
     ]);

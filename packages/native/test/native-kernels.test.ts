@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BINARY_OPERATIONS, NATIVE_INTERFACE_VERSION, type NativeKernels } from '../src/index';
 import { loadNativeKernelsForTests } from './load-native-kernels-for-tests';
@@ -269,5 +271,20 @@ describe.skipIf(loaded === undefined)('@metarl/native kernels', () => {
     }
     expect(() => kernels.setThreads(0)).toThrow(/threads must be an integer from 1 to 64/);
     expect(() => kernels.setIsa('sse' as 'portable')).toThrow(/isa must be/);
+  });
+
+  it('lets a process with product threads exit by itself', () => {
+    const script = [
+      `const { loadNativeKernels } = require(${JSON.stringify(join(__dirname, '..', 'dist', 'index.cjs'))});`,
+      'const kernels = loadNativeKernels();',
+      'kernels.setThreads(2);',
+      'const heap = new Float32Array(3 * 256 * 256);',
+      'kernels.matMul(heap, Int32Array.of(1, 256, 256, 256, 0, 0, 0, 0, 65536, 0, 131072, -1, 0, 0));',
+      "console.log('done', kernels.threads());",
+    ].join('\n');
+    const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(result.error).toBeUndefined(); // a timeout would mean the threads kept it alive
+    expect(result.stdout.trim()).toBe('done 2');
+    expect(result.status).toBe(0);
   });
 });

@@ -3,6 +3,7 @@ import { registerExactGradients } from '../tfjs-internals/exact-gradients';
 import { assertNativeMode, type NativeInfo, type NativeMode } from '../tfjs-internals/native-kernels';
 import { checkTfjsVersions, type TfjsVersionCheck } from '../tfjs-internals/tfjs-version-gate';
 import { assertThreadCount } from '../tfjs-internals/wasm-threads';
+import { BackendUnavailableError } from './backend-unavailable-error';
 import { builtinBackends } from './builtin-backends';
 
 /** What a backend promises; declared by its registration, never discovered by crashing. */
@@ -112,10 +113,7 @@ export interface BackendInfo {
   readonly fallbackReason?: string;
 }
 
-/** Raised when a backend cannot be used; `message` names the fix. */
-export class BackendUnavailableError extends Error {
-  override readonly name = 'BackendUnavailableError';
-}
+export { BackendUnavailableError };
 
 const registry = new Map<string, BackendRegistration>(
   builtinBackends.map((backend) => [backend.name, backend]),

@@ -5,11 +5,8 @@ import {
 } from '../tfjs-internals/native-kernels';
 import { selectWasmKernels } from '../tfjs-internals/wasm-kernels';
 import { initialiseWasmBackend, wasmThreads } from '../tfjs-internals/wasm-threads';
-import {
-  type BackendCapabilities,
-  type BackendRegistration,
-  BackendUnavailableError,
-} from './backend-registry';
+import type { BackendCapabilities, BackendRegistration } from './backend-registry';
+import { BackendUnavailableError } from './backend-unavailable-error';
 
 /**
  * The install advice for an optional peer: npm's command, pnpm's (a bare `npm i` fails inside a
@@ -51,10 +48,9 @@ export const wasmBackend: BackendRegistration = {
   async initialise(options, tfjs) {
     const mode = options.native ?? defaultNativeMode();
     const optimised = options.optimisedKernels ?? true;
-    native =
-      optimised || mode !== 'on'
-        ? await loadNativeKernels(optimised ? mode : 'off', tfjs.verified)
-        : { unavailable: "optimisedKernels: false keeps tfjs's own kernels" };
+    native = optimised
+      ? await loadNativeKernels(mode, tfjs.verified)
+      : { unavailable: "optimisedKernels: false keeps tfjs's own kernels" };
     if (mode === 'on' && native.kernels === undefined)
       throw new BackendUnavailableError(`useBackend('wasm', { native: 'on' }): ${native.unavailable}`);
     const ok = await initialiseWasmBackend(native.kernels ? undefined : options.threads, tfjs.verified);
