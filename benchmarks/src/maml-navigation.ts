@@ -36,9 +36,11 @@ import {
   report,
   takeKernelTimes,
   timeKernels,
+  wasmFlags,
 } from './shared';
 
 const flags = readFlags('maml-navigation', {
+  ...wasmFlags('trains each seed with and without them'),
   iterations: { type: 'integer', default: 30, minimum: 1, description: 'meta-iterations per seed' },
   seeds: { type: 'integers', default: [1], description: 'training seeds, comma-separated' },
   task: {
@@ -48,23 +50,6 @@ const flags = readFlags('maml-navigation', {
     description: 'task distribution',
   },
   backend: { type: 'string', default: 'wasm', description: 'tensor backend (wasm, cpu, auto, ...)' },
-  threads: {
-    type: 'integer',
-    default: 1,
-    minimum: 1,
-    description: 'wasm threads (native product threads when native)',
-  },
-  native: {
-    type: 'string',
-    default: 'both',
-    choices: ['both', 'on', 'off'],
-    description: "wasm's native kernels (@metarl/native): 'both' trains each seed with and without them",
-  },
-  'kernel-times': {
-    type: 'boolean',
-    default: false,
-    description: 'time every kernel (adds ~1 us per kernel)',
-  },
 });
 const { iterations, seeds, task, backend, threads } = flags;
 const modes = (backend !== 'wasm' ? ['off'] : flags.native === 'both' ? ['on', 'off'] : [flags.native]) as (

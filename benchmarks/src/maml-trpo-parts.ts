@@ -40,27 +40,12 @@ import {
   report,
   takeKernelTimes,
   timeKernels,
+  wasmFlags,
 } from './shared';
 
 const flags = readFlags('maml-trpo-parts', {
+  ...wasmFlags('times each part with and without them'),
   rounds: { type: 'integer', default: 5, minimum: 1, description: 'timed rounds of every part' },
-  threads: {
-    type: 'integer',
-    default: 1,
-    minimum: 1,
-    description: 'wasm threads (native product threads when native)',
-  },
-  native: {
-    type: 'string',
-    default: 'both',
-    choices: ['both', 'on', 'off'],
-    description: "native kernels (@metarl/native): 'both' times each part with and without them",
-  },
-  'kernel-times': {
-    type: 'boolean',
-    default: false,
-    description: 'time every kernel (adds ~1 us per kernel)',
-  },
 });
 const { rounds, threads } = flags;
 const modes = (flags.native === 'both' ? ['on', 'off'] : [flags.native]) as ('on' | 'off')[];

@@ -35,10 +35,12 @@ import {
   report,
   takeKernelTimes,
   timeKernels,
+  wasmFlags,
 } from './shared';
 import { banditPaper, banditReferenceAgents, mdpPaper } from './shared-paper-tables';
 
 const flags = readFlags('rl2', {
+  ...wasmFlags(),
   task: {
     type: 'string',
     default: 'bandit',
@@ -76,23 +78,6 @@ const flags = readFlags('rl2', {
       'stop training after the update in progress once this many seconds have passed (0: no limit)',
   },
   backend: { type: 'string', default: 'wasm', description: 'tensor backend (wasm, cpu, auto, ...)' },
-  threads: {
-    type: 'integer',
-    default: 1,
-    minimum: 1,
-    description: 'wasm threads (native product threads when native)',
-  },
-  native: {
-    type: 'string',
-    default: 'auto',
-    choices: ['auto', 'on', 'off'],
-    description: "wasm's native kernels (@metarl/native)",
-  },
-  'kernel-times': {
-    type: 'boolean',
-    default: false,
-    description: 'time every kernel (adds ~1 us per kernel)',
-  },
   plot: { type: 'string', default: '', description: 'write a PNG learning curve to this file' },
   'learning-rate': { type: 'number', default: 1e-2, minimum: 0, description: 'Adam learning rate' },
   epochs: { type: 'integer', default: 4, minimum: 1, description: 'PPO epochs per update' },

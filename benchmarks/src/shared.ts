@@ -246,6 +246,37 @@ export function report(document: Record<string, unknown>): void {
   }
 }
 
+/**
+ * The flags of the benchmarks that run on wasm: `--threads`, `--native` (`both` runs each
+ * measurement with and without @metarl/native's kernels where the benchmark supports it) and
+ * `--kernel-times`. `what` says what `both` does in this benchmark, or is undefined where it has
+ * no `both` (then `auto` is the default).
+ */
+export function wasmFlags(what?: string) {
+  return {
+    threads: {
+      type: 'integer',
+      default: 1,
+      minimum: 1,
+      description: 'wasm threads (native product threads when native)',
+    },
+    native: {
+      type: 'string',
+      default: what === undefined ? 'auto' : 'both',
+      choices: what === undefined ? ['auto', 'on', 'off'] : ['both', 'on', 'off'],
+      description:
+        what === undefined
+          ? "wasm's native kernels (@metarl/native)"
+          : `wasm's native kernels (@metarl/native): 'both' ${what}`,
+    },
+    'kernel-times': {
+      type: 'boolean',
+      default: false,
+      description: 'time every kernel (adds ~1 us per kernel)',
+    },
+  } as const satisfies Record<string, FlagSpec>;
+}
+
 type RegisteredKernel = ReturnType<typeof tf.getKernelsForBackend>[number];
 const timedKernels = new WeakSet<RegisteredKernel['kernelFunc']>();
 const kernelTimes = new Map<string, { milliseconds: number; calls: number }>();

@@ -14,6 +14,7 @@
  * the heap in C. The heap may grow during a kernel's `makeOutput`, so it is read after.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { createSliceKernels, type KernelFunction } from './slice-kernels';
 
 /** What core needs of @metarl/native's `NativeKernels` (structural: core does not depend on it). */
 export interface NativeKernelsLike {
@@ -40,13 +41,6 @@ export interface WasmBackendInternals {
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
   disposeData(dataId: tf.DataId): boolean;
 }
-
-/** A kernel function as tfjs registers it. */
-export type KernelFunction = (args: {
-  inputs: tf.NamedTensorInfoMap;
-  attrs?: tf.NamedAttrMap;
-  backend: unknown;
-}) => tf.TensorInfo | tf.TensorInfo[];
 
 const MAXIMUM_RANK = 16;
 const product = (shape: readonly number[]) => shape.reduce((p, s) => p * s, 1);
@@ -268,57 +262,6 @@ function slice(
   return gather(native, backend, x, offset, size, strides, outShape);
 }
 
-function createSlice(native: NativeKernelsLike, original: KernelFunction): KernelFunction {
-  return (call) => {
-    const { x } = call.inputs as { x: tf.TensorInfo };
-    if (!isFourBytes(x.dtype) || x.shape.length > MAXIMUM_RANK) return original(call);
-    const [begin, size] = tf.slice_util.parseSliceParams(
-      x as unknown as tf.Tensor,
-      call.attrs!.begin as number | number[],
-      call.attrs!.size as number | number[],
-    ) as [number[], number[]];
-    return slice(native, call.backend as WasmBackendInternals, x, begin, size, size);
-  };
-}
-
-function createUnpack(native: NativeKernelsLike, original: KernelFunction): KernelFunction {
-  return (call) => {
-    const { value } = call.inputs as { value: tf.TensorInfo };
-    if (!isFourBytes(value.dtype) || value.shape.length > MAXIMUM_RANK) return original(call);
-    const rank = value.shape.length;
-    const axis = ((call.attrs!.axis as number) + rank) % rank;
-    const outShape = value.shape.filter((_s, i) => i !== axis);
-    const begin = new Array<number>(rank).fill(0);
-    const size = [...value.shape];
-    size[axis] = 1;
-    return Array.from({ length: value.shape[axis]! }, (_v, i) => {
-      begin[axis] = i;
-      return slice(native, call.backend as WasmBackendInternals, value, begin, size, outShape);
-    });
-  };
-}
-
-function createSplit(native: NativeKernelsLike, original: KernelFunction): KernelFunction {
-  return (call) => {
-    const { x } = call.inputs as { x: tf.TensorInfo };
-    if (!isFourBytes(x.dtype) || x.shape.length > MAXIMUM_RANK) return original(call);
-    const axis = tf.util.parseAxisParam(call.attrs!.axis as number, [...x.shape])[0]!;
-    const sizes = tf.backend_util.prepareSplitSize(
-      x as unknown as tf.Tensor,
-      call.attrs!.numOrSizeSplits as number | number[],
-      axis,
-    );
-    const begin = new Array<number>(x.shape.length).fill(0);
-    return sizes.map((part) => {
-      const size = [...x.shape];
-      size[axis] = part;
-      const out = slice(native, call.backend as WasmBackendInternals, x, begin, size, size);
-      begin[axis] = begin[axis]! + part;
-      return out;
-    });
-  };
-}
-
 /** The replacements, by tfjs kernel name, each made from tfjs's own kernel (its fallback). */
 export function nativeReplacements(
   native: NativeKernelsLike,
@@ -333,9 +276,10 @@ export function nativeReplacements(
     Sum: (original) => createSum(native, original),
     Tile: (original) => createTile(native, original),
     Transpose: (original) => createTranspose(native, original),
-    Slice: (original) => createSlice(native, original),
-    Unpack: (original) => createUnpack(native, original),
-    SplitV: (original) => createSplit(native, original),
+    ...createSliceKernels(
+      (backend, x, begin, size) => slice(native, backend as WasmBackendInternals, x, begin, size, [...size]),
+      (x) => isFourBytes(x.dtype) && x.shape.length <= MAXIMUM_RANK,
+    ),
   };
 }
 

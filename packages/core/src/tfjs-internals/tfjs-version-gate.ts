@@ -3,14 +3,15 @@
  *
  * This folder holds all of metarl's code that reaches into tfjs: exact gradients registered over
  * tfjs's own (`exact-gradients.ts`), the engine members it reads (`tfjs-engine.ts`: the tape, the
- * gradient depth, `runKernelFunc` for the fused GRU sequence), the replaced wasm kernels that write
- * on the wasm heap (`wasm-kernels.ts`) and the bridge to the wasm backend's threaded build
- * (`wasm-threads.ts`). Each was verified, by the conformance suite, against one tfjs release. On
- * any other release the parts that rely on tfjs's private members step aside (tfjs's own wasm
- * kernels, one wasm thread in Node, the GRU sequence op by op, gradients always recomputed from
- * their inputs, no tape check), one line says so once per process, and `useBackend` reports the
- * exactness guarantee as `'unverified'` (`BackendInfo.exactGradients`). Versions are read from the
- * packages' exported `version_*` constants, never from files, so the check works in browsers too.
+ * gradient depth, `runKernelFunc` for the fused GRU sequence), the replaced wasm kernels that
+ * write on the wasm heap (`wasm-kernels.ts`, `slice-kernels.ts`; `native-kernels.ts` for those of
+ * @metarl/native) and the bridge to the wasm backend's threaded build (`wasm-threads.ts`). Each
+ * was verified, by the conformance suite, against one tfjs release. On any other release the parts
+ * that rely on tfjs's private members step aside (tfjs's own wasm kernels, no native kernels, one
+ * wasm thread in Node, the GRU sequence op by op, gradients always recomputed from their inputs,
+ * no tape check), one line says so once per process, and `useBackend` reports the exactness
+ * guarantee as `'unverified'` (`BackendInfo.exactGradients`). Versions are read from the packages'
+ * exported `version_*` constants, never from files, so the check works in browsers too.
  */
 import * as tf from '@tensorflow/tfjs-core';
 

@@ -13,7 +13,8 @@
  * and members, so `useBackend` installs them on the verified tfjs only (`tfjs-version-gate.ts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type KernelFunction, type NativeKernelsLike, nativeReplacements } from './native-kernels';
+import { type NativeKernelsLike, nativeReplacements } from './native-kernels';
+import { createSliceKernels, type KernelFunction } from './slice-kernels';
 
 interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -214,58 +215,6 @@ function sliceInto(
   return out;
 }
 
-function createSlice(original: KernelFunction): KernelFunction {
-  return (args) => {
-    const { x } = args.inputs as { x: tf.TensorInfo };
-    if (x.dtype === 'string') return original(args);
-    const [begin, size] = tf.slice_util.parseSliceParams(
-      x as tf.TensorInfo as unknown as tf.Tensor,
-      args.attrs!.begin as number | number[],
-      args.attrs!.size as number | number[],
-    ) as [number[], number[]];
-    return sliceInto(args.backend as WasmBackend, x, begin, size);
-  };
-}
-
-function createUnpack(original: KernelFunction): KernelFunction {
-  return (args) => {
-    const { value } = args.inputs as { value: tf.TensorInfo };
-    if (value.dtype === 'string') return original(args);
-    const rank = value.shape.length;
-    const axis = ((args.attrs!.axis as number) + rank) % rank;
-    const outShape = value.shape.filter((_s, i) => i !== axis);
-    const begin = new Array<number>(rank).fill(0);
-    const size = [...value.shape];
-    size[axis] = 1;
-    return Array.from({ length: value.shape[axis]! }, (_v, i) => {
-      begin[axis] = i;
-      const { dataId, dtype } = sliceInto(args.backend as WasmBackend, value, begin, size);
-      return { dataId, dtype, shape: outShape };
-    });
-  };
-}
-
-function createSplit(original: KernelFunction): KernelFunction {
-  return (args) => {
-    const { x } = args.inputs as { x: tf.TensorInfo };
-    if (x.dtype === 'string') return original(args);
-    const axis = tf.util.parseAxisParam(args.attrs!.axis as number, [...x.shape])[0]!;
-    const sizes = tf.backend_util.prepareSplitSize(
-      x as unknown as tf.Tensor,
-      args.attrs!.numOrSizeSplits as number | number[],
-      axis,
-    );
-    const begin = new Array<number>(x.shape.length).fill(0);
-    return sizes.map((part) => {
-      const size = [...x.shape];
-      size[axis] = part;
-      const out = sliceInto(args.backend as WasmBackend, x, begin, size);
-      begin[axis] = begin[axis]! + part;
-      return out;
-    });
-  };
-}
-
 const tfjsKernels = new Map<string, tf.KernelConfig>();
 let selected: 'metarl' | 'native' | 'tfjs' = 'tfjs';
 
@@ -283,9 +232,10 @@ export function selectWasmKernels(optimised: boolean, native?: NativeKernelsLike
     BatchMatMul: createBatchMatMul,
     Tanh: () => tanhKernel,
     Identity: () => identityKernel,
-    Slice: createSlice,
-    Unpack: createUnpack,
-    SplitV: createSplit,
+    ...createSliceKernels(
+      (backend, x, begin, size) => sliceInto(backend as WasmBackend, x, begin, size),
+      (x) => x.dtype !== 'string',
+    ),
     ...(wanted === 'native' ? nativeReplacements(native!) : {}),
   };
   // Restore every kernel replaced before, then replace what this selection replaces.
