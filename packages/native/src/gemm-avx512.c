@@ -11,7 +11,8 @@
  * overwrites C, later ones add into it. Products with at most 4 columns and an untransposed A
  * dot each row of A with the columns of op(B) (no packing of A); other products with few columns
  * are computed as C^T = op(B)^T op(A)^T into a scratch matrix (fewer padded lanes); tiny ones by a
- * direct loop.
+ * direct loop. The blocking, packing and dispatch are in gemm-driver.h; this file holds the
+ * AVX-512 kernels.
  *
  * Compiled without -m flags: the instruction set is enabled for this file only, so the binary
  * still loads on any x86-64; the caller selects this function only when cpuid reports AVX-512.
@@ -32,12 +33,6 @@
 #pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl,fma,avx2")
 #endif
 
-#if defined(_MSC_VER) && !defined(__clang__)
-#define THREAD_LOCAL __declspec(thread)
-#else
-#define THREAD_LOCAL _Thread_local
-#endif
-
 enum {
     MR = 6,          /* rows of the register tile */
     NR = 64,         /* columns of the register tile (4 zmm) */
@@ -45,88 +40,35 @@ enum {
     MC_BLOCK = 96,   /* rows of op(A) packed at once (multiple of MR) */
     NC_BLOCK = 1024, /* columns of op(B) packed at once (multiple of NR) */
     DIRECT_MAX_WORK = 4096, /* m*n*k at or below which the direct loop is used */
-    FEW_COLUMNS = 4  /* n at or below which rows of A are dotted with columns of op(B) */
+    FEW_COLUMNS = 4, /* n at or below which rows of A are dotted with columns of op(B) */
+    FEW_COLUMNS_DEPTH_STEP = 16 /* k is padded to whole zmm for that path */
 };
 
-static THREAD_LOCAL float *packed_a;
-static THREAD_LOCAL size_t packed_a_capacity;
-static THREAD_LOCAL float *packed_b;
-static THREAD_LOCAL size_t packed_b_capacity;
-static THREAD_LOCAL float *transposed_c;
-static THREAD_LOCAL size_t transposed_c_capacity;
-
-static void free_aligned(float *pointer)
+/* Row i of C for an untransposed B, as a sum of rows of B (row p scaled by a_row_start[p*a_depth]):
+   contiguous in j, 64 columns (4 independent sums) at a time. */
+static void multiply_row_directly(int n, int k, const float *a_row_start, ptrdiff_t a_depth, const float *b,
+                                  long ldb, float *c_row)
 {
-#if defined(_WIN32)
-    _aligned_free(pointer);
-#else
-    free(pointer);
-#endif
-}
-
-/* Returns a 64-byte aligned buffer of at least count floats, reusing *buffer when large enough;
-   NULL when allocation fails. */
-static float *reserve_buffer(float **buffer, size_t *capacity, size_t count)
-{
-    if (count <= *capacity) return *buffer;
-    free_aligned(*buffer);
-    *buffer = NULL;
-    *capacity = 0;
-    size_t bytes = (count * sizeof(float) + 63) & ~(size_t)63;
-#if defined(_WIN32)
-    float *grown = (float *)_aligned_malloc(bytes, 64);
-#else
-    float *grown = (float *)aligned_alloc(64, bytes);
-#endif
-    if (grown == NULL) return NULL;
-    *buffer = grown;
-    *capacity = bytes / sizeof(float);
-    return grown;
-}
-
-static int min_int(int x, int y) { return x < y ? x : y; }
-
-/* Plain loop, used for tiny products and as a fallback when buffers cannot be allocated. */
-static void multiply_directly(int m, int n, int k, const float *a, long lda, int transpose_a,
-                              const float *b, long ldb, int transpose_b, float *c, long ldc)
-{
-    const ptrdiff_t a_row = transpose_a ? 1 : lda, a_depth = transpose_a ? lda : 1;
-    const ptrdiff_t b_depth = transpose_b ? 1 : ldb, b_column = transpose_b ? ldb : 1;
-    for (int i = 0; i < m; ++i) {
-        float *c_row = c + (ptrdiff_t)i * ldc;
-        const float *a_row_start = a + (ptrdiff_t)i * a_row;
-        if (!transpose_b) {
-            /* Row of C as a sum of rows of B: contiguous in j, 64 columns (4 independent sums) at a time. */
-            for (int j0 = 0; j0 < n; j0 += 64) {
-                const int width = min_int(64, n - j0);
-                const __mmask16 lanes0 = (__mmask16)(width >= 16 ? 0xFFFF : (1u << width) - 1u);
-                const __mmask16 lanes1 = (__mmask16)(width >= 32 ? 0xFFFF : width <= 16 ? 0 : (1u << (width - 16)) - 1u);
-                const __mmask16 lanes2 = (__mmask16)(width >= 48 ? 0xFFFF : width <= 32 ? 0 : (1u << (width - 32)) - 1u);
-                const __mmask16 lanes3 = (__mmask16)(width >= 64 ? 0xFFFF : width <= 48 ? 0 : (1u << (width - 48)) - 1u);
-                __m512 sum0 = _mm512_setzero_ps(), sum1 = _mm512_setzero_ps();
-                __m512 sum2 = _mm512_setzero_ps(), sum3 = _mm512_setzero_ps();
-                for (int p = 0; p < k; ++p) {
-                    const float *b_row = b + (ptrdiff_t)p * ldb + j0;
-                    const __m512 a_value = _mm512_set1_ps(a_row_start[(ptrdiff_t)p * a_depth]);
-                    sum0 = _mm512_fmadd_ps(a_value, _mm512_maskz_loadu_ps(lanes0, b_row + 0), sum0);
-                    sum1 = _mm512_fmadd_ps(a_value, _mm512_maskz_loadu_ps(lanes1, b_row + 16), sum1);
-                    sum2 = _mm512_fmadd_ps(a_value, _mm512_maskz_loadu_ps(lanes2, b_row + 32), sum2);
-                    sum3 = _mm512_fmadd_ps(a_value, _mm512_maskz_loadu_ps(lanes3, b_row + 48), sum3);
-                }
-                _mm512_mask_storeu_ps(c_row + j0 + 0, lanes0, sum0);
-                _mm512_mask_storeu_ps(c_row + j0 + 16, lanes1, sum1);
-                _mm512_mask_storeu_ps(c_row + j0 + 32, lanes2, sum2);
-                _mm512_mask_storeu_ps(c_row + j0 + 48, lanes3, sum3);
-            }
-        } else {
-            for (int j = 0; j < n; ++j) {
-                const float *b_column_start = b + (ptrdiff_t)j * b_column;
-                float sum = 0.0f;
-                for (int p = 0; p < k; ++p)
-                    sum += a_row_start[(ptrdiff_t)p * a_depth] * b_column_start[(ptrdiff_t)p * b_depth];
-                c_row[j] = sum;
-            }
+    for (int j0 = 0; j0 < n; j0 += 64) {
+        const int width = n - j0 < 64 ? n - j0 : 64;
+        const __mmask16 lanes0 = (__mmask16)(width >= 16 ? 0xFFFF : (1u << width) - 1u);
+        const __mmask16 lanes1 = (__mmask16)(width >= 32 ? 0xFFFF : width <= 16 ? 0 : (1u << (width - 16)) - 1u);
+        const __mmask16 lanes2 = (__mmask16)(width >= 48 ? 0xFFFF : width <= 32 ? 0 : (1u << (width - 32)) - 1u);
+        const __mmask16 lanes3 = (__mmask16)(width >= 64 ? 0xFFFF : width <= 48 ? 0 : (1u << (width - 48)) - 1u);
+        __m512 sum0 = _mm512_setzero_ps(), sum1 = _mm512_setzero_ps();
+        __m512 sum2 = _mm512_setzero_ps(), sum3 = _mm512_setzero_ps();
+        for (int p = 0; p < k; ++p) {
+            const float *b_row = b + (ptrdiff_t)p * ldb + j0;
+            const __m512 a_value = _mm512_set1_ps(a_row_start[(ptrdiff_t)p * a_depth]);
+            sum0 = _mm512_fmadd_ps(a_value, _mm512_maskz_loadu_ps(lanes0, b_row + 0), sum0);
+            sum1 = _mm512_fmadd_ps(a_value, _mm512_maskz_loadu_ps(lanes1, b_row + 16), sum1);
+            sum2 = _mm512_fmadd_ps(a_value, _mm512_maskz_loadu_ps(lanes2, b_row + 32), sum2);
+            sum3 = _mm512_fmadd_ps(a_value, _mm512_maskz_loadu_ps(lanes3, b_row + 48), sum3);
         }
+        _mm512_mask_storeu_ps(c_row + j0 + 0, lanes0, sum0);
+        _mm512_mask_storeu_ps(c_row + j0 + 16, lanes1, sum1);
+        _mm512_mask_storeu_ps(c_row + j0 + 32, lanes2, sum2);
+        _mm512_mask_storeu_ps(c_row + j0 + 48, lanes3, sum3);
     }
 }
 
@@ -136,7 +78,7 @@ static void multiply_directly(int m, int n, int k, const float *a, long lda, int
 static void multiply_few_columns(int m, int n, int k, const float *a, long lda, const float *b, long ldb,
                                  int transpose_b, float *c, long ldc, float *columns)
 {
-    const int padded_depth = (k + 15) / 16 * 16;
+    const int padded_depth = (k + FEW_COLUMNS_DEPTH_STEP - 1) / FEW_COLUMNS_DEPTH_STEP * FEW_COLUMNS_DEPTH_STEP;
     for (int j = 0; j < FEW_COLUMNS; ++j) {
         float *column = columns + (ptrdiff_t)j * padded_depth;
         for (int p = 0; p < padded_depth; ++p)
@@ -173,81 +115,21 @@ static void multiply_few_columns(int m, int n, int k, const float *a, long lda, 
     }
 }
 
-/* Packs rows [row0, row0+rows) x depth [depth0, depth0+depth) of op(A) into MR-tall panels:
-   panel r holds, for each p, the MR values op(A)[row0 + r*MR + 0..MR-1][depth0 + p], zero-padded. */
-static void pack_a(int rows, int depth, const float *a, long lda, int transpose_a, int row0, int depth0,
-                   float *dst)
+/* One NR-wide panel of an untransposed op(B): row p of src (at src + p*ldb, width floats) into
+   panel + p*NR, zero-padded by masked loads. */
+static void pack_b_rows(int depth, int width, const float *src, long ldb, float *panel)
 {
-    for (int r0 = 0; r0 < rows; r0 += MR) {
-        const int height = min_int(MR, rows - r0);
-        float *panel = dst + (ptrdiff_t)r0 * depth;
-        if (transpose_a) {
-            /* op(A)[i][p] = A[p][i]: MR contiguous floats per p. */
-            const float *src = a + (ptrdiff_t)depth0 * lda + row0 + r0;
-            if (height == MR) {
-                for (int p = 0; p < depth; ++p) {
-                    const float *s = src + (ptrdiff_t)p * lda;
-                    float *d = panel + (ptrdiff_t)p * MR;
-                    d[0] = s[0]; d[1] = s[1]; d[2] = s[2]; d[3] = s[3]; d[4] = s[4]; d[5] = s[5];
-                }
-            } else {
-                for (int p = 0; p < depth; ++p) {
-                    const float *s = src + (ptrdiff_t)p * lda;
-                    float *d = panel + (ptrdiff_t)p * MR;
-                    int r = 0;
-                    for (; r < height; ++r) d[r] = s[r];
-                    for (; r < MR; ++r) d[r] = 0.0f;
-                }
-            }
-        } else {
-            /* op(A)[i][p] = A[i][p]: read each row contiguously, write with stride MR. */
-            for (int r = 0; r < MR; ++r) {
-                float *d = panel + r;
-                if (r < height) {
-                    const float *s = a + (ptrdiff_t)(row0 + r0 + r) * lda + depth0;
-                    for (int p = 0; p < depth; ++p) d[(ptrdiff_t)p * MR] = s[p];
-                } else {
-                    for (int p = 0; p < depth; ++p) d[(ptrdiff_t)p * MR] = 0.0f;
-                }
-            }
-        }
-    }
-}
-
-/* Packs depth [depth0, depth0+depth) x columns [column0, column0+columns) of op(B) into NR-wide
-   panels: panel q holds, for each p, the NR values op(B)[depth0 + p][column0 + q*NR + 0..NR-1],
-   zero-padded. */
-static void pack_b(int depth, int columns, const float *b, long ldb, int transpose_b, int depth0, int column0,
-                   float *dst)
-{
-    for (int j0 = 0; j0 < columns; j0 += NR) {
-        const int width = min_int(NR, columns - j0);
-        float *panel = dst + (ptrdiff_t)j0 * depth;
-        if (transpose_b) {
-            /* op(B)[p][j] = B[j][p]: read each row of B contiguously, write with stride NR. */
-            for (int j = 0; j < NR; ++j) {
-                float *d = panel + j;
-                if (j < width) {
-                    const float *s = b + (ptrdiff_t)(column0 + j0 + j) * ldb + depth0;
-                    for (int p = 0; p < depth; ++p) d[(ptrdiff_t)p * NR] = s[p];
-                } else {
-                    for (int p = 0; p < depth; ++p) d[(ptrdiff_t)p * NR] = 0.0f;
-                }
-            }
-        } else {
-            const __mmask16 lanes0 = (__mmask16)(width >= 16 ? 0xFFFF : (1u << width) - 1u);
-            const __mmask16 lanes1 = (__mmask16)(width >= 32 ? 0xFFFF : width <= 16 ? 0 : (1u << (width - 16)) - 1u);
-            const __mmask16 lanes2 = (__mmask16)(width >= 48 ? 0xFFFF : width <= 32 ? 0 : (1u << (width - 32)) - 1u);
-            const __mmask16 lanes3 = (__mmask16)(width >= 64 ? 0xFFFF : width <= 48 ? 0 : (1u << (width - 48)) - 1u);
-            for (int p = 0; p < depth; ++p) {
-                const float *s = b + (ptrdiff_t)(depth0 + p) * ldb + column0 + j0;
-                float *d = panel + (ptrdiff_t)p * NR;
-                _mm512_store_ps(d + 0, _mm512_maskz_loadu_ps(lanes0, s + 0));
-                _mm512_store_ps(d + 16, _mm512_maskz_loadu_ps(lanes1, s + 16));
-                _mm512_store_ps(d + 32, _mm512_maskz_loadu_ps(lanes2, s + 32));
-                _mm512_store_ps(d + 48, _mm512_maskz_loadu_ps(lanes3, s + 48));
-            }
-        }
+    const __mmask16 lanes0 = (__mmask16)(width >= 16 ? 0xFFFF : (1u << width) - 1u);
+    const __mmask16 lanes1 = (__mmask16)(width >= 32 ? 0xFFFF : width <= 16 ? 0 : (1u << (width - 16)) - 1u);
+    const __mmask16 lanes2 = (__mmask16)(width >= 48 ? 0xFFFF : width <= 32 ? 0 : (1u << (width - 32)) - 1u);
+    const __mmask16 lanes3 = (__mmask16)(width >= 64 ? 0xFFFF : width <= 48 ? 0 : (1u << (width - 48)) - 1u);
+    for (int p = 0; p < depth; ++p) {
+        const float *s = src + (ptrdiff_t)p * ldb;
+        float *d = panel + (ptrdiff_t)p * NR;
+        _mm512_store_ps(d + 0, _mm512_maskz_loadu_ps(lanes0, s + 0));
+        _mm512_store_ps(d + 16, _mm512_maskz_loadu_ps(lanes1, s + 16));
+        _mm512_store_ps(d + 32, _mm512_maskz_loadu_ps(lanes2, s + 32));
+        _mm512_store_ps(d + 48, _mm512_maskz_loadu_ps(lanes3, s + 48));
     }
 }
 
@@ -297,98 +179,10 @@ static void multiply_tile(int depth, const float *panel_a, const float *panel_b,
 #undef STORE_ROW
 }
 
-/* A tile of rows x columns (at most MR x NR): full tiles go straight to C, partial ones through a
-   stack tile so that nothing outside the block of C is read or written. */
-static void multiply_edge_or_tile(int depth, const float *panel_a, const float *panel_b, float *c, long ldc,
-                                  int rows, int columns, int accumulate)
-{
-    if (rows == MR && columns == NR) {
-        multiply_tile(depth, panel_a, panel_b, c, ldc, accumulate);
-        return;
-    }
-    _Alignas(64) float tile[MR * NR];
-    if (accumulate) {
-        for (int r = 0; r < rows; ++r) memcpy(tile + r * NR, c + (ptrdiff_t)r * ldc, (size_t)columns * sizeof(float));
-    }
-    multiply_tile(depth, panel_a, panel_b, tile, NR, accumulate);
-    for (int r = 0; r < rows; ++r) memcpy(c + (ptrdiff_t)r * ldc, tile + r * NR, (size_t)columns * sizeof(float));
-}
-
-/* The blocked product; returns 0 (having written nothing) when the packing buffers cannot be allocated. */
-static int multiply_packed(int m, int n, int k, const float *a, long lda, int transpose_a, const float *b,
-                           long ldb, int transpose_b, float *c, long ldc)
-{
-    const int kc_max = min_int(k, KC_BLOCK);
-    const int mc_max = min_int((m + MR - 1) / MR * MR, MC_BLOCK);
-    const int nc_max = min_int((n + NR - 1) / NR * NR, NC_BLOCK);
-    float *pa = reserve_buffer(&packed_a, &packed_a_capacity, (size_t)mc_max * kc_max);
-    float *pb = reserve_buffer(&packed_b, &packed_b_capacity, (size_t)nc_max * kc_max);
-    if (pa == NULL || pb == NULL) return 0;
-    for (int jc = 0; jc < n; jc += NC_BLOCK) {
-        const int nc = min_int(NC_BLOCK, n - jc);
-        for (int pc = 0; pc < k; pc += KC_BLOCK) {
-            const int kc = min_int(KC_BLOCK, k - pc);
-            pack_b(kc, nc, b, ldb, transpose_b, pc, jc, pb);
-            for (int ic = 0; ic < m; ic += MC_BLOCK) {
-                const int mc = min_int(MC_BLOCK, m - ic);
-                pack_a(mc, kc, a, lda, transpose_a, ic, pc, pa);
-                for (int jr = 0; jr < nc; jr += NR) {
-                    for (int ir = 0; ir < mc; ir += MR) {
-                        multiply_edge_or_tile(kc, pa + (ptrdiff_t)ir * kc, pb + (ptrdiff_t)jr * kc,
-                                              c + (ptrdiff_t)(ic + ir) * ldc + jc + jr, ldc, min_int(MR, mc - ir),
-                                              min_int(NR, nc - jr), pc > 0);
-                    }
-                }
-            }
-        }
-    }
-    return 1;
-}
-
-static long long padded(long long size, long long multiple) { return (size + multiple - 1) / multiple * multiple; }
-
-void metarl_gemm_avx512(int m, int n, int k, const float *a, long lda, int transpose_a, const float *b, long ldb,
-                        int transpose_b, float *c, long ldc)
-{
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0) {
-        for (int i = 0; i < m; ++i) memset(c + (ptrdiff_t)i * ldc, 0, (size_t)n * sizeof(float));
-        return;
-    }
-    if ((double)m * n * k <= DIRECT_MAX_WORK || (m == 1 && !transpose_b)) {
-        multiply_directly(m, n, k, a, lda, transpose_a, b, ldb, transpose_b, c, ldc);
-        return;
-    }
-    if (n <= FEW_COLUMNS && !transpose_a) {
-        float *columns = reserve_buffer(&packed_b, &packed_b_capacity, (size_t)FEW_COLUMNS * (size_t)((k + 15) / 16 * 16));
-        if (columns != NULL) {
-            multiply_few_columns(m, n, k, a, lda, b, ldb, transpose_b, c, ldc, columns);
-            return;
-        }
-    }
-    /* Few columns: C^T = op(B)^T op(A)^T pads far fewer lanes (e.g. n = 2 uses 2 of 6 rows instead of
-       2 of 64 columns). */
-    if (2 * padded(n, MR) * padded(m, NR) < padded(m, MR) * padded(n, NR)) {
-        float *t = reserve_buffer(&transposed_c, &transposed_c_capacity, (size_t)m * n);
-        if (t != NULL && multiply_packed(n, m, k, b, ldb, !transpose_b, a, lda, !transpose_a, t, m)) {
-            for (int i = 0; i < m; ++i)
-                for (int j = 0; j < n; ++j) c[(ptrdiff_t)i * ldc + j] = t[(ptrdiff_t)j * m + i];
-            return;
-        }
-    }
-    if (!multiply_packed(m, n, k, a, lda, transpose_a, b, ldb, transpose_b, c, ldc))
-        multiply_directly(m, n, k, a, lda, transpose_a, b, ldb, transpose_b, c, ldc);
-}
-
-/* Frees this thread's packing buffers (they are regrown on the next call from this thread). */
-void metarl_gemm_avx512_free_thread_buffers(void)
-{
-    free_aligned(packed_a);
-    free_aligned(packed_b);
-    free_aligned(transposed_c);
-    packed_a = packed_b = transposed_c = NULL;
-    packed_a_capacity = packed_b_capacity = transposed_c_capacity = 0;
-}
+#define GEMM_NAME(suffix) metarl_gemm_avx512##suffix
+#define GEMM_FEW_COLUMNS_PATH 1
+#define EDGE_TILE_ALIGNMENT 64
+#include "gemm-driver.h"
 
 #if defined(__clang__)
 #pragma clang attribute pop
