@@ -156,7 +156,9 @@ try {
     const specs = [entry.tarball];
     for (const name of Object.keys({ ...dependencies, ...peerDependencies })) {
       const sibling = packedByName.get(name);
-      if (sibling) specs.push(...installSpecs(sibling, seen));
+      // An optional peer (@metarl/native for core) is the user's choice: not installed here, so
+      // each package is also checked without it.
+      if (sibling && !peerDependenciesMeta[name]?.optional) specs.push(...installSpecs(sibling, seen));
       else if (name in peerDependencies && !peerDependenciesMeta[name]?.optional && !seen.has(name)) {
         seen.add(name);
         specs.push(`${name}@${entry.manifest.devDependencies?.[name] ?? peerDependencies[name]}`);

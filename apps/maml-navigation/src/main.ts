@@ -89,7 +89,7 @@ await runCommandLine<Options>(program, async (options) => {
   const policy = createGaussianMlpPolicy({ observationSize: 2, actionSize: 2, hiddenSizes: [64, 64] });
   const maml = createMaml({ distribution, policy, episodesPerTask, seed });
   console.log(
-    `MAML-TRPO on Navigation2D-v1 (${backend.name} backend): ${iterations} meta-iterations of ${metaBatchSize} tasks x ${episodesPerTask} episodes, report in ${output}${resumeFrom === undefined ? '' : ' (resumed from its checkpoint)'}`,
+    `MAML-TRPO on Navigation2D-v1 (${backend.name} backend${backend.native ? ` with native ${backend.native.isa} kernels` : ''}): ${iterations} meta-iterations of ${metaBatchSize} tasks x ${episodesPerTask} episodes, report in ${output}${resumeFrom === undefined ? '' : ' (resumed from its checkpoint)'}`,
   );
 
   const trained = await trainMetaLearnerInDirectory(maml, distribution, {
@@ -131,6 +131,7 @@ await runCommandLine<Options>(program, async (options) => {
     algorithm: 'MAML-TRPO (second order)',
     environment: 'Navigation2D-v1',
     backend: backend.name,
+    native: backend.native ?? null,
     iterations,
     metaBatchSize,
     episodesPerTask,
