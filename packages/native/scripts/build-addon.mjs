@@ -37,7 +37,16 @@ const missing = [
 ];
 if (missing.length > 0) skip(`no ${missing.join(', ')} found`);
 
-const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');
+let nodeGyp;
+try {
+  nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');
+} catch {
+  // Outside this repository (the published package has no dev dependencies).
+  console.error(
+    '@metarl/native: node-gyp is not installed here: npm i -D node-gyp@11, then run this script again',
+  );
+  process.exit(1);
+}
 try {
   execFileSync(process.execPath, [nodeGyp, 'rebuild', `--nodedir=${nodeDirectory}`, '--directory=gyp'], {
     cwd: root,
