@@ -231,6 +231,22 @@ describe('MetaLearner machinery', () => {
     learner.dispose();
   });
 
+  it('trainMetaLearner stops on AbortSignal.timeout even when no iteration waits for I/O', async () => {
+    const learner = makeLearner();
+    const started = performance.now();
+    const result = await trainMetaLearner(learner, navigation, {
+      iterations: 10_000,
+      metaBatchSize: 2,
+      seed: 3,
+      progress: 'none',
+      signal: AbortSignal.timeout(300),
+    });
+    expect(result.iterations).toBeGreaterThan(0);
+    expect(result.iterations).toBeLessThan(10_000);
+    expect(performance.now() - started).toBeLessThan(20_000);
+    learner.dispose();
+  });
+
   it('trainMetaLearner hands out checkpoints in memory and resumes exactly from one (no file system)', async () => {
     const straight = makeLearner();
     const full = await trainMetaLearner(straight, navigation, {

@@ -19,6 +19,13 @@ import {
 } from '../checkpoint/checkpoint-setup';
 import type { MetaLearner } from './meta-learner';
 
+/** Resolves after pending timers and I/O have had their turn (setImmediate in Node, else a 0 ms timeout). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) =>
+    typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0),
+  );
+}
+
 /** One iteration's metrics: `iteration`, the learner's metrics and `time/*`, with fixed keys. */
 export type MetricsRecord = Readonly<Record<string, number>>;
 
@@ -64,7 +71,8 @@ export interface TrainOptions {
   /**
    * Stops training after the iteration in progress once aborted (e.g. `AbortSignal.timeout(ms)`
    * for a time budget); the last checkpoint is still handed out and `TrainResult.iterations`
-   * says how many ran.
+   * says how many ran. With a signal, the loop yields to the event loop after every iteration,
+   * so that timers (and the signal's own) can fire between iterations that never wait.
    */
   readonly signal?: AbortSignal;
 }
@@ -225,6 +233,7 @@ export async function trainMetaLearner<Task>(
       writeLine(`iteration ${iteration}/${iterations}  ${describe(record)}`);
     }
     if (every !== undefined && iteration % every === 0 && iteration < iterations) await handOut();
+    if (options.signal !== undefined) await yieldToEventLoop();
   }
   await handOut();
   return { iterations: iteration, records };
