@@ -241,6 +241,7 @@ export {
 export {
   createGruPolicy,
   createRecurrentAgent,
+  featureSizeOf,
   type GruPolicyOptions,
   type RecurrentPolicy,
 } from './rl/recurrent-policy';
@@ -294,6 +295,19 @@ export {
   trialInputs,
   trialRanges,
 } from './trials/trial-inputs';
+export {
+  createTrialLearner,
+  type TrialLearner,
+  type TrialLearnerOptions,
+} from './trials/trial-learner';
+export {
+  resolveTrialLearnerSettings,
+  type TrialLearnerConfig,
+  type TrialLearnerDefaults,
+  type TrialLearnerSettings,
+  type TrialPpoOptions,
+  type TrialTrpoOptions,
+} from './trials/trial-learner-config';
 export { createTrialTrpoObjective, trialLossTerms } from './trials/trial-loss';
 export {
   fitScaledValueHead,

@@ -223,6 +223,7 @@ describe('trial agent, memory and value scale', () => {
     const plain = createTrialAgent(policy, { policy: params.policy! }, 1, encoding);
     const step = plain.act(new Float32Array(2), createRng(5));
     expect(Object.keys(step.info)).toEqual(['logProb']);
+    plain.dispose?.(); // the agent's memory is a tensor until it is disposed
     tf.dispose([logProb, values!, distribution as never]);
     disposeTrialBatch(trials);
     agent.dispose?.();

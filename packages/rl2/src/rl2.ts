@@ -15,330 +15,35 @@
  *    PPO over minibatches of whole trials (core's `runPpoEpochs` and `ppoLossTerms`), or TRPO on
  *    the policy followed by a regression of the value head.
  *
- * The value head reads the policy's GRU state (one recurrent network, two heads). The trial
- * machinery (inputs, padded batches, the memory-carrying agent, the value scale) is core's.
+ * The value head reads the policy's GRU state (one recurrent network, two heads). The training
+ * loop is core's trial learner (`createTrialLearner`, shared with SNAIL and MANN); this file
+ * chooses the architecture.
  */
-import {
-  type ActionEncoding,
-  type Agent,
-  actionEncodingOf,
-  assertCheckpointFits,
-  type Checkpoint,
-  type CheckpointSetup,
-  cloneParams,
-  collectEpisodes,
-  createAdam,
-  createGruPolicy,
-  createRng,
-  createTrialAgent,
-  createTrialTrpoObjective,
-  describePolicy,
-  describeTaskDistribution,
-  disposeOptimizerState,
-  disposeParams,
-  disposeTrialBatch,
-  type EpisodeBatch,
-  fitScaledValueHead,
-  initialiseScaledValueHead,
-  type MetaLearner,
-  type MetaMetrics,
-  type OptimizerState,
-  type ParamTree,
-  type RecurrentPolicy,
-  runPpoEpochs,
-  selectTrials,
-  stopGradient,
-  type TrialAgent,
-  type TrialBatch,
-  type TrialMemory,
-  tf,
-  toTrialBatch,
-  trialAdvantages,
-  trialInputSize,
-  trialLossTerms,
-  trialMemoryAfter,
-  trialReturns,
-  trpoStep,
-  updateValueScale,
-} from '@metarl/core';
-import type { Box, Discrete, Rng } from '@metarl/envs';
+import { createGruPolicy, createTrialLearner, type TrialLearner } from '@metarl/core';
 import { type Rl2Config, type Rl2Settings, resolveRl2Settings } from './rl2-config';
 
-/** An RL² learner: the `MetaLearner` contract plus what demos and tests need. */
-export interface Rl2<Task> extends MetaLearner<Task> {
-  /** RL² adapts in the GRU's memory over a trial: `evaluateMetaLearner` plays whole trials. */
-  readonly adaptation: 'memory';
-  /** Episodes per trial n (the settings' `episodesPerTrial`). */
-  readonly episodesPerTrial: number;
-  /** The settings with defaults filled in. */
-  readonly config: Rl2Settings;
-  /** The recurrent policy (its inputs are `trialInputSize(observationSize, encoding)` floats). */
-  readonly policy: RecurrentPolicy;
-  /** How actions are fed back as inputs. */
-  readonly encoding: ActionEncoding;
-  /** Floats per observation of the distribution's environments. */
-  readonly observationSize: number;
-  /** The parameters `{ policy, value, valueScale }`; owned by the learner, replaced by every step. */
-  parameters(): ParamTree;
-  /** A fresh agent (zero memory) over a copy of the current parameters. */
-  explorationAgent(tasks?: readonly Task[]): TrialAgent;
-  /** Plays one trial of n episodes on every task (one environment per task); returns the episodes. */
-  playTrials(
-    tasks: readonly Task[],
-    options: { readonly seed: number; readonly deterministic?: boolean },
-  ): EpisodeBatch;
-}
-
-const KIND = 'rl2';
+/** An RL² learner: core's trial learner over a GRU policy. */
+export interface Rl2<Task> extends TrialLearner<Task, Rl2Settings> {}
 
 /** Creates an RL² learner (see the module comment). */
 export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
   if (config === null || typeof config !== 'object')
     throw new RangeError(`createRl2: config must be an object, got ${String(config)}`);
-  const { distribution } = config;
-  if (distribution === undefined || typeof distribution.makeVectorEnv !== 'function')
-    throw new RangeError('createRl2: config.distribution must be a TaskDistribution');
   const settings = resolveRl2Settings(config);
-
-  // The policy: a GRU over trial inputs; the value head reads its state.
-  const probe = distribution.makeVectorEnv([distribution.defaultTask()], { autoresetMode: 'disabled' });
-  const observationSize = probe.observationSize;
-  const encoding = actionEncodingOf(probe.actionSpace as Box | Discrete);
-  const inputSize = trialInputSize(observationSize, encoding);
-  const policy =
-    config.policy ??
-    createGruPolicy({
-      observationSize: inputSize,
-      actionKind: encoding.kind,
-      actionSize: encoding.size,
-      hiddenSize: settings.hiddenSize,
-    });
-  if (
-    policy.observationSize !== inputSize ||
-    policy.actionKind !== encoding.kind ||
-    policy.actionSize !== encoding.size
-  ) {
-    throw new RangeError(
-      `createRl2: the policy (inputs ${policy.observationSize}, ${policy.actionKind} actions of size ${policy.actionSize}) does not fit ${distribution.id}: RL² inputs are ${inputSize} floats (observation ${observationSize} + action ${encoding.size} + reward + done) and actions are ${encoding.kind} of size ${encoding.size}`,
-    );
-  }
-  /** What checkpoints record besides the config, and what a restore compares. */
-  const setup: CheckpointSetup = {
-    distribution: describeTaskDistribution(distribution),
-    policy: describePolicy(policy),
-  };
-  const initRng = createRng(settings.seed);
-  let params: ParamTree = {
-    policy: policy.init(initRng),
-    ...initialiseScaledValueHead(initRng, policy.hiddenSize),
-  };
-  /** What the optimiser updates: everything but the value scale (which tracks the targets). */
-  const trainable = (tree: ParamTree): ParamTree => ({ policy: tree.policy!, value: tree.value! });
-  const optimizer = createAdam({ learningRate: settings.ppo.learningRate });
-  let state: OptimizerState | undefined =
-    settings.outerOptimizer === 'ppo' ? optimizer.init(trainable(params)) : undefined;
-  let step = 0;
-  const n = settings.episodesPerTrial;
-  /** Agents this learner made, with the memory they start from (for `adapt`). */
-  const agents = new WeakMap<Agent, { readonly params: ParamTree; readonly initialMemory?: TrialMemory }>();
-
-  /** An agent over a copy of `source` (default: the current parameters) that it owns. */
-  const makeAgent = (options: {
-    readonly initialMemory?: TrialMemory;
-    readonly deterministic?: boolean;
-    readonly source?: ParamTree;
-  }) => {
-    const owned = cloneParams(options.source ?? params);
-    const agent = createTrialAgent(policy, owned, observationSize, encoding, {
-      ...(options.initialMemory === undefined ? {} : { initialMemory: options.initialMemory }),
-      ...(options.deterministic === undefined ? {} : { deterministic: options.deterministic }),
-      onDispose: () => disposeParams(owned),
-    });
-    agents.set(agent, {
-      params: owned,
-      ...(options.initialMemory ? { initialMemory: options.initialMemory } : {}),
-    });
-    return agent;
-  };
-
-  /** One trial of n episodes per task, memory kept across the trial's episode boundaries. */
-  const sampleTrials = (tasks: readonly Task[], agent: Agent, rng: Rng, seed: number) => {
-    if (!Array.isArray(tasks) || tasks.length === 0)
-      throw new RangeError(
-        `rl2: needs a non-empty array of tasks, got ${Array.isArray(tasks) ? '[]' : String(tasks)}`,
-      );
-    const env = distribution.makeVectorEnv(tasks, { autoresetMode: 'disabled' });
-    return collectEpisodes(env, agent, { episodesPerEnv: n, rng, seed, keepMemoryAcrossEpisodes: true });
-  };
-
-  /** PPO over minibatches of whole trials (Adam on the policy and the value head). */
-  const ppoUpdate = (batch: TrialBatch, rng: Rng): Record<string, number> => {
-    const { epochs, minibatches, maxGradientNorm, clipRange, valueCoefficient, entropyCoefficient } =
-      settings.ppo;
-    const valueScale = params.valueScale!;
-    const result = runPpoEpochs({
-      params: trainable(params),
-      optimizer,
-      state: state!,
-      rng,
-      units: batch.trials,
-      epochs,
-      minibatches,
-      maxGradientNorm,
-      loss: (p, trials) =>
-        trialLossTerms(policy, { ...p, valueScale }, selectTrials(batch, trials), {
-          clipRange,
-          valueCoefficient,
-          entropyCoefficient,
-        }),
-    });
-    disposeParams(trainable(params));
-    disposeOptimizerState(state!);
-    params = { ...result.params, valueScale };
-    state = result.state;
-    const { policyLoss, valueLoss, entropy, clipFraction, gradientNorm } = result.metrics;
-    return {
-      'ppo/policyLoss': policyLoss!,
-      'ppo/valueLoss': valueLoss!,
-      'ppo/entropy': entropy!,
-      'ppo/clipFraction': clipFraction!,
-      'ppo/gradientNorm': gradientNorm,
-    };
-  };
-
-  /** TRPO on the policy under a mean-KL bound, then the value head regressed on the new GRU states. */
-  const trpoUpdate = (batch: TrialBatch): Record<string, number> => {
-    const { valueSteps, valueLearningRate, ...trpoSettings } = settings.trpo;
-    const objective = createTrialTrpoObjective(policy, params, batch);
-    const result = trpoStep(params.policy as ParamTree, objective.loss, objective.kl, trpoSettings);
-    objective.dispose();
-    const states = tf.tidy(() =>
-      stopGradient(
-        policy.unroll(result.params, batch.inputs, tf.zeros([batch.trials, policy.hiddenSize])).states,
-      ),
-    );
-    const fit = fitScaledValueHead(params, states, batch.returns, {
-      steps: valueSteps,
-      learningRate: valueLearningRate,
-      mask: batch.mask,
-    });
-    states.dispose();
-    disposeParams(trainable(params));
-    params = { policy: result.params, value: fit.value, valueScale: params.valueScale! };
-    return { ...result.metrics, 'trpo/valueLoss': fit.loss };
-  };
-
-  return {
-    kind: KIND,
-    adaptation: 'memory',
-    episodesPerTrial: n,
+  return createTrialLearner({
+    kind: 'rl2',
+    owner: 'createRl2',
+    name: 'RL²',
+    distribution: config.distribution,
+    settings,
     config: settings,
-    policy,
-    encoding,
-    observationSize,
-    parameters: () => params,
-
-    async metaTrainStep(tasks, rng): Promise<MetaMetrics> {
-      const clock = () => performance.now() / 1000;
-      const started = clock();
-      // 1. One trial per task, the memory carried across its episodes.
-      const agent = makeAgent({});
-      const episodes = sampleTrials(tasks, agent, rng, rng.nextSeed());
-      agent.dispose?.();
-      const sampled = clock();
-      // 2. GAE over whole trials; the trials padded into one batch.
-      const targets = trialAdvantages(episodes, episodes.agentInfo.value!, settings);
-      const batch = toTrialBatch(episodes, encoding, targets, settings.normalizeAdvantages);
-      // 3. The value scale follows the new targets (the head is rescaled: values unchanged).
-      const scale = updateValueScale(params, targets.returns, step);
-      disposeParams(params.value as ParamTree);
-      disposeParams(params.valueScale as ParamTree);
-      params = scale.params;
-      // 4. The outer update through whole trials.
-      const outer = settings.outerOptimizer === 'ppo' ? ppoUpdate(batch, rng) : trpoUpdate(batch);
-      disposeTrialBatch(batch);
-      step += 1;
-      const returns = trialReturns(episodes, n);
-      return {
-        'metaTrain/returnPerTrial': returns.perTrial,
-        'metaTrain/returnFirstEpisode': returns.firstEpisode,
-        'metaTrain/returnLastEpisode': returns.lastEpisode,
-        'metaTrain/environmentSteps': episodes.rewards.length,
-        ...outer,
-        'value/scaleMean': scale.mean,
-        'value/scaleStd': scale.std,
-        'time/sampling': sampled - started,
-        'time/update': clock() - sampled,
-        'time/iteration': clock() - started,
-      };
-    },
-
-    explorationAgent: () => makeAgent({}),
-
-    adapt(agent, episodes) {
-      const source = agents.get(agent);
-      if (source === undefined) {
-        throw new TypeError(
-          'rl2.adapt: the agent was not made by this learner (use its explorationAgent or a previous adapt result)',
-        );
-      }
-      if (episodes.observationSize !== observationSize) {
-        throw new RangeError(
-          `rl2.adapt: the episodes have observations of ${episodes.observationSize} floats, the learner's environments ${observationSize}`,
-        );
-      }
-      const policyParams = source.params.policy as ParamTree;
-      const memory = trialMemoryAfter(
-        policy,
-        policyParams,
-        episodes,
-        encoding,
-        source.initialMemory,
-        'rl2.adapt',
-      );
-      return makeAgent({ initialMemory: memory, source: source.params });
-    },
-
-    playTrials(tasks, options) {
-      const agent = makeAgent({ deterministic: options.deterministic ?? false });
-      try {
-        return sampleTrials(tasks, agent, createRng(options.seed), options.seed);
-      } finally {
-        agent.dispose?.();
-      }
-    },
-
-    async toCheckpoint(): Promise<Checkpoint> {
-      return {
-        kind: KIND,
-        version: 1,
-        config: { ...settings },
-        setup,
-        params,
-        ...(state === undefined ? {} : { optimizer: state }),
-        rng: {},
-        step,
-      };
-    },
-
-    async fromCheckpoint(checkpoint, options) {
-      assertCheckpointFits(checkpoint, {
-        kind: KIND,
-        params,
-        needsOptimizer: settings.outerOptimizer === 'ppo',
-        run: { config: settings, setup },
-        allowChanges: options?.allowChanges,
-      });
-      disposeParams(params);
-      if (state !== undefined) disposeOptimizerState(state);
-      params = checkpoint.params;
-      state = settings.outerOptimizer === 'ppo' ? checkpoint.optimizer : undefined;
-      step = checkpoint.step;
-    },
-
-    dispose() {
-      disposeParams(params);
-      if (state !== undefined) disposeOptimizerState(state);
-    },
-  };
+    policy: (inputSize, encoding) =>
+      config.policy ??
+      createGruPolicy({
+        observationSize: inputSize,
+        actionKind: encoding.kind,
+        actionSize: encoding.size,
+        hiddenSize: settings.hiddenSize,
+      }),
+  });
 }

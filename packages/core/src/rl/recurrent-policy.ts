@@ -16,7 +16,11 @@ import { disposeParams, type ParamTree } from '../params/param-tree';
 import { type Agent, sizesOf } from './agent';
 import type { ActionKind } from './policies';
 
-/** A GRU policy. */
+/**
+ * A recurrent policy: one step at a time for rollouts, whole sequences for training. Its memory
+ * is a flat float state per sequence (`hiddenSize` floats: a GRU's state, or a cache of past
+ * inputs for SNAIL, an external memory for MANN); a value head reads its per-step features.
+ */
 export interface RecurrentPolicy {
   /** Floats per observation. */
   readonly observationSize: number;
@@ -24,20 +28,26 @@ export interface RecurrentPolicy {
   readonly actionKind: ActionKind;
   /** Action dimension or number of choices. */
   readonly actionSize: number;
-  /** Hidden state size H. */
+  /** Hidden state size H: the floats of memory per sequence (zeros = nothing seen yet). */
   readonly hiddenSize: number;
-  /** Fresh parameters `{ gru, head, logStd? }`. */
+  /** Floats per step of the features a value head reads (`step`'s `features`, `unroll`'s `states`); default `hiddenSize`. */
+  readonly featureSize?: number;
+  /** Fresh parameters (the GRU policy's: `{ gru, head, logStd? }`). */
   init(rng: Rng): ParamTree;
-  /** One step: the action distribution `[B]` and the next hidden state `[B, H]`. */
+  /**
+   * One step: the action distribution `[B]`, the next hidden state `[B, H]` and the step's
+   * features `[B, featureSize]` (omitted when they are the hidden state).
+   */
   step(
     params: ParamTree,
     observations: tf.Tensor,
     hidden: tf.Tensor,
-  ): { distribution: Distribution; hidden: tf.Tensor };
+  ): { distribution: Distribution; hidden: tf.Tensor; features?: tf.Tensor };
   /**
    * Whole sequences `[B, T, O]` from `hidden` `[B, H]`; where `resets` `[B, T]` is 1 the hidden
-   * state is zeroed before that step. Returns the distribution over `[B, T]`, every step's
-   * hidden state `[B, T, H]` (e.g. for a value head) and the last one `[B, H]`.
+   * state is zeroed before that step (a policy may refuse `resets` with an error saying so).
+   * Returns the distribution over `[B, T]`, every step's features `[B, T, featureSize]` (the GRU's
+   * hidden states; e.g. for a value head) and the last hidden state `[B, H]`.
    */
   unroll(
     params: ParamTree,
@@ -45,6 +55,11 @@ export interface RecurrentPolicy {
     hidden: tf.Tensor,
     resets?: tf.Tensor,
   ): { distribution: Distribution; states: tf.Tensor; hidden: tf.Tensor };
+}
+
+/** The floats per step a value head on `policy`'s features reads: `featureSize`, else `hiddenSize`. */
+export function featureSizeOf(policy: RecurrentPolicy): number {
+  return policy.featureSize ?? policy.hiddenSize;
 }
 
 /** Options of `createGruPolicy`. */

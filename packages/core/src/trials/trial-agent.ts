@@ -75,18 +75,21 @@ export function createTrialAgent(
   const initial = options.initialMemory;
   const fixedCount = initial === undefined ? undefined : initial.done.length;
   let count = -1;
-  let hidden: Float32Array = new Float32Array(0);
+  // The memory stays a tensor between steps (a SNAIL cache or a MANN memory is large: no copies
+  // to and from JavaScript per step); the inputs' side (action, reward, done) is kept here.
+  let hidden: tf.Tensor2D | undefined;
   let previousActions = new Float32Array(0);
   let previousRewards = new Float32Array(0);
   let done = new Float32Array(0);
+  /** The memory a reset returns the rows to: the initial memory's, or zeros. */
+  const initialHidden = (n: number): tf.Tensor2D =>
+    initial === undefined ? tf.zeros([n, size]) : tf.tensor2d(initial.hidden, [n, size]);
   const resetRow = (i: number) => {
     if (initial === undefined) {
-      hidden.fill(0, i * size, (i + 1) * size);
       previousActions.fill(0, i * encoding.size, (i + 1) * encoding.size);
       previousRewards[i] = 0;
       done[i] = 0;
     } else {
-      hidden.set(initial.hidden.subarray(i * size, (i + 1) * size), i * size);
       previousActions.set(
         initial.previousActions.subarray(i * encoding.size, (i + 1) * encoding.size),
         i * encoding.size,
@@ -103,7 +106,8 @@ export function createTrialAgent(
     }
     if (n === count) return;
     count = n;
-    hidden = new Float32Array(n * size);
+    hidden?.dispose();
+    hidden = initialHidden(n);
     previousActions = new Float32Array(n * encoding.size);
     previousRewards = new Float32Array(n);
     done = new Float32Array(n);
@@ -132,22 +136,19 @@ export function createTrialAgent(
         buffer[row + observationSize + encoding.size + 1] = done[i]!;
       }
       const result = tf.tidy(() => {
-        const step = policy.step(
-          params.policy as ParamTree,
-          tf.tensor2d(buffer, [n, width]),
-          tf.tensor2d(hidden, [n, size]),
-        );
+        const step = policy.step(params.policy as ParamTree, tf.tensor2d(buffer, [n, width]), hidden!);
         const sample = options.deterministic ? step.distribution.mode() : step.distribution.sample(rng);
-        const value = withValues ? scaledValues(params, step.hidden) : undefined;
+        const value = withValues ? scaledValues(params, step.features ?? step.hidden) : undefined;
         return { sample, logProb: step.distribution.logProb(sample), value, hidden: step.hidden };
       });
       const actionValues = result.sample.dataSync();
       const actions =
         policy.actionKind === 'discrete' ? Int32Array.from(actionValues) : Float32Array.from(actionValues);
-      hidden = Float32Array.from(result.hidden.dataSync());
+      hidden!.dispose();
+      hidden = result.hidden as tf.Tensor2D;
       const logProb = Float32Array.from(result.logProb.dataSync());
       const value = result.value === undefined ? undefined : Float32Array.from(result.value.dataSync());
-      tf.dispose([result.sample, result.logProb, result.hidden]);
+      tf.dispose([result.sample, result.logProb]);
       result.value?.dispose();
       const actionSize = policy.actionKind === 'discrete' ? 1 : encoding.size;
       for (let i = 0; i < n; i += 1) {
@@ -163,19 +164,33 @@ export function createTrialAgent(
     },
     onEpisodeStart(envMask, { keepMemory }) {
       if (count < 0) return;
+      let resets = 0;
       for (let i = 0; i < count; i += 1) {
         if (envMask[i] !== 1) continue;
         if (keepMemory) done[i] = 1;
-        else resetRow(i);
+        else {
+          resetRow(i);
+          resets += 1;
+        }
       }
+      if (resets === 0) return;
+      const current = hidden!;
+      hidden = tf.tidy(() => {
+        const mask = tf.reshape(tf.tensor1d(envMask, 'float32'), [count, 1]);
+        return tf.add(tf.mul(current, tf.sub(1, mask)), tf.mul(initialHidden(count), mask)) as tf.Tensor2D;
+      });
+      current.dispose();
     },
     memory: () => ({
-      hidden: Float32Array.from(hidden),
+      hidden: hidden === undefined ? new Float32Array(0) : Float32Array.from(hidden.dataSync()),
       previousActions: Float32Array.from(previousActions),
       previousRewards: Float32Array.from(previousRewards),
       done: Float32Array.from(done),
     }),
     dispose() {
+      hidden?.dispose();
+      hidden = undefined;
+      count = -1;
       options.onDispose?.();
     },
   };
@@ -233,8 +248,6 @@ export function trialMemoryAfter(
   const size = policy.hiddenSize;
   const width = trialInputSize(observationSize, encoding);
   const flat = trialInputs(episodes, encoding);
-  const steps = Math.max(1, ...ranges.map((r) => r.length));
-  const padded = new Float32Array(count * steps * width);
   const a = episodes.actionSize;
   const memory: TrialMemory = {
     hidden: new Float32Array(count * size),
@@ -243,28 +256,42 @@ export function trialMemoryAfter(
     done: new Float32Array(count).fill(1),
   };
   ranges.forEach((range, i) => {
-    padded.set(flat.subarray(range.start * width, (range.start + range.length) * width), i * steps * width);
-    if (start !== undefined) {
-      // The trial began before these episodes: its first step saw the start memory's inputs.
-      const row = i * steps * width + observationSize;
-      padded.set(start.previousActions.subarray(i * encoding.size, (i + 1) * encoding.size), row);
-      padded[row + encoding.size] = start.previousRewards[i]!;
-      padded[row + encoding.size + 1] = start.done[i]!;
-    }
     const last = range.start + range.length - 1;
     encodeAction(encoding, episodes.actions, last * a, memory.previousActions, i * encoding.size);
     memory.previousRewards[i] = episodes.rewards[last]!;
   });
-  const finalStates = tf.tidy(() => {
-    const { states } = policy.unroll(
-      policyParams,
-      tf.tensor3d(padded, [count, steps, width]),
-      start === undefined ? tf.zeros([count, size]) : tf.tensor2d(start.hidden, [count, size]),
+  // One unroll per trial length: the last hidden state of each group is every member's own
+  // (no padding after a trial's end, which would move a policy's memory on).
+  const lengths = [...new Set(ranges.map((r) => r.length))];
+  for (const length of lengths) {
+    const members = ranges.flatMap((range, i) => (range.length === length ? [i] : []));
+    const inputs = new Float32Array(members.length * length * width);
+    const startHidden = new Float32Array(members.length * size);
+    members.forEach((i, k) => {
+      const range = ranges[i]!;
+      inputs.set(flat.subarray(range.start * width, (range.start + length) * width), k * length * width);
+      if (start !== undefined) {
+        // The trial began before these episodes: its first step saw the start memory's inputs.
+        const row = k * length * width + observationSize;
+        inputs.set(start.previousActions.subarray(i * encoding.size, (i + 1) * encoding.size), row);
+        inputs[row + encoding.size] = start.previousRewards[i]!;
+        inputs[row + encoding.size + 1] = start.done[i]!;
+        startHidden.set(start.hidden.subarray(i * size, (i + 1) * size), k * size);
+      }
+    });
+    const last = tf.tidy(
+      () =>
+        policy.unroll(
+          policyParams,
+          tf.tensor3d(inputs, [members.length, length, width]),
+          tf.tensor2d(startHidden, [members.length, size]),
+        ).hidden,
     );
-    const rows = Int32Array.from(ranges, (r, i) => i * steps + r.length - 1);
-    return tf.gather(tf.reshape(states, [count * steps, size]), tf.tensor1d(rows, 'int32'));
-  });
-  memory.hidden.set(finalStates.dataSync());
-  finalStates.dispose();
+    const values = last.dataSync();
+    last.dispose();
+    members.forEach((i, k) => {
+      memory.hidden.set(values.subarray(k * size, (k + 1) * size), i * size);
+    });
+  }
   return memory;
 }
