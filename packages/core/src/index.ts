@@ -299,6 +299,7 @@ export {
   createTrialLearner,
   type TrialLearner,
   type TrialLearnerOptions,
+  type TrialShape,
 } from './trials/trial-learner';
 export {
   resolveTrialLearnerSettings,

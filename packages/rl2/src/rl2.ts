@@ -37,7 +37,7 @@ export function createRl2<Task>(config: Rl2Config<Task>): Rl2<Task> {
     distribution: config.distribution,
     settings,
     config: settings,
-    policy: (inputSize, encoding) =>
+    policy: ({ inputSize, encoding }) =>
       config.policy ??
       createGruPolicy({
         observationSize: inputSize,

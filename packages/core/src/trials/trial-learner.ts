@@ -75,6 +75,16 @@ export interface TrialLearner<Task, Config = TrialLearnerSettings> extends MetaL
   ): EpisodeBatch;
 }
 
+/** What a policy over a distribution's trials must fit. */
+export interface TrialShape {
+  /** Floats per step of the trial inputs (`trialInputSize`: observation, action, reward, done). */
+  readonly inputSize: number;
+  /** How actions are encoded (kind and size: the policy's actions). */
+  readonly encoding: ActionEncoding;
+  /** The most steps a trial can take: episodes per trial times the environments' time limit. */
+  readonly maxTrialSteps: number;
+}
+
 /** What `createTrialLearner` needs: the architecture and the settings, chosen by a learner package. */
 export interface TrialLearnerOptions<Task, Config> {
   /** The checkpoint kind and the prefix of errors from the learner's methods, e.g. 'rl2'. */
@@ -85,8 +95,8 @@ export interface TrialLearnerOptions<Task, Config> {
   readonly name: string;
   /** Where the tasks' environments come from. */
   readonly distribution: TaskDistribution<Task>;
-  /** Makes the policy over trial inputs of `inputSize` floats (or returns the user's; it is checked). */
-  readonly policy: (inputSize: number, encoding: ActionEncoding) => RecurrentPolicy;
+  /** Makes the policy over the distribution's trials (or returns the user's; it is checked). */
+  readonly policy: (trial: TrialShape) => RecurrentPolicy;
   /** The training settings (`resolveTrialLearnerSettings`). */
   readonly settings: TrialLearnerSettings;
   /** The learner's whole settings, recorded in checkpoints and compared on restore. */
@@ -107,7 +117,11 @@ export function createTrialLearner<Task, Config extends object>(
   const observationSize = probe.observationSize;
   const encoding = actionEncodingOf(probe.actionSpace as Box | Discrete);
   const inputSize = trialInputSize(observationSize, encoding);
-  const policy = options.policy(inputSize, encoding);
+  const policy = options.policy({
+    inputSize,
+    encoding,
+    maxTrialSteps: settings.episodesPerTrial * probe.maxEpisodeSteps,
+  });
   if (
     policy.observationSize !== inputSize ||
     policy.actionKind !== encoding.kind ||

@@ -1,0 +1,44 @@
+/**
+ * SNAIL (Mishra et al. 2018, "A Simple Neural Attentive Meta-Learner") as an RL meta-learner: a
+ * policy of temporal convolutions and causal soft attention over the trial so far (trial inputs
+ * as RL²'s: observation, previous action, previous reward, done flag), trained like RL² by core's
+ * trial learner (PPO or TRPO through whole trials; `createTrialLearner`). Two networks, one for
+ * the actions and one for the value head, as the runnable peer (lucaslingle/pytorch_rl2) builds
+ * them; see `snail/snail-network.ts` for the layers and `snail/snail-policy.ts` for the memory.
+ */
+import { createTrialLearner, type TrialLearner } from '@metarl/core';
+import { type SnailConfig, type SnailSettings, resolveSnailSettings } from './snail-config';
+import { createSnailPolicy, type SnailPolicy } from './snail/snail-policy';
+
+/** A SNAIL learner: core's trial learner over a SNAIL policy. */
+export interface Snail<Task> extends TrialLearner<Task, SnailSettings> {
+  /** The SNAIL policy (its two networks' layers and parameter counts are visible). */
+  readonly policy: SnailPolicy;
+}
+
+/** Creates a SNAIL learner (see the module comment). */
+export function createSnail<Task>(config: SnailConfig<Task>): Snail<Task> {
+  if (config === null || typeof config !== 'object')
+    throw new RangeError(`createSnail: config must be an object, got ${String(config)}`);
+  const settings = resolveSnailSettings(config);
+  let policy: SnailPolicy | undefined;
+  const learner = createTrialLearner({
+    kind: 'snail',
+    owner: 'createSnail',
+    name: 'SNAIL',
+    distribution: config.distribution,
+    settings,
+    config: settings,
+    policy: ({ inputSize, encoding, maxTrialSteps }) => {
+      policy = createSnailPolicy({
+        observationSize: inputSize,
+        actionKind: encoding.kind,
+        actionSize: encoding.size,
+        contextSize: settings.contextSize === 'trial' ? maxTrialSteps : settings.contextSize,
+        featureSize: settings.featureSize,
+      });
+      return policy;
+    },
+  });
+  return { ...learner, policy: policy! };
+}
