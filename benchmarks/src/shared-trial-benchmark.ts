@@ -138,6 +138,7 @@ interface LearnerRun {
   readonly config: object;
   readonly iterationsCompleted: number;
   readonly medianUpdateSeconds: number;
+  readonly medianIterationSeconds: number;
   readonly trainingSeconds: number;
   readonly environmentSteps: number;
   readonly environmentStepsPerSecond: number;
@@ -248,7 +249,10 @@ export async function runTrialBenchmark<Extra extends Record<string, FlagSpec>>(
     });
     const completed = result.iterations;
     if (evaluateEvery > 0 && curve[curve.length - 1]?.iteration !== completed) evaluateCurve(completed);
-    const updateSeconds = result.records.map((record) => record['time/update']!).sort((a, b) => a - b);
+    const median = (key: string) => {
+      const values = result.records.map((record) => record[key]!).sort((a, b) => a - b);
+      return Number((values[Math.floor(values.length / 2)] ?? Number.NaN).toFixed(3));
+    };
     const trainingSeconds = (performance.now() - started) / 1000;
     const evaluationStarted = performance.now();
     const sampled = trialReturns(learner.playTrials(testTasks, { seed: 7 }), episodes);
