@@ -26,18 +26,27 @@ export interface RecurrentPolicy {
   readonly actionSize: number;
   /** Hidden state size H. */
   readonly hiddenSize: number;
+  /**
+   * Floats per step that a value head reads (what `step` returns as `features` and `unroll` as
+   * `states`); default `hiddenSize` (the hidden state itself is the feature).
+   */
+  readonly featureSize?: number;
   /** Fresh parameters `{ gru, head, logStd? }`. */
   init(rng: Rng): ParamTree;
-  /** One step: the action distribution `[B]` and the next hidden state `[B, H]`. */
+  /**
+   * One step: the action distribution `[B]`, the next hidden state `[B, H]` and, where the
+   * policy has them, the step's value-head features `[B, featureSize]` (absent: the hidden state).
+   */
   step(
     params: ParamTree,
     observations: tf.Tensor,
     hidden: tf.Tensor,
-  ): { distribution: Distribution; hidden: tf.Tensor };
+  ): { distribution: Distribution; hidden: tf.Tensor; features?: tf.Tensor };
   /**
    * Whole sequences `[B, T, O]` from `hidden` `[B, H]`; where `resets` `[B, T]` is 1 the hidden
    * state is zeroed before that step. Returns the distribution over `[B, T]`, every step's
-   * hidden state `[B, T, H]` (e.g. for a value head) and the last one `[B, H]`.
+   * features `[B, T, featureSize]` (e.g. for a value head; the hidden states `[B, T, H]` where
+   * `featureSize` is absent) and the last hidden state `[B, H]`.
    */
   unroll(
     params: ParamTree,
