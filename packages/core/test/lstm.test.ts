@@ -29,8 +29,8 @@ function referenceLstm(
       const pre = Float64Array.from(bias);
       for (let k = 0; k < 4 * SIZE; k += 1) {
         for (let i = 0; i < INPUTS; i += 1)
-          pre[k] += inputs[(b * STEPS + t) * INPUTS + i]! * inputWeight[i * 4 * SIZE + k]!;
-        for (let j = 0; j < SIZE; j += 1) pre[k] += hidden[j]! * hiddenWeight[j * 4 * SIZE + k]!;
+          pre[k] = pre[k]! + inputs[(b * STEPS + t) * INPUTS + i]! * inputWeight[i * 4 * SIZE + k]!;
+        for (let j = 0; j < SIZE; j += 1) pre[k] = pre[k]! + hidden[j]! * hiddenWeight[j * 4 * SIZE + k]!;
       }
       const nextHidden = new Float64Array(SIZE);
       const nextCell = new Float64Array(SIZE);

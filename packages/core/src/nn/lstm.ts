@@ -12,18 +12,18 @@ export interface LstmOptions {
 }
 
 /** An LSTM's recurrent state: the output `hidden` h and the memory `cell` c, each `[B, H]` (or `[T, B, H]`). */
-export interface LstmState {
+export type LstmState = {
   /** h, the cell's output. */
   readonly hidden: tf.Tensor;
   /** c, the cell's memory. */
   readonly cell: tf.Tensor;
-}
+};
 
 /** One LSTM step's input: the step's features and the previous state. */
-export interface LstmInput extends LstmState {
+export type LstmInput = LstmState & {
   /** `[B, in]` or `[T, B, in]`. */
   readonly input: tf.Tensor;
-}
+};
 
 /**
  * A long short-term memory cell (Hochreiter & Schmidhuber 1997 with a forget gate, Gers et al.
