@@ -62,19 +62,20 @@ function referenceLrua(
   const usage = new Float64Array(slots);
   for (let i = 0; i < slots; i += 1) {
     usage[i] = gamma * x.usage[i]!;
-    for (let h = 0; h < heads; h += 1) usage[i] += readWeights[h * slots + i]! + writeWeights[h * slots + i]!;
+    for (let h = 0; h < heads; h += 1)
+      usage[i]! += readWeights[h * slots + i]! + writeWeights[h * slots + i]!;
   }
   const memory = Float64Array.from(x.memory);
   for (let m = 0; m < width; m += 1) memory[order[0]! * width + m] = 0;
   for (let i = 0; i < slots; i += 1)
     for (let m = 0; m < width; m += 1)
       for (let h = 0; h < heads; h += 1)
-        memory[i * width + m] += writeWeights[h * slots + i]! * x.adds[h * width + m]!;
+        memory[i * width + m]! += writeWeights[h * slots + i]! * x.adds[h * width + m]!;
   const reads = new Float64Array(heads * width);
   for (let h = 0; h < heads; h += 1)
     for (let m = 0; m < width; m += 1)
       for (let i = 0; i < slots; i += 1)
-        reads[h * width + m] += readWeights[h * slots + i]! * memory[i * width + m]!;
+        reads[h * width + m]! += readWeights[h * slots + i]! * memory[i * width + m]!;
   return { reads, memory, usage };
 }
 

@@ -189,7 +189,7 @@ export function createMann(options: MannOptions): Mann {
           next.hidden,
           'mann output',
         );
-        return { logits, features: next.hidden, state: { controller: next } };
+        return { logits, features: tf.clone(next.hidden), state: { controller: next } };
       }
       const previous = state.memory;
       if (previous === undefined)
