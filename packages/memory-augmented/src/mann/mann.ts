@@ -194,9 +194,12 @@ export function createMann(options: MannOptions): Mann {
       const previous = state.memory;
       if (previous === undefined)
         throw new RangeError("mann.step: state.memory is missing (memory mode is not 'none')");
-      // What the controller and the output layer see of the reads (zeros in the ablation).
-      const visible = (reads: tf.Tensor) =>
-        o.memory === 'on' ? tf.reshape(reads, [batch, readSize]) : tf.zeros([batch, readSize]);
+      // What the controller and the output layer see of the reads: zeros in the ablation, as
+      // reads · 0 so that the heads stay on the graph (their gradient is exactly zero).
+      const visible = (reads: tf.Tensor) => {
+        const flat = tf.reshape(reads, [batch, readSize]);
+        return o.memory === 'on' ? flat : tf.mul(flat, 0);
+      };
 
       // 1. Controller on x_t ⊕ r_{t-1}.
       const next = controller.apply(params.controller as ParamTree, {
