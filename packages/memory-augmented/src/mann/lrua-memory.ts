@@ -84,8 +84,12 @@ export function rankByUsage(usage: tf.Tensor): tf.Tensor {
       Float32Array.from({ length: slots * slots }, (_v, k) => (k % slots > Math.floor(k / slots) ? 1 : 0)),
       [slots, slots],
     ); // [i, j] = 1 where j > i
-    const smaller = tf.cast(tf.less(other, own), 'float32');
-    const tiedLater = tf.mul(tf.cast(tf.equal(other, own), 'float32'), later);
+    // s = sign(u_j - u_i) (exact: a float32 difference is 0 only for equal values); then
+    // [u_j < u_i] = (s² - s) / 2 and [u_j = u_i] = 1 - s². (Broadcast comparisons are slow on wasm.)
+    const sign = tf.sign(tf.sub(other, own)); // [B, N, N]
+    const squared = tf.mul(sign, sign);
+    const smaller = tf.mul(tf.sub(squared, sign), 0.5);
+    const tiedLater = tf.mul(tf.sub(1, squared), later);
     return tf.sum(tf.add(smaller, tiedLater), 2);
   });
 }
