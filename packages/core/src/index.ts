@@ -147,6 +147,13 @@ export {
   type LinearOptions,
   type WeightInitialisation,
 } from './nn/linear';
+export {
+  applyLstmSequence,
+  createLstm,
+  type LstmInput,
+  type LstmOptions,
+  type LstmState,
+} from './nn/lstm';
 export { type Activation, createMlp, type MlpOptions } from './nn/mlp';
 export type { Module } from './nn/module';
 export { logSoftmax, logSumExp, selectLastAxis, stopGradient, sumOfSquares } from './ops/ops';

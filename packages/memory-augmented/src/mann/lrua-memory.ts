@@ -1,0 +1,140 @@
+/**
+ * Least recently used access (LRUA) memory of MANN (Santoro et al. 2016, "Meta-Learning with
+ * Memory-Augmented Neural Networks", section 3.1, eqs. 17-22): one pure read/write step on
+ * tensors. The order of operations follows snowkylin/ntm `ntm/mann_cell.py` (the paper's
+ * equations are ambiguous about which memory the read weights compare against):
+ *
+ *  1. least-used weights w^lu_{t-1} [B, N]: 1 at the n = H slots of smallest PREVIOUS usage
+ *     w^u_{t-1}, 0 elsewhere (an indicator: no gradient flows through the selection; ties go to
+ *     the higher slot index, as TensorFlow's top_k ordering does in the reference). One
+ *     indicator shared by every head, as in the paper's eq. 21 and the reference.
+ *  2. read weights w^r_t [B, H, N] = softmax over slots of the cosine similarity between each
+ *     head's key k_t and the rows of the PREVIOUS memory M_{t-1} (eqs. 17-18). The norms carry
+ *     an epsilon inside the square root: ||x|| = sqrt(sum x^2 + 1e-8), so all-zero memory rows
+ *     (an empty memory starts at zero) give similarity 0 with a finite gradient. (The reference
+ *     adds 1e-8 to the product of the norms instead and starts its memory at 1e-6.)
+ *  3. write weights w^w_t = σ(α) w^r_{t-1} + (1 - σ(α)) w^lu_{t-1} (eq. 22), with the PREVIOUS
+ *     step's read weights.
+ *  4. usage w^u_t = γ w^u_{t-1} + Σ_heads w^r_t + Σ_heads w^w_t (eq. 20).
+ *  5. the single least-used slot of w^u_{t-1} (the smallest previous usage) is zeroed, then
+ *     M_t = M_{t-1}' + Σ_heads w^w_t ⊗ a_t (the add vectors a_t, one per head).
+ *  6. reads r_t [B, H, M] = w^r_t M_t: weights from step 2, read from the NEW memory.
+ *
+ * (tristandeleu/ntm-one-shot differs: it compares keys with the new memory M_t, and each head h
+ * writes to the h-th least-used slot alone.)
+ */
+import { stopGradient, tf } from '@metarl/core';
+
+/** The memory part of MANN's state (a plain record of tensors). */
+export type LruaState = {
+  /** M [B, N, M]: N slots of width M. */
+  readonly memory: tf.Tensor;
+  /** w^u [B, N]: decayed sum of read and write weights. */
+  readonly usage: tf.Tensor;
+  /** w^r of the previous step [B, H, N]. */
+  readonly readWeights: tf.Tensor;
+  /** r of the previous step [B, H, M] (what the controller reads next). */
+  readonly reads: tf.Tensor;
+};
+
+/** What the controller emits for one step, per head. */
+export interface LruaHeads {
+  /** k_t [B, H, M]: keys (tanh of a linear map of the controller output). */
+  readonly keys: tf.Tensor;
+  /** a_t [B, H, M]: add vectors (tanh). */
+  readonly adds: tf.Tensor;
+  /** σ(α) [B, H]: the write gate between the last read slots (1) and the least-used ones (0). */
+  readonly gates: tf.Tensor;
+}
+
+/** One step's results: the next state and the write weights (for inspection and tests). */
+export interface LruaStep {
+  /** The state after this step (`reads` are this step's reads). */
+  readonly state: LruaState;
+  /** w^w_t [B, H, N]. */
+  readonly writeWeights: tf.Tensor;
+  /** w^lu_{t-1} [B, N]: the least-used indicator the writes used. */
+  readonly leastUsed: tf.Tensor;
+}
+
+/** Epsilon inside the norms of the cosine similarity: ||x|| = sqrt(sum x^2 + NORM_EPSILON). */
+export const NORM_EPSILON = 1e-8;
+
+/** The all-zero (empty) memory for `batch` sequences. */
+export function emptyLruaState(batch: number, slots: number, width: number, heads: number): LruaState {
+  return {
+    memory: tf.zeros([batch, slots, width]),
+    usage: tf.zeros([batch, slots]),
+    readWeights: tf.zeros([batch, heads, slots]),
+    reads: tf.zeros([batch, heads, width]),
+  };
+}
+
+/**
+ * Ranks of the slots by usage [B, N] (0 = least used), as float32 and without gradient: rank_i =
+ * #{j : u_j < u_i} + #{j > i : u_j = u_i} (equal usages: the higher index counts as less used).
+ */
+export function rankByUsage(usage: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const slots = usage.shape[1]!;
+    const fixed = stopGradient(usage);
+    const own = tf.expandDims(fixed, 2); // u_i [B, N, 1]
+    const other = tf.expandDims(fixed, 1); // u_j [B, 1, N]
+    const later = tf.tensor2d(
+      Float32Array.from({ length: slots * slots }, (_v, k) => (k % slots > Math.floor(k / slots) ? 1 : 0)),
+      [slots, slots],
+    ); // [i, j] = 1 where j > i
+    // s = sign(u_j - u_i) (exact: a float32 difference is 0 only for equal values); then
+    // [u_j < u_i] = (s² - s) / 2 and [u_j = u_i] = 1 - s². (Broadcast comparisons are slow on wasm.)
+    const sign = tf.sign(tf.sub(other, own)); // [B, N, N]
+    const squared = tf.mul(sign, sign);
+    const smaller = tf.mul(tf.sub(squared, sign), 0.5);
+    const tiedLater = tf.mul(tf.sub(1, squared), later);
+    return tf.sum(tf.add(smaller, tiedLater), 2);
+  });
+}
+
+/** Cosine similarity of each key [B, H, M] with each memory row [B, N, M] -> [B, H, N]. */
+export function cosineSimilarity(keys: tf.Tensor, memory: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const dot = tf.matMul(keys, memory, false, true); // [B, H, N]
+    const keyNorm = tf.sqrt(tf.add(tf.sum(tf.square(keys), 2, true), NORM_EPSILON)); // [B, H, 1]
+    const rowNorm = tf.sqrt(tf.add(tf.sum(tf.square(memory), 2), NORM_EPSILON)); // [B, N]
+    return tf.div(dot, tf.mul(keyNorm, tf.expandDims(rowNorm, 1)));
+  });
+}
+
+/** One LRUA read/write step from `previous` with this step's `heads`; γ = `usageDecay`. */
+export function lruaStep(previous: LruaState, heads: LruaHeads, usageDecay: number): LruaStep {
+  return tf.tidy(() => {
+    const headCount = heads.keys.shape[1]!;
+    // 1. Least-used slots of the previous usage (no gradient through the selection).
+    const ranks = rankByUsage(previous.usage);
+    const leastUsed = tf.cast(tf.less(ranks, headCount), 'float32'); // w^lu_{t-1} [B, N]
+    const leastUsedSlot = tf.cast(tf.equal(ranks, 0), 'float32'); // the single smallest [B, N]
+
+    // 2. Read weights: softmax of the cosine similarity with the previous memory.
+    const readWeights = tf.softmax(cosineSimilarity(heads.keys, previous.memory), -1); // [B, H, N]
+
+    // 3. Write weights: the gate interpolates the previous reads and the least-used slots.
+    const gate = tf.expandDims(heads.gates, 2); // [B, H, 1]
+    const writeWeights = tf.add(
+      tf.mul(gate, previous.readWeights),
+      tf.mul(tf.sub(1, gate), tf.expandDims(leastUsed, 1)),
+    ); // [B, H, N]
+
+    // 4. Usage.
+    const usage = tf.add(
+      tf.mul(usageDecay, previous.usage),
+      tf.add(tf.sum(readWeights, 1), tf.sum(writeWeights, 1)),
+    );
+
+    // 5. Zero the least-used slot, then add every head's write.
+    const cleared = tf.mul(previous.memory, tf.expandDims(tf.sub(1, leastUsedSlot), 2));
+    const memory = tf.add(cleared, tf.matMul(writeWeights, heads.adds, true, false)); // [B, N, M]
+
+    // 6. Reads from the new memory.
+    const reads = tf.matMul(readWeights, memory); // [B, H, M]
+    return { state: { memory, usage, readWeights, reads }, writeWeights, leastUsed };
+  });
+}

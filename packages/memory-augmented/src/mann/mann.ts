@@ -1,0 +1,287 @@
+/**
+ * MANN (Santoro et al. 2016, "Meta-Learning with Memory-Augmented Neural Networks"): an LSTM
+ * controller with an external memory written by least recently used access (LRUA,
+ * `lrua-memory.ts`). One step, in the order of snowkylin/ntm `ntm/mann_cell.py`:
+ *
+ *  1. controller input = x_t ⊕ r_{t-1} (the previous step's reads, all heads, H·M floats);
+ *     LSTM step -> controller output h_t;
+ *  2. from h_t, one linear map -> per head a key k = tanh(·) [M], an add vector a = tanh(·) [M]
+ *     and a gate σ(α) (one scalar per head);
+ *  3. the LRUA step (read weights against M_{t-1}, write weights from w^r_{t-1} and the
+ *     least-used slots of w^u_{t-1}, zero the least-used slot, write, read r_t from M_t);
+ *  4. logits = (h_t ⊕ r_t) W_o + b_o (a softmax over classes in the loss).
+ *
+ * The initial state is all zeros: empty memory, zero usage, zero previous read weights and reads
+ * (the reference starts its memory at 1e-6 with one-hot read weights and usage on slot 0; zero
+ * lets an RL agent's "zero the hidden state" mean "empty the memory", and the epsilon inside the
+ * cosine's norms keeps zero rows well defined).
+ *
+ * Modes (`memory`): 'on' (MANN); 'reads-zeroed' (an ablation: the memory is written and read as
+ * usual but the controller and the output layer receive zeros in place of the reads, so nothing
+ * read can help); 'none' (the plain-LSTM baseline: no memory, no heads, no read inputs; the
+ * same controller and output layer over h_t alone, i.e. an LSTM classifier). The baseline is a
+ * mode here rather than a second factory so that learners, policies and benchmarks take either
+ * through one interface.
+ *
+ * Parameter count (I inputs, O outputs, C controller units, N×M memory, H heads):
+ *  - controller LSTM: (I + H·M)·4C + C·4C + 4C  ('none': I·4C + C·4C + 4C);
+ *  - heads: C·H(2M + 1) + H(2M + 1)             ('none': 0);
+ *  - output: (C + H·M)·O + O                    ('none': C·O + O).
+ * At the defaults with I = 405, O = 5: 612,800 + 65,124 + 1,805 = 679,729 ('none': 485,805).
+ * Initialisation: Glorot-uniform weights (the LSTM's as in core's `createLstm`, forget-gate bias
+ * 1), zero biases.
+ */
+import {
+  applyLinear,
+  createLstm,
+  initialiseWeights,
+  type LstmState,
+  type ParamTree,
+  type Rng,
+  tf,
+} from '@metarl/core';
+import { emptyLruaState, type LruaState, lruaStep } from './lrua-memory';
+
+/** How the memory is used: see the file header. */
+export type MannMemoryMode = 'on' | 'reads-zeroed' | 'none';
+
+/** Options of `createMann`. */
+export interface MannOptions {
+  /** Floats per input step x_t (for one-shot episodes: image ⊕ one-hot previous label). */
+  readonly inputSize: number;
+  /** Outputs per step (classes). */
+  readonly outputSize: number;
+  /** LSTM controller units C; default 200. */
+  readonly controllerSize?: number;
+  /** Memory slots N; default 128. */
+  readonly memorySlots?: number;
+  /** Memory width M (floats per slot, = key and add vector size); default 40. */
+  readonly memoryWidth?: number;
+  /** Read heads H (as many write heads; also n, the number of least-used slots); default 4. */
+  readonly heads?: number;
+  /** Usage decay γ (eq. 20); default 0.95, in [0, 1]. */
+  readonly usageDecay?: number;
+  /** 'on' (default), 'reads-zeroed' (ablation) or 'none' (plain-LSTM baseline). */
+  readonly memory?: MannMemoryMode;
+}
+
+/** Options with every default filled in. */
+export type ResolvedMannOptions = Required<MannOptions>;
+
+/**
+ * MANN's recurrent state, a plain record of tensors: the controller's LSTM state and (unless the
+ * mode is 'none') the LRUA memory.
+ */
+export type MannState = {
+  /** h [B, C] and c [B, C]. */
+  readonly controller: LstmState;
+  /** The memory; absent in mode 'none'. */
+  readonly memory?: LruaState;
+};
+
+/** One step's outputs. */
+export interface MannStep {
+  /** Unnormalised class scores [B, O]. */
+  readonly logits: tf.Tensor;
+  /** What the output layer read, h_t ⊕ reads [B, featureSize] (h_t alone in mode 'none'). */
+  readonly features: tf.Tensor;
+  /** The next state. */
+  readonly state: MannState;
+}
+
+/** A MANN (or its ablations) as pure functions over explicit params and state. */
+export interface Mann {
+  /** The options with defaults filled in. */
+  readonly options: ResolvedMannOptions;
+  /** Floats in `features` per step: C + H·M ('none': C). */
+  readonly featureSize: number;
+  /** Number of parameters (see the file header). */
+  readonly parameterCount: number;
+  /** Fresh params `{ controller: {inputWeight, hiddenWeight, bias}, heads?: {weight, bias}, output: {weight, bias} }`. */
+  init(rng: Rng): ParamTree;
+  /** The empty state for `batch` sequences (all zeros). */
+  initialState(batch: number): MannState;
+  /** One step for inputs [B, I]. */
+  step(params: ParamTree, input: tf.Tensor, state: MannState): MannStep;
+  /** Whole sequences [B, T, I] from `state` (default: `initialState`): logits [B, T, O], features [B, T, F], last state. */
+  unroll(
+    params: ParamTree,
+    inputs: tf.Tensor,
+    state?: MannState,
+  ): { logits: tf.Tensor; features: tf.Tensor; state: MannState };
+}
+
+function checkInteger(name: string, value: unknown): void {
+  if (!Number.isInteger(value) || (value as number) < 1)
+    throw new RangeError(`createMann: ${name} must be a positive integer, got ${String(value)}`);
+}
+
+/** Fills in defaults and validates (errors name the option, the value and the expected form). */
+export function resolveMannOptions(options: MannOptions): ResolvedMannOptions {
+  const resolved: ResolvedMannOptions = {
+    inputSize: options.inputSize,
+    outputSize: options.outputSize,
+    controllerSize: options.controllerSize ?? 200,
+    memorySlots: options.memorySlots ?? 128,
+    memoryWidth: options.memoryWidth ?? 40,
+    heads: options.heads ?? 4,
+    usageDecay: options.usageDecay ?? 0.95,
+    memory: options.memory ?? 'on',
+  };
+  for (const name of [
+    'inputSize',
+    'outputSize',
+    'controllerSize',
+    'memorySlots',
+    'memoryWidth',
+    'heads',
+  ] as const)
+    checkInteger(name, resolved[name]);
+  if (!(resolved.usageDecay >= 0 && resolved.usageDecay <= 1))
+    throw new RangeError(
+      `createMann: usageDecay must be a number in [0, 1], got ${String(options.usageDecay)}`,
+    );
+  if (!['on', 'reads-zeroed', 'none'].includes(resolved.memory))
+    throw new RangeError(
+      `createMann: memory must be 'on', 'reads-zeroed' or 'none', got ${JSON.stringify(options.memory)}`,
+    );
+  if (resolved.memory !== 'none' && resolved.heads > resolved.memorySlots)
+    throw new RangeError(
+      `createMann: heads (${resolved.heads}) must not exceed memorySlots (${resolved.memorySlots}): each step writes to ${resolved.heads} least-used slots`,
+    );
+  return resolved;
+}
+
+/** Creates a MANN (see the file header for the step, the modes and the parameter count). */
+export function createMann(options: MannOptions): Mann {
+  const o = resolveMannOptions(options);
+  const { inputSize, outputSize, controllerSize: C, memorySlots: N, memoryWidth: M, heads: H } = o;
+  const hasMemory = o.memory !== 'none';
+  const readSize = hasMemory ? H * M : 0;
+  const headOutputs = H * (2 * M + 1);
+  const controller = createLstm({ inputSize: inputSize + readSize, hiddenSize: C });
+  const featureSize = C + readSize;
+  const parameterCount =
+    (inputSize + readSize) * 4 * C +
+    C * 4 * C +
+    4 * C +
+    (hasMemory ? C * headOutputs + headOutputs : 0) +
+    featureSize * outputSize +
+    outputSize;
+
+  const initialState = (batch: number): MannState => {
+    checkInteger('initialState batch', batch);
+    const lstm = { hidden: tf.zeros([batch, C]), cell: tf.zeros([batch, C]) };
+    return hasMemory ? { controller: lstm, memory: emptyLruaState(batch, N, M, H) } : { controller: lstm };
+  };
+
+  const step = (params: ParamTree, input: tf.Tensor, state: MannState): MannStep =>
+    tf.tidy(() => {
+      const batch = input.shape[0]!;
+      if (input.rank !== 2 || input.shape[1] !== inputSize)
+        throw new RangeError(`mann.step: input must be [B, ${inputSize}], got [${input.shape.join(', ')}]`);
+      const output = params.output as ParamTree;
+      if (!hasMemory) {
+        const next = controller.apply(params.controller as ParamTree, { input, ...state.controller });
+        const logits = applyLinear(
+          output.weight as tf.Tensor,
+          output.bias as tf.Tensor,
+          next.hidden,
+          'mann output',
+        );
+        return { logits, features: tf.clone(next.hidden), state: { controller: next } };
+      }
+      const previous = state.memory;
+      if (previous === undefined)
+        throw new RangeError("mann.step: state.memory is missing (memory mode is not 'none')");
+      // What the controller and the output layer see of the reads: zeros in the ablation, as
+      // reads · 0 so that the heads stay on the graph (their gradient is exactly zero).
+      const visible = (reads: tf.Tensor) => {
+        const flat = tf.reshape(reads, [batch, readSize]);
+        return o.memory === 'on' ? flat : tf.mul(flat, 0);
+      };
+
+      // 1. Controller on x_t ⊕ r_{t-1}.
+      const next = controller.apply(params.controller as ParamTree, {
+        input: tf.concat([input, visible(previous.reads)], 1),
+        ...state.controller,
+      });
+      // 2. Head parameters from h_t: [keys H·M | adds H·M | α H].
+      const head = params.heads as ParamTree;
+      const emitted = applyLinear(
+        head.weight as tf.Tensor,
+        head.bias as tf.Tensor,
+        next.hidden,
+        'mann heads',
+      );
+      const [keys, adds, alphas] = tf.split(emitted, [H * M, H * M, H], 1) as [
+        tf.Tensor,
+        tf.Tensor,
+        tf.Tensor,
+      ];
+      // 3. LRUA read/write.
+      const { state: memory } = lruaStep(
+        previous,
+        {
+          keys: tf.tanh(tf.reshape(keys, [batch, H, M])),
+          adds: tf.tanh(tf.reshape(adds, [batch, H, M])),
+          gates: tf.sigmoid(alphas),
+        },
+        o.usageDecay,
+      );
+      // 4. Output layer on h_t ⊕ r_t.
+      const features = tf.concat([next.hidden, visible(memory.reads)], 1);
+      const logits = applyLinear(
+        output.weight as tf.Tensor,
+        output.bias as tf.Tensor,
+        features,
+        'mann output',
+      );
+      return { logits, features, state: { controller: next, memory } };
+    });
+
+  return {
+    options: o,
+    featureSize,
+    parameterCount,
+    init(rng) {
+      const params: Record<string, ParamTree> = { controller: controller.init(rng) };
+      if (hasMemory)
+        params.heads = { weight: initialiseWeights(rng, C, headOutputs), bias: tf.zeros([headOutputs]) };
+      params.output = {
+        weight: initialiseWeights(rng, featureSize, outputSize),
+        bias: tf.zeros([outputSize]),
+      };
+      return params;
+    },
+    initialState,
+    step,
+    unroll(params, inputs, state) {
+      if (inputs.rank !== 3 || inputs.shape[2] !== inputSize)
+        throw new RangeError(
+          `mann.unroll: inputs must be [B, T, ${inputSize}], got [${inputs.shape.join(', ')}]`,
+        );
+      const [batch, steps] = inputs.shape as [number, number, number];
+      if (steps < 1) throw new RangeError('mann.unroll: inputs must have at least one step (T >= 1)');
+      return tf.tidy(() => {
+        let current = state ?? initialState(batch);
+        const logits: tf.Tensor[] = [];
+        const features: tf.Tensor[] = [];
+        for (const input of tf.unstack(inputs, 1)) {
+          const result = step(params, input, current);
+          logits.push(result.logits);
+          features.push(result.features);
+          current = result.state;
+        }
+        return { logits: tf.stack(logits, 1), features: tf.stack(features, 1), state: current };
+      });
+    },
+  };
+}
+
+/** Frees a MANN state's tensors. */
+export function disposeMannState(state: MannState): void {
+  tf.dispose([state.controller.hidden, state.controller.cell]);
+  if (state.memory !== undefined)
+    tf.dispose([state.memory.memory, state.memory.usage, state.memory.readWeights, state.memory.reads]);
+}

@@ -1,0 +1,268 @@
+import { createRng, tf, useBackend } from '@metarl/core';
+import { checkGradientCase } from '@metarl/core/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  cosineSimilarity,
+  type LruaState,
+  lruaStep,
+  NORM_EPSILON,
+  rankByUsage,
+} from '../src/mann/lrua-memory';
+
+function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance = 1e-6) {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i += 1)
+    expect(Math.abs(actual[i]! - expected[i]!), `entry ${i}: ${actual[i]} vs ${expected[i]}`).toBeLessThan(
+      tolerance,
+    );
+}
+
+/** The LRUA step in float64 for B = 1 (the order of lrua-memory.ts), flat row-major arrays. */
+function referenceLrua(
+  slots: number,
+  width: number,
+  heads: number,
+  gamma: number,
+  x: {
+    memory: Float64Array;
+    usage: Float64Array;
+    readWeights: Float64Array;
+    keys: Float64Array;
+    adds: Float64Array;
+    gates: Float64Array;
+  },
+) {
+  const order = Array.from({ length: slots }, (_v, i) => i).sort(
+    (a, b) => x.usage[a]! - x.usage[b]! || b - a,
+  );
+  const leastUsed = new Float64Array(slots);
+  for (let k = 0; k < heads; k += 1) leastUsed[order[k]!] = 1;
+  const readWeights = new Float64Array(heads * slots);
+  for (let h = 0; h < heads; h += 1) {
+    let keyNorm = NORM_EPSILON;
+    for (let m = 0; m < width; m += 1) keyNorm += x.keys[h * width + m]! ** 2;
+    keyNorm = Math.sqrt(keyNorm);
+    const scores = Array.from({ length: slots }, (_v, i) => {
+      let dot = 0;
+      let rowNorm = NORM_EPSILON;
+      for (let m = 0; m < width; m += 1) {
+        dot += x.keys[h * width + m]! * x.memory[i * width + m]!;
+        rowNorm += x.memory[i * width + m]! ** 2;
+      }
+      return dot / (keyNorm * Math.sqrt(rowNorm));
+    });
+    const total = scores.reduce((p, s) => p + Math.exp(s), 0);
+    for (let i = 0; i < slots; i += 1) readWeights[h * slots + i] = Math.exp(scores[i]!) / total;
+  }
+  const writeWeights = new Float64Array(heads * slots);
+  for (let h = 0; h < heads; h += 1)
+    for (let i = 0; i < slots; i += 1)
+      writeWeights[h * slots + i] =
+        x.gates[h]! * x.readWeights[h * slots + i]! + (1 - x.gates[h]!) * leastUsed[i]!;
+  const usage = new Float64Array(slots);
+  for (let i = 0; i < slots; i += 1) {
+    usage[i] = gamma * x.usage[i]!;
+    for (let h = 0; h < heads; h += 1)
+      usage[i]! += readWeights[h * slots + i]! + writeWeights[h * slots + i]!;
+  }
+  const memory = Float64Array.from(x.memory);
+  for (let m = 0; m < width; m += 1) memory[order[0]! * width + m] = 0;
+  for (let i = 0; i < slots; i += 1)
+    for (let m = 0; m < width; m += 1)
+      for (let h = 0; h < heads; h += 1)
+        memory[i * width + m]! += writeWeights[h * slots + i]! * x.adds[h * width + m]!;
+  const reads = new Float64Array(heads * width);
+  for (let h = 0; h < heads; h += 1)
+    for (let m = 0; m < width; m += 1)
+      for (let i = 0; i < slots; i += 1)
+        reads[h * width + m]! += readWeights[h * slots + i]! * memory[i * width + m]!;
+  return { reads, memory, usage };
+}
+
+describe('LRUA memory step', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it('ranks slots by usage, ties to the higher index, without gradient', () => {
+    const ranks = tf.tidy(() => rankByUsage(tf.tensor2d([[0, 0.2, 0, 0.1]])));
+    expect(Array.from(ranks.dataSync())).toEqual([1, 3, 0, 2]);
+    ranks.dispose();
+    const gradient = tf.tidy(() =>
+      tf.grad((u: tf.Tensor) => tf.sum(rankByUsage(u)))(tf.tensor2d([[0.3, 0.1]])),
+    );
+    expect(Array.from(gradient.dataSync())).toEqual([0, 0]);
+    gradient.dispose();
+  });
+
+  it('matches a hand-worked 3-slot step (usage decay, least-used write, zeroing, cosine-softmax read) to 1e-6', () => {
+    // One head, memory width 2. Previous usage [0.5, 0.1, 0.3]: slot 1 is least used.
+    const memory0 = [
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ];
+    const usage0 = [0.5, 0.1, 0.3];
+    const read0 = [0.2, 0.3, 0.5];
+    const key = [1, 0.5];
+    const add = [0.5, -0.5];
+    const gate = 0.25;
+    const gamma = 0.95;
+    // Cosine similarity with the previous memory, norms sqrt(sum x^2 + 1e-8).
+    const keyNorm = Math.sqrt(1 + 0.25 + 1e-8);
+    const cosine = [
+      1 / (keyNorm * Math.sqrt(1 + 1e-8)),
+      0.5 / (keyNorm * Math.sqrt(1 + 1e-8)),
+      1.5 / (keyNorm * Math.sqrt(2 + 1e-8)),
+    ];
+    const exps = cosine.map(Math.exp);
+    const readWeights = exps.map((e) => e / (exps[0]! + exps[1]! + exps[2]!));
+    // Write: 0.25 * previous read weights + 0.75 * indicator of slot 1.
+    const writeWeights = [0.25 * 0.2, 0.25 * 0.3 + 0.75, 0.25 * 0.5];
+    const usage = usage0.map((u, i) => gamma * u + readWeights[i]! + writeWeights[i]!);
+    // Slot 1 zeroed, then the add vector written with the write weights.
+    const memory = [
+      [1 + writeWeights[0]! * 0.5, 0 - writeWeights[0]! * 0.5],
+      [0 + writeWeights[1]! * 0.5, 0 - writeWeights[1]! * 0.5],
+      [1 + writeWeights[2]! * 0.5, 1 - writeWeights[2]! * 0.5],
+    ];
+    const reads = [0, 1].map((m) => readWeights.reduce((p, w, i) => p + w * memory[i]![m]!, 0));
+
+    const result = tf.tidy(() => {
+      const {
+        state,
+        writeWeights: ww,
+        leastUsed,
+      } = lruaStep(
+        {
+          memory: tf.tensor3d([memory0]),
+          usage: tf.tensor2d([usage0]),
+          readWeights: tf.tensor3d([[read0]]),
+          reads: tf.zeros([1, 1, 2]),
+        },
+        { keys: tf.tensor3d([[key]]), adds: tf.tensor3d([[add]]), gates: tf.tensor2d([[gate]]) },
+        gamma,
+      );
+      return [state.readWeights, ww, leastUsed, state.usage, state.memory, state.reads];
+    });
+    const [rw, ww, lu, u, mem, r] = result.map((t) => t.dataSync());
+    expectClose(lu!, [0, 1, 0]);
+    expectClose(rw!, readWeights);
+    expectClose(ww!, writeWeights);
+    expectClose(u!, usage);
+    expectClose(mem!, memory.flat());
+    expectClose(r!, reads);
+    tf.dispose(result);
+  });
+
+  it('writes with two heads to the two least-used slots and zeroes only the single least-used one', () => {
+    const result = tf.tidy(() => {
+      const previous: LruaState = {
+        memory: tf.ones([1, 4, 1]),
+        usage: tf.tensor2d([[0.4, 0.1, 0.9, 0.2]]),
+        readWeights: tf.zeros([1, 2, 4]),
+        reads: tf.zeros([1, 2, 1]),
+      };
+      // Gate 0: pure least-used writes; add vectors 0: memory changes only by the zeroing.
+      const step = lruaStep(
+        previous,
+        { keys: tf.ones([1, 2, 1]), adds: tf.zeros([1, 2, 1]), gates: tf.zeros([1, 2]) },
+        0.5,
+      );
+      return [step.leastUsed, step.state.memory, step.writeWeights];
+    });
+    const [lu, mem, ww] = result.map((t) => Array.from(t.dataSync()));
+    expect(lu).toEqual([0, 1, 0, 1]);
+    expect(mem).toEqual([1, 0, 1, 1]);
+    expect(ww).toEqual([0, 1, 0, 1, 0, 1, 0, 1]);
+    tf.dispose(result);
+  });
+
+  it('has exact gradients through one read/write step (float64 finite differences)', async () => {
+    const [slots, width, heads, gamma] = [3, 2, 2, 0.9];
+    const rng = createRng(4);
+    const draw = (count: number, low = -1, high = 1) =>
+      Float64Array.from({ length: count }, () => Math.fround(low + (high - low) * rng.next()));
+    const lossWeights = draw(heads * width + slots * width + slots);
+    const values = {
+      memory: draw(slots * width),
+      usage: Float64Array.from([0.7, 0.1, 0.4]),
+      readWeights: draw(heads * slots, 0, 0.5),
+      keys: draw(heads * width),
+      adds: draw(heads * width),
+      gates: draw(heads, 0.2, 0.8),
+    };
+    const shapes = {
+      memory: [1, slots, width],
+      usage: [1, slots],
+      readWeights: [1, heads, slots],
+      keys: [1, heads, width],
+      adds: [1, heads, width],
+      gates: [1, heads],
+    };
+    const names = Object.keys(values) as (keyof typeof values)[];
+    const scalarLoss = (outputs: ArrayLike<number>[]) => {
+      let total = 0;
+      let k = 0;
+      for (const output of outputs)
+        for (let i = 0; i < output.length; i += 1, k += 1)
+          total += lossWeights[k]! * output[i]! + 0.5 * output[i]! ** 2;
+      return total;
+    };
+    const results = await checkGradientCase(
+      {
+        name: 'lrua step',
+        inputs: names.map((name) => ({ values: values[name], shape: shapes[name] })),
+        compute: (inputs) => {
+          const [memory, usage, readWeights, keys, adds, gates] = inputs as [
+            tf.Tensor,
+            tf.Tensor,
+            tf.Tensor,
+            tf.Tensor,
+            tf.Tensor,
+            tf.Tensor,
+          ];
+          const { state } = lruaStep(
+            { memory, usage, readWeights, reads: tf.zeros([1, heads, width]) },
+            { keys, adds, gates },
+            gamma,
+          );
+          const flat = tf.concat([
+            tf.reshape(state.reads, [-1]),
+            tf.reshape(state.memory, [-1]),
+            tf.reshape(state.usage, [-1]),
+          ]);
+          const w = tf.tensor1d(Float32Array.from(lossWeights));
+          return tf.add(tf.sum(tf.mul(w, flat)), tf.mul(0.5, tf.sum(tf.square(flat)))) as tf.Scalar;
+        },
+        reference: (inputs) => {
+          const [memory, usage, readWeights, keys, adds, gates] = inputs as Float64Array[];
+          const out = referenceLrua(slots, width, heads, gamma, {
+            memory: memory!,
+            usage: usage!,
+            readWeights: readWeights!,
+            keys: keys!,
+            adds: adds!,
+            gates: gates!,
+          });
+          return scalarLoss([out.reads, out.memory, out.usage]);
+        },
+        tolerance: { first: 1e-4, second: 1e-3 },
+      },
+      createRng(9),
+    );
+    for (const result of results)
+      expect(result.relativeError, `order ${result.order}`).toBeLessThan(result.tolerance);
+  });
+
+  it('gives all-zero memory rows similarity 0 and a finite gradient', () => {
+    const gradient = tf.tidy(() =>
+      tf.grad((memory: tf.Tensor) => tf.sum(cosineSimilarity(tf.tensor3d([[[1, 2]]]), memory)))(
+        tf.zeros([1, 2, 2]),
+      ),
+    );
+    const values = Array.from(gradient.dataSync());
+    expect(values.every(Number.isFinite)).toBe(true);
+    gradient.dispose();
+  });
+});
