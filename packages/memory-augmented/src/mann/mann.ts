@@ -25,9 +25,9 @@
  *
  * Parameter count (I inputs, O outputs, C controller units, N×M memory, H heads):
  *  - controller LSTM: (I + H·M)·4C + C·4C + 4C  ('none': I·4C + C·4C + 4C);
- *  - heads: C·H(2M + 1) + H(2M + 1)             ('none': 0);
+ *  - heads: C·H(M + 1) + H(M + 1) with writeVector 'key', C·H(2M + 1) + H(2M + 1) with 'add' ('none': 0);
  *  - output: (C + H·M)·O + O                    ('none': C·O + O).
- * At the defaults with I = 405, O = 5: 612,800 + 65,124 + 1,805 = 679,729 ('none': 485,805).
+ * At the defaults with I = 405, O = 5: 612,800 + 32,964 + 1,805 = 647,569 ('add': 679,729; 'none': 485,805).
  * Initialisation: Glorot-uniform weights (the LSTM's as in core's `createLstm`, forget-gate bias
  * 1), zero biases.
  */
@@ -63,7 +63,16 @@ export interface MannOptions {
   readonly usageDecay?: number;
   /** 'on' (default), 'reads-zeroed' (ablation) or 'none' (plain-LSTM baseline). */
   readonly memory?: MannMemoryMode;
+  /**
+   * What each head writes: 'key' (default; Santoro et al.'s eq. M_t(i) = M_{t-1}(i) + w^w_t(i) k_t,
+   * snowkylin's 'summary' strategy: the row written is the key a later read compares with) or
+   * 'add' (a separate add vector a_t = tanh(.) per head, snowkylin's 'separate', NTM-style).
+   */
+  readonly writeVector?: MannWriteVector;
 }
+
+/** What a MANN head writes into memory: its key, or a separate add vector. */
+export type MannWriteVector = 'key' | 'add';
 
 /** Options with every default filled in. */
 export type ResolvedMannOptions = Required<MannOptions>;
@@ -127,6 +136,7 @@ export function resolveMannOptions(options: MannOptions): ResolvedMannOptions {
     heads: options.heads ?? 4,
     usageDecay: options.usageDecay ?? 0.95,
     memory: options.memory ?? 'on',
+    writeVector: options.writeVector ?? 'key',
   };
   for (const name of [
     'inputSize',
@@ -145,6 +155,10 @@ export function resolveMannOptions(options: MannOptions): ResolvedMannOptions {
     throw new RangeError(
       `createMann: memory must be 'on', 'reads-zeroed' or 'none', got ${JSON.stringify(options.memory)}`,
     );
+  if (!['key', 'add'].includes(resolved.writeVector))
+    throw new RangeError(
+      `createMann: writeVector must be 'key' or 'add', got ${JSON.stringify(options.writeVector)}`,
+    );
   if (resolved.memory !== 'none' && resolved.heads > resolved.memorySlots)
     throw new RangeError(
       `createMann: heads (${resolved.heads}) must not exceed memorySlots (${resolved.memorySlots}): each step writes to ${resolved.heads} least-used slots`,
@@ -158,7 +172,8 @@ export function createMann(options: MannOptions): Mann {
   const { inputSize, outputSize, controllerSize: C, memorySlots: N, memoryWidth: M, heads: H } = o;
   const hasMemory = o.memory !== 'none';
   const readSize = hasMemory ? H * M : 0;
-  const headOutputs = H * (2 * M + 1);
+  const writesAdds = o.writeVector === 'add';
+  const headOutputs = H * ((writesAdds ? 2 : 1) * M + 1);
   const controller = createLstm({ inputSize: inputSize + readSize, hiddenSize: C });
   const featureSize = C + readSize;
   const parameterCount =
@@ -206,7 +221,7 @@ export function createMann(options: MannOptions): Mann {
         input: tf.concat([input, visible(previous.reads)], 1),
         ...state.controller,
       });
-      // 2. Head parameters from h_t: [keys H·M | adds H·M | α H].
+      // 2. Head parameters from h_t: [keys H·M | adds H·M (writeVector 'add') | α H].
       const head = params.heads as ParamTree;
       const emitted = applyLinear(
         head.weight as tf.Tensor,
@@ -214,21 +229,12 @@ export function createMann(options: MannOptions): Mann {
         next.hidden,
         'mann heads',
       );
-      const [keys, adds, alphas] = tf.split(emitted, [H * M, H * M, H], 1) as [
-        tf.Tensor,
-        tf.Tensor,
-        tf.Tensor,
-      ];
+      const parts = tf.split(emitted, writesAdds ? [H * M, H * M, H] : [H * M, H], 1);
+      const keys = tf.tanh(tf.reshape(parts[0]!, [batch, H, M]));
+      const adds = writesAdds ? tf.tanh(tf.reshape(parts[1]!, [batch, H, M])) : keys;
+      const alphas = parts[parts.length - 1]!;
       // 3. LRUA read/write.
-      const { state: memory } = lruaStep(
-        previous,
-        {
-          keys: tf.tanh(tf.reshape(keys, [batch, H, M])),
-          adds: tf.tanh(tf.reshape(adds, [batch, H, M])),
-          gates: tf.sigmoid(alphas),
-        },
-        o.usageDecay,
-      );
+      const { state: memory } = lruaStep(previous, { keys, adds, gates: tf.sigmoid(alphas) }, o.usageDecay);
       // 4. Output layer on h_t ⊕ r_t.
       const features = tf.concat([next.hidden, visible(memory.reads)], 1);
       const logits = applyLinear(

@@ -1,0 +1,16 @@
+import { createRng, useBackend, tf } from '@metarl/core';
+import { createMann, createOneShotLearner, sampleSyntheticEpisodes } from '@metarl/memory-augmented';
+import { formatKernelTimes, takeKernelTimes, timeKernels } from './src/shared';
+const info = await useBackend('wasm');
+console.log(info.native);
+const memory = (process.argv[2] ?? 'on') as 'on' | 'none';
+const model = createMann({ inputSize: 405, outputSize: 5, memory });
+const learner = createOneShotLearner({ model });
+const rng = createRng(1);
+const opts = { classes: 5, instancesPerClass: 10, dimension: 400, sigma: 1 };
+for (let i = 0; i < 2; i += 1) learner.trainStep(sampleSyntheticEpisodes(16, rng, opts));
+if (process.argv[3] === 'profile') timeKernels(info.tfjsName);
+const t0 = performance.now();
+for (let i = 0; i < 3; i += 1) learner.trainStep(sampleSyntheticEpisodes(16, rng, opts));
+console.log('s per step', (performance.now() - t0) / 3000);
+if (process.argv[3] === 'profile') console.log(formatKernelTimes(takeKernelTimes()).split('\n').slice(0, 25).join('\n'));
