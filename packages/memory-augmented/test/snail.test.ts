@@ -277,7 +277,7 @@ describe('createSnail', () => {
     });
     const [actual, counters] = readAndDispose(
       batched.features,
-      tf.slice(batched.cache, [0, snail.cacheSize - 1], [3, 1]),
+      tf.slice(batched.cache, [0, snail.contextSize * snail.rowSize], [3, 1]),
     );
     expect(largestDifference(actual!, expected.flat())).toBeLessThan(1e-5);
     expect(Array.from(counters!)).toEqual([4, 12, 1]);

@@ -160,7 +160,7 @@ export function createSnail(options: SnailOptions): Snail {
   const outputSize = stackSize + featureSize;
   const parameterCount = layers.reduce((total, layer) => total + layer.parameterCount, 0);
   const rowSize = stackSize + 2 * featureSize;
-  const cacheSize = contextSize * rowSize + 1;
+  const cacheSize = (contextSize + 1) * rowSize;
   const denseLayers = layers.filter((layer) => layer.dilation !== null);
 
   const block = (params: ParamTree, name: string): ParamTree => {
@@ -202,17 +202,13 @@ export function createSnail(options: SnailOptions): Snail {
     };
   }
 
-  // ── One dense block's new features from the shifted and the present input ───
-  /** sigmoid(g) * tanh(f) of LayerNorm([x_{t-d}, x_t] W) = [g, f]; inputs `[..., c]`, output `[..., F]`. */
-  function denseFeatures(params: ParamTree, past: tf.Tensor, present: tf.Tensor): tf.Tensor {
-    const joined = tf.concat([past, present], -1);
-    const weight = params.weight as tf.Tensor;
-    const flat = tf.reshape(joined, [-1, joined.shape[joined.rank - 1]!]);
-    const convolved = tf.reshape(tf.matMul(flat, weight), [...joined.shape.slice(0, -1), 2 * featureSize]);
+  // ── One dense block's new features from its convolution ─────────────────────
+  /** sigmoid(g) * tanh(f) of LayerNorm(convolved) = [g, f]; `convolved` `[..., 2F]`, output `[..., F]`. */
+  function gateFeatures(params: ParamTree, convolved: tf.Tensor): tf.Tensor {
     const mean = tf.mean(convolved, -1, true);
     const centered = tf.sub(convolved, mean);
     const variance = tf.mean(tf.square(centered), -1, true);
-    const standardised = tf.div(centered, tf.sqrt(tf.add(variance, LAYER_NORM_EPSILON)));
+    const standardised = tf.mul(centered, tf.rsqrt(tf.add(variance, LAYER_NORM_EPSILON)));
     const normalised = tf.add(tf.mul(params.gain as tf.Tensor, standardised), params.bias as tf.Tensor);
     const [gate, filter] = tf.split(normalised, 2, -1) as [tf.Tensor, tf.Tensor];
     return tf.mul(tf.sigmoid(gate), tf.tanh(filter));
@@ -231,28 +227,33 @@ export function createSnail(options: SnailOptions): Snail {
       );
   }
 
-  /** The TC stack's output `[B, L, W]` and every step's query, key and value `[B, L, F]`. */
+  /** The TC stack's output `[B L, W]` and every step's query, key and value `[B, L, F]`. */
   function stackAndProjections(params: ParamTree, inputs: tf.Tensor) {
     const [batch, steps] = inputs.shape as [number, number, number];
-    let x = inputs;
+    const rows = batch * steps;
+    let x = tf.reshape(inputs, [rows, inputSize]);
     for (const layer of denseLayers) {
+      const c = layer.inputSize;
       const d = layer.dilation!;
-      // x_{t-d}: pad d zero steps in front, keep the first L.
+      const weights = block(params, layer.name);
+      const weight = weights.weight as tf.Tensor;
+      // y_t = x_{t-d} W0 + x_t W1 = (x W0)_{t-d} + (x W1)_t: the product (2F wide, not c) is
+      // shifted by d steps (d zero steps padded in front, the first L kept).
+      const fromPast = tf.matMul(x, tf.slice(weight, [0, 0], [c, 2 * featureSize]));
+      const fromPresent = tf.matMul(x, tf.slice(weight, [c, 0], [c, 2 * featureSize]));
       const shifted = tf.slice(
-        tf.pad(x, [
+        tf.pad(tf.reshape(fromPast, [batch, steps, 2 * featureSize]), [
           [0, 0],
           [d, 0],
           [0, 0],
         ]),
         [0, 0, 0],
-        [batch, steps, layer.inputSize],
+        [batch, steps, 2 * featureSize],
       );
-      x = tf.concat([x, denseFeatures(block(params, layer.name), shifted, x)], 2);
+      const convolved = tf.add(tf.reshape(shifted, [rows, 2 * featureSize]), fromPresent);
+      x = tf.concat([x, gateFeatures(weights, convolved)], 1);
     }
-    const projected = tf.reshape(
-      tf.matMul(tf.reshape(x, [batch * steps, stackSize]), attentionWeight(params)),
-      [batch, steps, 3 * featureSize],
-    );
+    const projected = tf.reshape(tf.matMul(x, attentionWeight(params)), [batch, steps, 3 * featureSize]);
     const [query, key, value] = tf.split(projected, 3, 2) as [tf.Tensor, tf.Tensor, tf.Tensor];
     return { stack: x, query, key, value };
   }
@@ -272,7 +273,8 @@ export function createSnail(options: SnailOptions): Snail {
         tf.tensor2d(band, [steps, steps]),
       );
       const attended = tf.matMul(tf.softmax(scores), value);
-      return tf.concat([stack, attended], 2) as tf.Tensor3D;
+      const batch = inputs.shape[0]!;
+      return tf.concat([tf.reshape(stack, [batch, steps, stackSize]), attended], 2) as tf.Tensor3D;
     });
   }
 
@@ -300,23 +302,24 @@ export function createSnail(options: SnailOptions): Snail {
       );
     return tf.tidy(() => {
       const T = contextSize;
-      const ring = tf.reshape(tf.slice(cache, [0, 0], [batch, T * rowSize]), [batch, T, rowSize]);
+      const F = featureSize;
+      // The cache as T + 1 rows (a free reshape): every read below is a batched product with it
+      // (no strided copy), and one scatter writes the next cache.
+      const rows = tf.reshape(cache, [batch, T + 1, rowSize]);
       const position = tf.slice(cache, [0, T * rowSize], [batch, 1]); // t: steps taken, [B, 1]
 
-      // The rows of steps t - 2^l (l < blocks), zero where t - 2^l < 0, as one product with one-hot selectors.
+      // The TC outputs of steps t - 2^l (l < blocks), zero where t - 2^l < 0, by one-hot selectors.
       let pastRows: tf.Tensor | undefined;
       if (blocks > 0) {
-        const source = tf.sub(
-          position,
-          tf.tensor2d(
-            Float32Array.from({ length: blocks }, (_v, l) => 2 ** l),
-            [1, blocks],
-          ),
+        const dilations = tf.tensor2d(
+          Float32Array.from({ length: blocks }, (_v, l) => 2 ** l),
+          [1, blocks],
         );
+        const source = tf.sub(position, dilations); // [B, blocks]
         const slot = tf.cast(tf.mod(tf.add(source, T), T), 'int32'); // 2^l < T, so source + T >= 0
         const present = tf.cast(tf.greaterEqual(source, 0), 'float32');
-        const selector = tf.mul(tf.cast(tf.oneHot(slot, T), 'float32'), tf.expandDims(present, 2)); // [B, blocks, T]
-        pastRows = tf.matMul(selector, ring); // [B, blocks, rowSize]
+        const selector = tf.mul(tf.oneHot(slot, T + 1, 1, 0, 'float32'), tf.expandDims(present, 2));
+        pastRows = tf.matMul(selector, rows); // [B, blocks, rowSize]
       }
 
       let x = input;
@@ -326,7 +329,9 @@ export function createSnail(options: SnailOptions): Snail {
           batch,
           layer.inputSize,
         ]);
-        x = tf.concat([x, denseFeatures(block(params, layer.name), past, x)], 1);
+        const weights = block(params, layer.name);
+        const convolved = tf.matMul(tf.concat([past, x], 1), weights.weight as tf.Tensor);
+        x = tf.concat([x, gateFeatures(weights, convolved)], 1);
       }
       const [query, key, value] = tf.split(tf.matMul(x, attentionWeight(params)), 3, 1) as [
         tf.Tensor,
@@ -334,39 +339,57 @@ export function createSnail(options: SnailOptions): Snail {
         tf.Tensor,
       ];
 
-      // Attention over the window: the present step and the ring's rows of age 1..min(t, T - 1).
-      const scale = Math.sqrt(featureSize);
-      const ringKeys = tf.slice(ring, [0, 0, stackSize], [batch, T, featureSize]);
-      const ringValues = tf.slice(ring, [0, 0, stackSize + featureSize], [batch, T, featureSize]);
-      const pastScores = tf.div(tf.reshape(tf.matMul(ringKeys, tf.expandDims(query, 2)), [batch, T]), scale);
+      // Attention over the window: the present step and the rows of age 1..min(t, T - 1). A row's
+      // score is the row times the query placed at the key's columns.
+      const scale = Math.sqrt(F);
+      const placedQuery = tf.pad(query, [
+        [0, 0],
+        [stackSize, F],
+      ]); // [B, rowSize]
+      const rowScores = tf.div(
+        tf.reshape(tf.matMul(rows, tf.expandDims(placedQuery, 2)), [batch, T + 1]),
+        scale,
+      );
       const presentScore = tf.div(tf.sum(tf.mul(query, key), 1, true), scale);
-      // The slot j holds step s = t - age with age = ((t - 1 - j) mod T) + 1 in 1..T.
+      // The slot j < T holds step s = t - age with age = ((t - 1 - j) mod T) + 1 in 1..T; row T
+      // (the counter) is never visible.
       const slots = tf.tensor2d(
-        Float32Array.from({ length: T }, (_v, j) => j),
-        [1, T],
+        Float32Array.from({ length: T + 1 }, (_v, j) => (j < T ? j : Number.NaN)),
+        [1, T + 1],
       );
       const age = tf.add(tf.mod(tf.sub(tf.add(position, T - 1), slots), T), 1);
       const visible = tf.logicalAnd(tf.lessEqual(age, T - 1), tf.lessEqual(age, position));
-      const maskedScores = tf.where(visible, pastScores, tf.fill([batch, T], MASKED_SCORE));
-      const weights = tf.softmax(tf.concat([presentScore, maskedScores], 1)); // [B, 1 + T]
+      const maskedScores = tf.where(visible, rowScores, tf.fill([batch, T + 1], MASKED_SCORE));
+      const weights = tf.softmax(tf.concat([presentScore, maskedScores], 1)); // [B, 2 + T]
       const presentWeight = tf.slice(weights, [0, 0], [batch, 1]);
-      const pastWeights = tf.slice(weights, [0, 1], [batch, T]);
+      const rowWeights = tf.slice(weights, [0, 1], [batch, T + 1]);
+      const weightedRows = tf.reshape(tf.matMul(tf.expandDims(rowWeights, 1), rows), [batch, rowSize]);
       const attended = tf.add(
         tf.mul(presentWeight, value),
-        tf.reshape(tf.matMul(tf.expandDims(pastWeights, 1), ringValues), [batch, featureSize]),
+        tf.slice(weightedRows, [0, stackSize + F], [batch, F]),
       );
       const features = tf.concat([x, attended], 1) as tf.Tensor2D;
 
-      // Write this step's row at slot t mod T and count the step.
-      const writeSlot = tf.expandDims(
-        tf.cast(tf.oneHot(tf.reshape(tf.cast(tf.mod(position, T), 'int32'), [batch]), T), 'float32'),
-        2,
-      );
-      const row = tf.expandDims(tf.concat([x, key, value], 1), 1); // [B, 1, rowSize]
-      const nextRing = tf.add(tf.mul(ring, tf.sub(1, writeSlot)), tf.mul(writeSlot, row));
-      const nextCache = tf.concat(
-        [tf.reshape(nextRing, [batch, T * rowSize]), tf.add(position, 1)],
-        1,
+      // Write this step's row at slot t mod T and the counter row: one scatter of 2B rows into a
+      // copy of the cache seen as B (T + 1) rows.
+      const firstRows = Int32Array.from({ length: batch }, (_v, b) => b * (T + 1));
+      const writeSlot = tf.cast(tf.mod(position, T), 'int32'); // [B, 1]
+      const indices = tf.concat([
+        tf.add(tf.tensor2d(firstRows, [batch, 1], 'int32'), writeSlot),
+        tf.tensor2d(
+          firstRows.map((first) => first + T),
+          [batch, 1],
+          'int32',
+        ),
+      ]); // [2B, 1]
+      const counterRow = tf.pad(tf.add(position, 1), [
+        [0, 0],
+        [0, rowSize - 1],
+      ]);
+      const updates = tf.concat([tf.concat([x, key, value], 1), counterRow]); // [2B, rowSize]
+      const nextCache = tf.reshape(
+        tf.tensorScatterUpdate(tf.reshape(cache, [batch * (T + 1), rowSize]), indices, updates),
+        [batch, cacheSize],
       ) as tf.Tensor2D;
       return { features, cache: nextCache };
     });
@@ -377,7 +400,8 @@ export function createSnail(options: SnailOptions): Snail {
     const [batch, steps] = inputs.shape as [number, number, number];
     return tf.tidy(() => {
       const T = contextSize;
-      const { stack, key, value } = stackAndProjections(params, inputs);
+      const { key, value, ...rest } = stackAndProjections(params, inputs);
+      const stack = tf.reshape(rest.stack, [batch, steps, stackSize]);
       const kept = Math.min(steps, T);
       const rows = tf.slice(tf.concat([stack, key, value], 2), [0, steps - kept, 0], [batch, kept, rowSize]);
       let ring: tf.Tensor;
@@ -401,10 +425,12 @@ export function createSnail(options: SnailOptions): Snail {
                 1,
               );
       }
-      return tf.concat(
-        [tf.reshape(ring, [batch, T * rowSize]), tf.fill([batch, 1], steps)],
-        1,
-      ) as tf.Tensor2D;
+      // The counter row: the number of steps, then zeros.
+      const counter = tf.pad(tf.fill([batch, 1], steps), [
+        [0, 0],
+        [0, rowSize - 1],
+      ]);
+      return tf.concat([tf.reshape(ring, [batch, T * rowSize]), counter], 1) as tf.Tensor2D;
     });
   }
 
