@@ -132,6 +132,7 @@ describe('createSnail', () => {
     expect(small.outputSize).toBe(295);
     expect(small.parameterCount).toBe(148_128);
     expect(small.blocksPerTemporalBlock).toBe(4);
+    expect(small.cacheSize).toBe(11 * (263 + 64));
     expect(
       small.layers.map((layer) => [layer.name, layer.inputSize, layer.outputSize, layer.dilation]),
     ).toEqual([
@@ -149,6 +150,7 @@ describe('createSnail', () => {
     expect(mdp.outputSize).toBe(497);
     expect(mdp.parameterCount).toBe(449_632);
     expect(mdp.blocksPerTemporalBlock).toBe(7);
+    expect(mdp.cacheSize).toBe(101 * (465 + 64));
     for (const snail of [small, mdp]) {
       const params = snail.init(createRng(1));
       expect(countParams(params)).toBe(snail.parameterCount);
@@ -196,9 +198,14 @@ describe('createSnail', () => {
     disposeParams(params);
   });
 
-  for (const steps of [6, 15]) {
-    it(`stepping from the zero cache equals the parallel forward (T = 6, L = ${steps})`, () => {
-      const snail = createSnail({ inputSize: 5, featureSize: 4, contextSize: 6 });
+  for (const [contextSize, steps] of [
+    [6, 6],
+    [6, 15],
+    [1, 4],
+    [2, 5],
+  ] as const) {
+    it(`stepping from the zero cache equals the parallel forward (T = ${contextSize}, L = ${steps})`, () => {
+      const snail = createSnail({ inputSize: 5, featureSize: 4, contextSize });
       const params = snail.init(createRng(3));
       const inputs = randomInputs(4, [3, steps, 5]);
       const parallel = snail.apply(params, inputs);
@@ -406,6 +413,28 @@ describe('createSnail', () => {
     const grads = gradients((p) => loss(p, tensors[0]!), tree);
     disposeParams(grads);
     tf.dispose(tensors);
+  });
+
+  it('steps equal the parallel forward, and cacheAfter the stepped cache, on the wasm backend too', async () => {
+    await useBackend('wasm');
+    try {
+      const snail = createSnail({ inputSize: 5, featureSize: 4, contextSize: 6 });
+      const params = snail.init(createRng(21));
+      const inputs = randomInputs(22, [3, 15, 5]);
+      const stepped = stepThrough(snail, params, inputs, snail.initialCache(3));
+      const [a, b, c, d] = readAndDispose(
+        snail.apply(params, inputs),
+        stepped.features,
+        snail.cacheAfter(params, inputs),
+        stepped.cache,
+      );
+      expect(largestDifference(a!, b!)).toBeLessThan(1e-5);
+      expect(largestDifference(c!, d!)).toBeLessThan(1e-5);
+      inputs.dispose();
+      disposeParams(params);
+    } finally {
+      await useBackend('cpu');
+    }
   });
 
   it('keeps the live tensor count flat over repeated steps, parallel passes and caches', async () => {

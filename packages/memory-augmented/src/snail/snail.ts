@@ -22,13 +22,17 @@
  * Two ways to run it, equal to float32 rounding:
  * - `apply`: every step of whole sequences at once (matrix products; exact gradients), for
  *   training;
- * - `step`: one step from a cache of the past, O(T) per step, for rollouts (no gradient needed).
+ * - `step`: one step from a cache of the past, O(T) per step, for rollouts (its features can be
+ *   differentiated; its cache is written by TensorScatterUpdate, which core does not differentiate).
  *   `cacheAfter` gives the cache that stepping through a sequence would leave, from `apply`'s
  *   parallel pass.
  *
- * Every convolution is a matrix product of [x_{t-d}, x_t] (the shifted input by pad + slice) with
- * a [2c, 2F] matrix: only ops with exact gradients in core (no Conv2D, whose filter gradient the
- * wasm backend lacks).
+ * Every convolution is matrix products with a [2c, 2F] matrix: [x_{t-d}, x_t] W in `step`, and in
+ * `apply` (x W0) shifted by d steps plus x W1 (the shift of a 2F-wide product by concat + slice,
+ * never of the c-wide input): only ops with exact gradients in core (no Conv2D, whose filter
+ * gradient the wasm backend lacks). Measured at [250, 100, 17] (input 17, T 100) with wasm and
+ * native kernels, a forward+backward grew the wasm heap to 3.6 GiB (4 GiB at most):
+ * larger batches need minibatches.
  */
 import { createConfigValidator, type ParamTree, type Rng, requireBackend, tf } from '@metarl/core';
 
@@ -70,10 +74,12 @@ export interface SnailStep {
  * x_t; the peer's Conv1d kernel taps 0 and 1), `.../gain` `[2F]`, `.../bias` `[2F]`; and
  * `attention/weight` `[W, 3F]` (columns: query, key, value), W the TC output width.
  *
- * Cache (one flat float32 row per sequence): T rows of `rowSize` = W + 2F floats, the row of step
- * s at slot s mod T holding that step's TC output (whose prefixes are every dense block's input),
- * its key and its value; then the number of steps taken (a float). All zeros = no step taken; a
- * sequence restarts when its cache row is zeroed (e.g. multiplied by 1 - done).
+ * Cache (one flat float32 row of `cacheSize` per sequence): T + 1 rows of `rowSize` = W + 2F
+ * floats. Rows 0..T-1 are the ring: the row of step s, at slot s mod T, holds that step's TC output
+ * (whose prefixes are every dense block's input), its key and its value. Row T holds the number of
+ * steps taken (a float) and zeros, so that the cache is T + 1 rows without a copy. All zeros = no
+ * step taken; a sequence restarts when its cache row is zeroed (e.g. multiplied by 1 - done).
+ * Sequences of one batch may be at different steps.
  */
 export interface Snail {
   /** Features of each step's input. */
@@ -92,7 +98,7 @@ export interface Snail {
   readonly parameterCount: number;
   /** Floats per row of the cache's ring: the TC output width W plus key and value (2F). */
   readonly rowSize: number;
-  /** Floats of incremental state per sequence: T rows of `rowSize`, plus the step counter. */
+  /** Floats of incremental state per sequence: T + 1 rows of `rowSize` (the ring, then the step counter's row). */
   readonly cacheSize: number;
   /** Fresh parameters drawn with `rng` (PyTorch's defaults, as the peer: U(+-1/sqrt(2c)) convolutions, LayerNorm 1 and 0, Xavier-normal attention). */
   init(rng: Rng): ParamTree;
@@ -227,6 +233,13 @@ export function createSnail(options: SnailOptions): Snail {
       );
   }
 
+  /** `[B L, 1]`: 0 at the rows of steps t < d, 1 elsewhere. */
+  function startMask(batch: number, steps: number, d: number): tf.Tensor {
+    const mask = new Float32Array(batch * steps);
+    for (let i = 0; i < mask.length; i += 1) mask[i] = i % steps >= d ? 1 : 0;
+    return tf.tensor2d(mask, [batch * steps, 1]);
+  }
+
   /** The TC stack's output `[B L, W]` and every step's query, key and value `[B, L, F]`. */
   function stackAndProjections(params: ParamTree, inputs: tf.Tensor) {
     const [batch, steps] = inputs.shape as [number, number, number];
@@ -238,19 +251,16 @@ export function createSnail(options: SnailOptions): Snail {
       const weights = block(params, layer.name);
       const weight = weights.weight as tf.Tensor;
       // y_t = x_{t-d} W0 + x_t W1 = (x W0)_{t-d} + (x W1)_t: the product (2F wide, not c) is
-      // shifted by d steps (d zero steps padded in front, the first L kept).
+      // shifted down d rows of the [B L, 2F] view (a leading, contiguous slice) and its rows with
+      // t < d, which came from the previous sequence or the padding, are zeroed (times 0: a
+      // non-finite value in one sequence's inputs would reach the next sequence's first steps).
       const fromPast = tf.matMul(x, tf.slice(weight, [0, 0], [c, 2 * featureSize]));
       const fromPresent = tf.matMul(x, tf.slice(weight, [c, 0], [c, 2 * featureSize]));
-      const shifted = tf.slice(
-        tf.pad(tf.reshape(fromPast, [batch, steps, 2 * featureSize]), [
-          [0, 0],
-          [d, 0],
-          [0, 0],
-        ]),
-        [0, 0, 0],
-        [batch, steps, 2 * featureSize],
+      const shifted = tf.mul(
+        tf.slice(tf.concat([tf.zeros([d, 2 * featureSize]), fromPast]), [0, 0], [rows, 2 * featureSize]),
+        startMask(batch, steps, d),
       );
-      const convolved = tf.add(tf.reshape(shifted, [rows, 2 * featureSize]), fromPresent);
+      const convolved = tf.add(shifted, fromPresent);
       x = tf.concat([x, gateFeatures(weights, convolved)], 1);
     }
     const projected = tf.reshape(tf.matMul(x, attentionWeight(params)), [batch, steps, 3 * featureSize]);
@@ -318,7 +328,8 @@ export function createSnail(options: SnailOptions): Snail {
         const source = tf.sub(position, dilations); // [B, blocks]
         const slot = tf.cast(tf.mod(tf.add(source, T), T), 'int32'); // 2^l < T, so source + T >= 0
         const present = tf.cast(tf.greaterEqual(source, 0), 'float32');
-        const selector = tf.mul(tf.oneHot(slot, T + 1, 1, 0, 'float32'), tf.expandDims(present, 2));
+        // oneHot as int32, then cast: tfjs-backend-wasm 4.22 writes a float32 oneHot's ones as int bits.
+        const selector = tf.mul(tf.cast(tf.oneHot(slot, T + 1), 'float32'), tf.expandDims(present, 2));
         pastRows = tf.matMul(selector, rows); // [B, blocks, rowSize]
       }
 
