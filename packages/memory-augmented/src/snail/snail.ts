@@ -31,7 +31,7 @@
  * `apply` (x W0) shifted by d steps plus x W1 (the shift of a 2F-wide product by concat + slice,
  * never of the c-wide input): only ops with exact gradients in core (no Conv2D, whose filter
  * gradient the wasm backend lacks). Measured at [250, 100, 17] (input 17, T 100) with wasm and
- * native kernels, a forward+backward grew the wasm heap to 3.6 GiB (4 GiB at most):
+ * native kernels, a forward+backward grew the wasm heap to about 3.7 GiB (4 GiB at most):
  * larger batches need minibatches.
  */
 import { createConfigValidator, type ParamTree, type Rng, requireBackend, tf } from '@metarl/core';
