@@ -7,8 +7,8 @@
  * them; see `snail/snail-network.ts` for the layers and `snail/snail-policy.ts` for the memory.
  */
 import { createTrialLearner, type TrialLearner } from '@metarl/core';
-import { type SnailConfig, type SnailSettings, resolveSnailSettings } from './snail-config';
 import { createSnailPolicy, type SnailPolicy } from './snail/snail-policy';
+import { resolveSnailSettings, type SnailConfig, type SnailSettings } from './snail-config';
 
 /** A SNAIL learner: core's trial learner over a SNAIL policy. */
 export interface Snail<Task> extends TrialLearner<Task, SnailSettings> {

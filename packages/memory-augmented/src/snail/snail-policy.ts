@@ -58,7 +58,9 @@ export function createSnailPolicy(options: SnailPolicyOptions): SnailPolicy {
     );
   }
   if (!Number.isInteger(actionSize) || actionSize < 1)
-    throw new RangeError(`createSnailPolicy: actionSize must be a positive integer, got ${String(actionSize)}`);
+    throw new RangeError(
+      `createSnailPolicy: actionSize must be a positive integer, got ${String(actionSize)}`,
+    );
   const networkOptions = {
     inputSize: options.observationSize,
     contextSize: options.contextSize,
@@ -69,8 +71,15 @@ export function createSnailPolicy(options: SnailPolicyOptions): SnailPolicy {
   const cacheSize = policyNetwork.cacheSize;
   const head = (params: ParamTree, features: tf.Tensor): Distribution => {
     const linear = params.head as ParamTree;
-    const out = applyLinear(linear.weight as tf.Tensor, linear.bias as tf.Tensor, features, 'snail policy head');
-    return actionKind === 'discrete' ? new Categorical(out) : new DiagonalGaussian(out, params.logStd as tf.Tensor);
+    const out = applyLinear(
+      linear.weight as tf.Tensor,
+      linear.bias as tf.Tensor,
+      features,
+      'snail policy head',
+    );
+    return actionKind === 'discrete'
+      ? new Categorical(out)
+      : new DiagonalGaussian(out, params.logStd as tf.Tensor);
   };
   const split = (hidden: tf.Tensor) => {
     const [policyCache, valueCache] = tf.split(hidden, [cacheSize, cacheSize], 1);
@@ -103,7 +112,8 @@ export function createSnailPolicy(options: SnailPolicyOptions): SnailPolicy {
           bias: tf.zeros([actionSize]),
         },
       };
-      if (actionKind === 'continuous') params.logStd = tf.fill([actionSize], Math.log(options.initialStd ?? 1));
+      if (actionKind === 'continuous')
+        params.logStd = tf.fill([actionSize], Math.log(options.initialStd ?? 1));
       return params;
     },
     step,
@@ -127,7 +137,10 @@ export function createSnailPolicy(options: SnailPolicyOptions): SnailPolicy {
           distribution: head(params, acting),
           states,
           hidden: tf.concat(
-            [policyNetwork.cacheAfter(policyParams, observations), valueNetwork.cacheAfter(valueParams, observations)],
+            [
+              policyNetwork.cacheAfter(policyParams, observations),
+              valueNetwork.cacheAfter(valueParams, observations),
+            ],
             1,
           ),
         };
