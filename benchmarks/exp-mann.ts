@@ -1,9 +1,9 @@
 import { createRng, useBackend } from '@metarl/core';
-import { createMann, createOneShotLearner, sampleSyntheticEpisodes } from '@metarl/memory-augmented';
+import { createMannNetwork, createOneShotLearner, sampleSyntheticEpisodes } from '@metarl/memory-augmented';
 await useBackend('wasm');
 const [memory, writeVector, steps, lr, sigma, dim] = process.argv.slice(2);
 const episode = { classes: 3, instancesPerClass: 5, dimension: Number(dim ?? 20), sigma: Number(sigma ?? 0.5) };
-const model = createMann({ inputSize: episode.dimension + 3, outputSize: 3, controllerSize: 32, memorySlots: 16, memoryWidth: 8, heads: 2, memory: memory as 'on', writeVector: writeVector as 'key' });
+const model = createMannNetwork({ inputSize: episode.dimension + 3, outputSize: 3, controllerSize: 32, memorySlots: 16, memoryWidth: 8, heads: 2, memory: memory as 'on', writeVector: writeVector as 'key' });
 const learner = createOneShotLearner({ model, learningRate: Number(lr), seed: 1 });
 const rng = createRng(2);
 const t0 = performance.now();

@@ -1,10 +1,10 @@
 import { createRng, useBackend, tf } from '@metarl/core';
-import { createMann, createOneShotLearner, sampleSyntheticEpisodes } from '@metarl/memory-augmented';
+import { createMannNetwork, createOneShotLearner, sampleSyntheticEpisodes } from '@metarl/memory-augmented';
 import { formatKernelTimes, takeKernelTimes, timeKernels } from './src/shared';
 const info = await useBackend('wasm');
 console.log(info.native);
 const memory = (process.argv[2] ?? 'on') as 'on' | 'none';
-const model = createMann({ inputSize: 405, outputSize: 5, memory });
+const model = createMannNetwork({ inputSize: 405, outputSize: 5, memory });
 const learner = createOneShotLearner({ model });
 const rng = createRng(1);
 const opts = { classes: 5, instancesPerClass: 10, dimension: 400, sigma: 1 };

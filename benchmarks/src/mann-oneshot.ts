@@ -13,7 +13,7 @@
  */
 import { createRng, useBackend } from '@metarl/core';
 import {
-  createMann,
+  createMannNetwork,
   createOneShotLearner,
   type MannMemoryMode,
   sampleSyntheticEpisodes,
@@ -68,7 +68,7 @@ const round = (values: ArrayLike<number>) => Array.from(values, (v) => Number(v.
 
 const results: Record<string, unknown> = {};
 for (const [name, memory] of modes) {
-  const model = createMann({
+  const model = createMannNetwork({
     inputSize: 400 + 5,
     outputSize: 5,
     controllerSize: flags.controller,

@@ -269,9 +269,8 @@ export async function runTrialBenchmark<Extra extends Record<string, FlagSpec>>(
       label,
       config: learner.config,
       iterationsCompleted: completed,
-      medianUpdateSeconds: Number(
-        (updateSeconds[Math.floor(updateSeconds.length / 2)] ?? Number.NaN).toFixed(3),
-      ),
+      medianUpdateSeconds: median('time/update'),
+      medianIterationSeconds: median('time/iteration'),
       trainingSeconds: Number(trainingSeconds.toFixed(1)),
       environmentSteps,
       environmentStepsPerSecond: Math.round(environmentSteps / trainingSeconds),

@@ -5,7 +5,8 @@
  * trial learner and, for MANN, on one-shot classification episodes.
  */
 
-// MANN (Santoro et al. 2016): LRUA memory, the model, its RL policy and one-shot episodes
+// MANN: the RL learner, its policy, the network and its LRUA memory; one-shot classification
+export { createMann, type Mann } from './mann';
 export {
   cosineSimilarity,
   emptyLruaState,
@@ -17,23 +18,30 @@ export {
   rankByUsage,
 } from './mann/lrua-memory';
 export {
-  createMann,
+  createMannNetwork,
   disposeMannState,
-  type Mann,
   type MannMemoryMode,
-  type MannOptions,
+  type MannNetwork,
+  type MannNetworkOptions,
   type MannState,
   type MannStep,
   type MannWriteVector,
-  type ResolvedMannOptions,
-  resolveMannOptions,
-} from './mann/mann';
+  type ResolvedMannNetworkOptions,
+  resolveMannNetworkOptions,
+} from './mann/mann-network';
 export {
   createMannPolicy,
   flattenMannState,
+  type MannPolicy,
   type MannPolicyOptions,
   unflattenMannState,
 } from './mann/mann-policy';
+export {
+  type MannArchitecture,
+  type MannConfig,
+  type MannSettings,
+  resolveMannSettings,
+} from './mann-config';
 export { assembleEpisodes, type OneShotBatch, shuffledIndices } from './one-shot/one-shot-batch';
 export {
   createOneShotLearner,

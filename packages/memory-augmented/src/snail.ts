@@ -29,13 +29,16 @@ export function createSnail<Task>(config: SnailConfig<Task>): Snail<Task> {
     distribution: config.distribution,
     settings,
     config: settings,
-    policy: ({ inputSize, encoding, maxTrialSteps }) => {
+    policy: ({ inputSize, encoding, maxTrialSteps, constantInputs }) => {
       policy = createSnailPolicy({
         observationSize: inputSize,
         actionKind: encoding.kind,
         actionSize: encoding.size,
         contextSize: settings.contextSize === 'trial' ? maxTrialSteps : settings.contextSize,
         featureSize: settings.featureSize,
+        // The peer feeds no observation on bandits: constant inputs are left out, so the layers
+        // and parameter counts are the peer's.
+        skippedInputs: constantInputs,
       });
       return policy;
     },

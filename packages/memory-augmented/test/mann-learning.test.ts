@@ -1,13 +1,18 @@
 import { createRng, useBackend } from '@metarl/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createMann, createOneShotLearner, type MannMemoryMode, sampleSyntheticEpisodes } from '../src/index';
+import {
+  createMannNetwork,
+  createOneShotLearner,
+  type MannMemoryMode,
+  sampleSyntheticEpisodes,
+} from '../src/index';
 
 // Small one-shot problem: 3 classes x 5 instances, 20 features, sigma 0.5.
 const episode = { classes: 3, instancesPerClass: 5, dimension: 20, sigma: 0.5 };
 const STEPS = 300;
 
 function trainAndEvaluate(memory: MannMemoryMode): Float64Array {
-  const model = createMann({
+  const model = createMannNetwork({
     inputSize: 23,
     outputSize: 3,
     controllerSize: 32,

@@ -83,6 +83,11 @@ export interface TrialShape {
   readonly encoding: ActionEncoding;
   /** The most steps a trial can take: episodes per trial times the environments' time limit. */
   readonly maxTrialSteps: number;
+  /**
+   * Positions in the trial inputs that never vary: observation entries whose space has low =
+   * high (the bandits' single 0). A policy may leave them out of its network.
+   */
+  readonly constantInputs: readonly number[];
 }
 
 /** What `createTrialLearner` needs: the architecture and the settings, chosen by a learner package. */
@@ -121,6 +126,9 @@ export function createTrialLearner<Task, Config extends object>(
     inputSize,
     encoding,
     maxTrialSteps: settings.episodesPerTrial * probe.maxEpisodeSteps,
+    constantInputs: Array.from(probe.observationSpace.low).flatMap((low, i) =>
+      low === probe.observationSpace.high[i] ? [i] : [],
+    ),
   });
   if (
     policy.observationSize !== inputSize ||

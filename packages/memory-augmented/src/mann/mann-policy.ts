@@ -21,10 +21,10 @@ import {
   type Rng,
   tf,
 } from '@metarl/core';
-import { createMann, type Mann, type MannOptions, type MannState } from './mann';
+import { createMannNetwork, type MannNetwork, type MannNetworkOptions, type MannState } from './mann-network';
 
 /** Options of `createMannPolicy`: the MANN's own options (its input and output sizes come from the spaces). */
-export interface MannPolicyOptions extends Omit<MannOptions, 'inputSize' | 'outputSize'> {
+export interface MannPolicyOptions extends Omit<MannNetworkOptions, 'inputSize' | 'outputSize'> {
   /** Floats per observation (the MANN's inputSize). */
   readonly observationSize: number;
   /** 'continuous' or 'discrete'. */
@@ -36,7 +36,7 @@ export interface MannPolicyOptions extends Omit<MannOptions, 'inputSize' | 'outp
 }
 
 /** Sizes of the parts of a flat hidden row, in layout order. */
-function layoutOf(mann: Mann): { name: string; size: number; shape: (batch: number) => number[] }[] {
+function layoutOf(mann: MannNetwork): { name: string; size: number; shape: (batch: number) => number[] }[] {
   const { controllerSize: C, memorySlots: N, memoryWidth: M, heads: H, memory } = mann.options;
   const parts = [
     { name: 'hidden', size: C, shape: (b: number) => [b, C] },
@@ -53,7 +53,7 @@ function layoutOf(mann: Mann): { name: string; size: number; shape: (batch: numb
 }
 
 /** A MANN state as one flat [B, hiddenSize] tensor (the layout in the file header). */
-export function flattenMannState(mann: Mann, state: MannState): tf.Tensor {
+export function flattenMannState(mann: MannNetwork, state: MannState): tf.Tensor {
   return tf.tidy(() => {
     const batch = state.controller.hidden.shape[0]!;
     const tensors: Record<string, tf.Tensor | undefined> = { ...state.controller, ...state.memory };
@@ -65,7 +65,7 @@ export function flattenMannState(mann: Mann, state: MannState): tf.Tensor {
 }
 
 /** The MANN state stored in a flat [B, hiddenSize] tensor. */
-export function unflattenMannState(mann: Mann, hidden: tf.Tensor): MannState {
+export function unflattenMannState(mann: MannNetwork, hidden: tf.Tensor): MannState {
   const layout = layoutOf(mann);
   const total = layout.reduce((sum, part) => sum + part.size, 0);
   if (hidden.rank !== 2 || hidden.shape[1] !== total)
@@ -95,8 +95,14 @@ export function unflattenMannState(mann: Mann, hidden: tf.Tensor): MannState {
   });
 }
 
+/** A MANN policy: a `RecurrentPolicy` with its network visible. */
+export interface MannPolicy extends RecurrentPolicy {
+  /** The network (controller, memory, output layer = the action head). */
+  readonly mann: MannNetwork;
+}
+
 /** A MANN policy; params `{ mann, logStd? }`. */
-export function createMannPolicy(options: MannPolicyOptions): RecurrentPolicy & { readonly mann: Mann } {
+export function createMannPolicy(options: MannPolicyOptions): MannPolicy {
   if (options.actionKind !== 'continuous' && options.actionKind !== 'discrete')
     throw new RangeError(
       `createMannPolicy: actionKind must be 'continuous' or 'discrete', got '${String(options.actionKind)}'`,
@@ -107,7 +113,7 @@ export function createMannPolicy(options: MannPolicyOptions): RecurrentPolicy & 
       `createMannPolicy: initialStd must be a finite number > 0, got ${String(options.initialStd)}`,
     );
   const { observationSize, actionKind, actionSize, initialStd: _std, ...mannOptions } = options;
-  const mann = createMann({ ...mannOptions, inputSize: observationSize, outputSize: actionSize });
+  const mann = createMannNetwork({ ...mannOptions, inputSize: observationSize, outputSize: actionSize });
   const hiddenSize = layoutOf(mann).reduce((sum, part) => sum + part.size, 0);
   const distributionOf = (params: ParamTree, outputs: tf.Tensor): Distribution =>
     actionKind === 'discrete'

@@ -17,13 +17,13 @@ import {
   tf,
   valueAndGradients,
 } from '@metarl/core';
-import type { Mann } from '../mann/mann';
+import type { MannNetwork } from '../mann/mann-network';
 import type { OneShotBatch } from './one-shot-batch';
 
 /** Options of `createOneShotLearner`. */
 export interface OneShotLearnerOptions {
-  /** The classifier (from `createMann`; `memory: 'none'` for the LSTM baseline). */
-  readonly model: Mann;
+  /** The classifier (from `createMannNetwork`; `memory: 'none'` for the LSTM baseline). */
+  readonly model: MannNetwork;
   /** Adam's learning rate; default 1e-3 (the paper's). */
   readonly learningRate?: number;
   /** Seed of the initial params; default 0. */
@@ -33,7 +33,7 @@ export interface OneShotLearnerOptions {
 /** A one-shot learner holding its params and Adam state (free them with `dispose`). */
 export interface OneShotLearner {
   /** The classifier. */
-  readonly model: Mann;
+  readonly model: MannNetwork;
   /** Updates applied so far. */
   readonly steps: number;
   /** The current params (owned by the learner: clone them to keep them past the next step). */
@@ -46,7 +46,7 @@ export interface OneShotLearner {
   dispose(): void;
 }
 
-function batchTensors(model: Mann, batch: OneShotBatch): { inputs: tf.Tensor; labels: tf.Tensor } {
+function batchTensors(model: MannNetwork, batch: OneShotBatch): { inputs: tf.Tensor; labels: tf.Tensor } {
   if (batch.inputSize !== model.options.inputSize)
     throw new RangeError(
       `one-shot learner: the batch has ${batch.inputSize} inputs per step, the model expects inputSize ${model.options.inputSize}`,

@@ -33,6 +33,8 @@ export interface SnailPolicyOptions {
   readonly featureSize?: number;
   /** Initial standard deviation of continuous actions; default 1. */
   readonly initialStd?: number;
+  /** Input positions the networks skip (constant ones, e.g. the bandits' observation 0; `TrialShape.constantInputs`); default none. */
+  readonly skippedInputs?: readonly number[];
 }
 
 /** A SNAIL policy: a `RecurrentPolicy` with its two networks visible. */
@@ -61,8 +63,20 @@ export function createSnailPolicy(options: SnailPolicyOptions): SnailPolicy {
     throw new RangeError(
       `createSnailPolicy: actionSize must be a positive integer, got ${String(actionSize)}`,
     );
+  const skipped = new Set(options.skippedInputs ?? []);
+  for (const index of skipped) {
+    if (!Number.isInteger(index) || index < 0 || index >= options.observationSize)
+      throw new RangeError(
+        `createSnailPolicy: skippedInputs must hold positions in [0, ${options.observationSize - 1}], got ${String(index)}`,
+      );
+  }
+  const kept = Array.from({ length: options.observationSize }, (_v, i) => i).filter((i) => !skipped.has(i));
+  if (kept.length === 0) throw new RangeError('createSnailPolicy: skippedInputs leaves no input');
+  /** The inputs the networks read (all of them unless some are skipped). */
+  const select = (inputs: tf.Tensor): tf.Tensor =>
+    skipped.size === 0 ? inputs : tf.gather(inputs, tf.tensor1d(kept, 'int32'), inputs.rank - 1);
   const networkOptions = {
-    inputSize: options.observationSize,
+    inputSize: kept.length,
     contextSize: options.contextSize,
     ...(options.featureSize === undefined ? {} : { featureSize: options.featureSize }),
   };
@@ -87,8 +101,9 @@ export function createSnailPolicy(options: SnailPolicyOptions): SnailPolicy {
   };
   const step = (params: ParamTree, observations: tf.Tensor, hidden: tf.Tensor) => {
     const { policyCache, valueCache } = split(hidden);
-    const acting = policyNetwork.step(params.policyNetwork as ParamTree, observations, policyCache);
-    const valuing = valueNetwork.step(params.valueNetwork as ParamTree, observations, valueCache);
+    const inputs = select(observations);
+    const acting = policyNetwork.step(params.policyNetwork as ParamTree, inputs, policyCache);
+    const valuing = valueNetwork.step(params.valueNetwork as ParamTree, inputs, valueCache);
     return {
       distribution: head(params, acting.features),
       hidden: tf.concat([acting.cache, valuing.cache], 1),
@@ -124,6 +139,7 @@ export function createSnailPolicy(options: SnailPolicyOptions): SnailPolicy {
         );
       }
       const { policyCache, valueCache } = split(hidden);
+      const inputs = select(observations);
       const fresh =
         policyNetwork.stepsTaken(policyCache).every((t) => t === 0) &&
         valueNetwork.stepsTaken(valueCache).every((t) => t === 0);
@@ -131,27 +147,27 @@ export function createSnailPolicy(options: SnailPolicyOptions): SnailPolicy {
         // The whole sequence in one causal pass (training, and memory after exploration).
         const policyParams = params.policyNetwork as ParamTree;
         const valueParams = params.valueNetwork as ParamTree;
-        const acting = policyNetwork.apply(policyParams, observations);
-        const states = valueNetwork.apply(valueParams, observations);
+        const acting = policyNetwork.apply(policyParams, inputs);
+        const states = valueNetwork.apply(valueParams, inputs);
         return {
           distribution: head(params, acting),
           states,
           hidden: tf.concat(
             [
-              policyNetwork.cacheAfter(policyParams, observations),
-              valueNetwork.cacheAfter(valueParams, observations),
+              policyNetwork.cacheAfter(policyParams, inputs),
+              valueNetwork.cacheAfter(valueParams, inputs),
             ],
             1,
           ),
         };
       }
       // A memory that has seen steps: continue it one step at a time.
-      const steps = observations.shape[1]!;
+      const steps = inputs.shape[1]!;
       const logits: tf.Tensor[] = [];
       const features: tf.Tensor[] = [];
       let memory = hidden;
       for (let t = 0; t < steps; t += 1) {
-        const input = tf.squeeze(tf.slice(observations, [0, t, 0], [-1, 1, -1]), [1]);
+        const input = tf.squeeze(tf.slice(inputs, [0, t, 0], [-1, 1, -1]), [1]);
         const { policyCache: p, valueCache: v } = split(memory);
         const acting = policyNetwork.step(params.policyNetwork as ParamTree, input, p);
         const valuing = valueNetwork.step(params.valueNetwork as ParamTree, input, v);

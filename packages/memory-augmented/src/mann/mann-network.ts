@@ -45,8 +45,8 @@ import { emptyLruaState, type LruaState, lruaStep } from './lrua-memory';
 /** How the memory is used: see the file header. */
 export type MannMemoryMode = 'on' | 'reads-zeroed' | 'none';
 
-/** Options of `createMann`. */
-export interface MannOptions {
+/** Options of `createMannNetwork`. */
+export interface MannNetworkOptions {
   /** Floats per input step x_t (for one-shot episodes: image ⊕ one-hot previous label). */
   readonly inputSize: number;
   /** Outputs per step (classes). */
@@ -75,7 +75,7 @@ export interface MannOptions {
 export type MannWriteVector = 'key' | 'add';
 
 /** Options with every default filled in. */
-export type ResolvedMannOptions = Required<MannOptions>;
+export type ResolvedMannNetworkOptions = Required<MannNetworkOptions>;
 
 /**
  * MANN's recurrent state, a plain record of tensors: the controller's LSTM state and (unless the
@@ -99,9 +99,9 @@ export interface MannStep {
 }
 
 /** A MANN (or its ablations) as pure functions over explicit params and state. */
-export interface Mann {
+export interface MannNetwork {
   /** The options with defaults filled in. */
-  readonly options: ResolvedMannOptions;
+  readonly options: ResolvedMannNetworkOptions;
   /** Floats in `features` per step: C + H·M ('none': C). */
   readonly featureSize: number;
   /** Number of parameters (see the file header). */
@@ -122,12 +122,12 @@ export interface Mann {
 
 function checkInteger(name: string, value: unknown): void {
   if (!Number.isInteger(value) || (value as number) < 1)
-    throw new RangeError(`createMann: ${name} must be a positive integer, got ${String(value)}`);
+    throw new RangeError(`createMannNetwork: ${name} must be a positive integer, got ${String(value)}`);
 }
 
 /** Fills in defaults and validates (errors name the option, the value and the expected form). */
-export function resolveMannOptions(options: MannOptions): ResolvedMannOptions {
-  const resolved: ResolvedMannOptions = {
+export function resolveMannNetworkOptions(options: MannNetworkOptions): ResolvedMannNetworkOptions {
+  const resolved: ResolvedMannNetworkOptions = {
     inputSize: options.inputSize,
     outputSize: options.outputSize,
     controllerSize: options.controllerSize ?? 200,
@@ -149,26 +149,26 @@ export function resolveMannOptions(options: MannOptions): ResolvedMannOptions {
     checkInteger(name, resolved[name]);
   if (!(resolved.usageDecay >= 0 && resolved.usageDecay <= 1))
     throw new RangeError(
-      `createMann: usageDecay must be a number in [0, 1], got ${String(options.usageDecay)}`,
+      `createMannNetwork: usageDecay must be a number in [0, 1], got ${String(options.usageDecay)}`,
     );
   if (!['on', 'reads-zeroed', 'none'].includes(resolved.memory))
     throw new RangeError(
-      `createMann: memory must be 'on', 'reads-zeroed' or 'none', got ${JSON.stringify(options.memory)}`,
+      `createMannNetwork: memory must be 'on', 'reads-zeroed' or 'none', got ${JSON.stringify(options.memory)}`,
     );
   if (!['key', 'add'].includes(resolved.writeVector))
     throw new RangeError(
-      `createMann: writeVector must be 'key' or 'add', got ${JSON.stringify(options.writeVector)}`,
+      `createMannNetwork: writeVector must be 'key' or 'add', got ${JSON.stringify(options.writeVector)}`,
     );
   if (resolved.memory !== 'none' && resolved.heads > resolved.memorySlots)
     throw new RangeError(
-      `createMann: heads (${resolved.heads}) must not exceed memorySlots (${resolved.memorySlots}): each step writes to ${resolved.heads} least-used slots`,
+      `createMannNetwork: heads (${resolved.heads}) must not exceed memorySlots (${resolved.memorySlots}): each step writes to ${resolved.heads} least-used slots`,
     );
   return resolved;
 }
 
 /** Creates a MANN (see the file header for the step, the modes and the parameter count). */
-export function createMann(options: MannOptions): Mann {
-  const o = resolveMannOptions(options);
+export function createMannNetwork(options: MannNetworkOptions): MannNetwork {
+  const o = resolveMannNetworkOptions(options);
   const { inputSize, outputSize, controllerSize: C, memorySlots: N, memoryWidth: M, heads: H } = o;
   const hasMemory = o.memory !== 'none';
   const readSize = hasMemory ? H * M : 0;
