@@ -35,8 +35,8 @@ describe('createMannNetwork', () => {
 
   it('has the documented parameter counts at the paper sizes', () => {
     for (const [memory, expected] of [
-      ['on', 679_729],
-      ['reads-zeroed', 679_729],
+      ['on', 647_569],
+      ['reads-zeroed', 647_569],
       ['none', 485_805],
     ] as const) {
       const model = createMannNetwork({ inputSize: 405, outputSize: 5, memory });

@@ -23,7 +23,7 @@
  * (tristandeleu/ntm-one-shot differs: it compares keys with the new memory M_t, and each head h
  * writes to the h-th least-used slot alone.)
  */
-import { stopGradient, tf } from '@metarl/core';
+import { tf } from '@metarl/core';
 
 /** The memory part of MANN's state (a plain record of tensors). */
 export type LruaState = {
@@ -71,27 +71,21 @@ export function emptyLruaState(batch: number, slots: number, width: number, head
 }
 
 /**
- * Ranks of the slots by usage [B, N] (0 = least used), as float32 and without gradient: rank_i =
- * #{j : u_j < u_i} + #{j > i : u_j = u_i} (equal usages: the higher index counts as less used).
+ * Ranks of the slots by usage, per row of `usage` [batch, slots] (0 = least used); equal usages:
+ * the higher index counts as less used (TensorFlow's top_k order in the reference). Computed on
+ * the values: the selection carries no gradient.
  */
-export function rankByUsage(usage: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    const slots = usage.shape[1]!;
-    const fixed = stopGradient(usage);
-    const own = tf.expandDims(fixed, 2); // u_i [B, N, 1]
-    const other = tf.expandDims(fixed, 1); // u_j [B, 1, N]
-    const later = tf.tensor2d(
-      Float32Array.from({ length: slots * slots }, (_v, k) => (k % slots > Math.floor(k / slots) ? 1 : 0)),
-      [slots, slots],
-    ); // [i, j] = 1 where j > i
-    // s = sign(u_j - u_i) (exact: a float32 difference is 0 only for equal values); then
-    // [u_j < u_i] = (s² - s) / 2 and [u_j = u_i] = 1 - s². (Broadcast comparisons are slow on wasm.)
-    const sign = tf.sign(tf.sub(other, own)); // [B, N, N]
-    const squared = tf.mul(sign, sign);
-    const smaller = tf.mul(tf.sub(squared, sign), 0.5);
-    const tiedLater = tf.mul(tf.sub(1, squared), later);
-    return tf.sum(tf.add(smaller, tiedLater), 2);
-  });
+export function rankByUsage(usage: ArrayLike<number>, batch: number, slots: number): Int32Array {
+  const ranks = new Int32Array(batch * slots);
+  const order = Array.from({ length: slots }, (_v, i) => i);
+  for (let b = 0; b < batch; b += 1) {
+    const row = b * slots;
+    order.sort((i, j) => usage[row + i]! - usage[row + j]! || j - i);
+    order.forEach((slot, rank) => {
+      ranks[row + slot] = rank;
+    });
+  }
+  return ranks;
 }
 
 /** Cosine similarity of each key [B, H, M] with each memory row [B, N, M] -> [B, H, N]. */
@@ -107,11 +101,20 @@ export function cosineSimilarity(keys: tf.Tensor, memory: tf.Tensor): tf.Tensor 
 /** One LRUA read/write step from `previous` with this step's `heads`; γ = `usageDecay`. */
 export function lruaStep(previous: LruaState, heads: LruaHeads, usageDecay: number): LruaStep {
   return tf.tidy(() => {
-    const headCount = heads.keys.shape[1]!;
-    // 1. Least-used slots of the previous usage (no gradient through the selection).
-    const ranks = rankByUsage(previous.usage);
-    const leastUsed = tf.cast(tf.less(ranks, headCount), 'float32'); // w^lu_{t-1} [B, N]
-    const leastUsedSlot = tf.cast(tf.equal(ranks, 0), 'float32'); // the single smallest [B, N]
+    const [batch, headCount, slots] = previous.readWeights.shape as [number, number, number];
+    // 1. Least-used slots of the previous usage (no gradient through the selection). The usage
+    // carries no gradient either (it only selects), so it is kept and updated on the values:
+    // a few hundred floats per step instead of a dozen kernels on [B, N, N].
+    const previousUsage = previous.usage.dataSync();
+    const ranks = rankByUsage(previousUsage, batch, slots);
+    const leastUsed = tf.tensor2d(
+      Float32Array.from(ranks, (rank) => (rank < headCount ? 1 : 0)),
+      [batch, slots],
+    ); // w^lu_{t-1} [B, N]
+    const leastUsedSlot = tf.tensor2d(
+      Float32Array.from(ranks, (rank) => (rank === 0 ? 1 : 0)),
+      [batch, slots],
+    ); // the single smallest [B, N]
 
     // 2. Read weights: softmax of the cosine similarity with the previous memory.
     const readWeights = tf.softmax(cosineSimilarity(heads.keys, previous.memory), -1); // [B, H, N]
@@ -123,11 +126,21 @@ export function lruaStep(previous: LruaState, heads: LruaHeads, usageDecay: numb
       tf.mul(tf.sub(1, gate), tf.expandDims(leastUsed, 1)),
     ); // [B, H, N]
 
-    // 4. Usage.
-    const usage = tf.add(
-      tf.mul(usageDecay, previous.usage),
-      tf.add(tf.sum(readWeights, 1), tf.sum(writeWeights, 1)),
-    );
+    // 4. Usage (on the values; see step 1).
+    const readValues = readWeights.dataSync();
+    const writeValues = writeWeights.dataSync();
+    const nextUsage = new Float32Array(batch * slots);
+    for (let b = 0; b < batch; b += 1) {
+      for (let i = 0; i < slots; i += 1) {
+        let sum = usageDecay * previousUsage[b * slots + i]!;
+        for (let h = 0; h < headCount; h += 1) {
+          const at = (b * headCount + h) * slots + i;
+          sum += readValues[at]! + writeValues[at]!;
+        }
+        nextUsage[b * slots + i] = sum;
+      }
+    }
+    const usage = tf.tensor2d(nextUsage, [batch, slots]);
 
     // 5. Zero the least-used slot, then add every head's write.
     const cleared = tf.mul(previous.memory, tf.expandDims(tf.sub(1, leastUsedSlot), 2));

@@ -153,10 +153,7 @@ export function createSnailPolicy(options: SnailPolicyOptions): SnailPolicy {
           distribution: head(params, acting),
           states,
           hidden: tf.concat(
-            [
-              policyNetwork.cacheAfter(policyParams, inputs),
-              valueNetwork.cacheAfter(valueParams, inputs),
-            ],
+            [policyNetwork.cacheAfter(policyParams, inputs), valueNetwork.cacheAfter(valueParams, inputs)],
             1,
           ),
         };
