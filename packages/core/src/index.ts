@@ -148,6 +148,7 @@ export {
   type WeightInitialisation,
 } from './nn/linear';
 export {
+  applyLstmCell,
   applyLstmSequence,
   createLstm,
   type LstmInput,

@@ -53,7 +53,7 @@ export function createLstm(options: LstmOptions): Module<LstmInput, LstmState> {
     apply(params: ParamTree, { input, hidden, cell }: LstmInput) {
       checkState({ hidden, cell }, size, 'lstm');
       return tf.tidy(() =>
-        lstmUpdate(
+        applyLstmCell(
           params,
           applyLinear(params.inputWeight as tf.Tensor, params.bias as tf.Tensor, input, 'lstm input'),
           { hidden, cell },
@@ -77,7 +77,7 @@ function checkState(state: LstmState, size: number, name: string): void {
 }
 
 /** The LSTM update from the input's projection `x W + b` `[..., 4H]` and the previous state. */
-function lstmUpdate(params: ParamTree, fromInput: tf.Tensor, state: LstmState): LstmState {
+export function applyLstmCell(params: ParamTree, fromInput: tf.Tensor, state: LstmState): LstmState {
   const fromHidden = applyLinear(params.hiddenWeight as tf.Tensor, undefined, state.hidden, 'lstm hidden');
   const [inputGate, forgetGate, candidate, outputGate] = tf.split(tf.add(fromInput, fromHidden), 4, -1) as [
     tf.Tensor,
@@ -123,7 +123,7 @@ export function applyLstmSequence(
     const perStep = tf.unstack(projected, 1);
     const outputs: tf.Tensor[] = [];
     for (let t = 0; t < steps; t += 1) {
-      current = lstmUpdate(params, perStep[t]!, current);
+      current = applyLstmCell(params, perStep[t]!, current);
       outputs.push(current.hidden);
     }
     return { outputs: tf.stack(outputs, 1), state: current };

@@ -33,6 +33,7 @@
  */
 import {
   applyLinear,
+  applyLstmCell,
   createLstm,
   initialiseWeights,
   type LstmState,
@@ -190,14 +191,25 @@ export function createMannNetwork(options: MannNetworkOptions): MannNetwork {
     return hasMemory ? { controller: lstm, memory: emptyLruaState(batch, N, M, H) } : { controller: lstm };
   };
 
-  const step = (params: ParamTree, input: tf.Tensor, state: MannState): MannStep =>
+  /** x W_x + b `[..., 4C]`: the controller's gates from the step input (the rows of x in its input weight). */
+  const projectInput = (params: ParamTree, inputs: tf.Tensor): tf.Tensor =>
     tf.tidy(() => {
-      const batch = input.shape[0]!;
-      if (input.rank !== 2 || input.shape[1] !== inputSize)
-        throw new RangeError(`mann.step: input must be [B, ${inputSize}], got [${input.shape.join(', ')}]`);
+      const lstm = params.controller as ParamTree;
+      const fromX = tf.slice(lstm.inputWeight as tf.Tensor, [0, 0], [inputSize, 4 * C]);
+      return applyLinear(fromX, lstm.bias as tf.Tensor, inputs, 'mann controller input');
+    });
+
+  /**
+   * One step from the input's projection `projected` = x_t W_x + b `[B, 4C]` (`projectInput`;
+   * `unroll` computes it for every step in one product).
+   */
+  const advance = (params: ParamTree, projected: tf.Tensor, state: MannState): MannStep =>
+    tf.tidy(() => {
+      const batch = projected.shape[0]!;
       const output = params.output as ParamTree;
+      const lstm = params.controller as ParamTree;
       if (!hasMemory) {
-        const next = controller.apply(params.controller as ParamTree, { input, ...state.controller });
+        const next = applyLstmCell(lstm, projected, state.controller);
         const logits = applyLinear(
           output.weight as tf.Tensor,
           output.bias as tf.Tensor,
@@ -216,11 +228,14 @@ export function createMannNetwork(options: MannNetworkOptions): MannNetwork {
         return o.memory === 'on' ? flat : tf.mul(flat, 0);
       };
 
-      // 1. Controller on x_t ⊕ r_{t-1}.
-      const next = controller.apply(params.controller as ParamTree, {
-        input: tf.concat([input, visible(previous.reads)], 1),
-        ...state.controller,
-      });
+      // 1. Controller on x_t ⊕ r_{t-1}: x_t's part of the gates is `projected`, the reads' part
+      // comes from the last H·M rows of the input weight.
+      const fromReads = tf.slice(lstm.inputWeight as tf.Tensor, [inputSize, 0], [readSize, 4 * C]);
+      const next = applyLstmCell(
+        lstm,
+        tf.add(projected, tf.matMul(visible(previous.reads), fromReads)),
+        state.controller,
+      );
       // 2. Head parameters from h_t: [keys H·M | adds H·M (writeVector 'add') | α H].
       const head = params.heads as ParamTree;
       const emitted = applyLinear(
@@ -245,6 +260,15 @@ export function createMannNetwork(options: MannNetworkOptions): MannNetwork {
       );
       return { logits, features, state: { controller: next, memory } };
     });
+
+  const step = (params: ParamTree, input: tf.Tensor, state: MannState): MannStep => {
+    if (input.rank !== 2 || input.shape[1] !== inputSize)
+      throw new RangeError(`mann.step: input must be [B, ${inputSize}], got [${input.shape.join(', ')}]`);
+    const projected = projectInput(params, input);
+    const result = advance(params, projected, state);
+    projected.dispose();
+    return result;
+  };
 
   return {
     options: o,
@@ -273,8 +297,14 @@ export function createMannNetwork(options: MannNetworkOptions): MannNetwork {
         let current = state ?? initialState(batch);
         const logits: tf.Tensor[] = [];
         const features: tf.Tensor[] = [];
-        for (const input of tf.unstack(inputs, 1)) {
-          const result = step(params, input, current);
+        // The controller's input projection of every step in one product.
+        const projected = tf.reshape(projectInput(params, tf.reshape(inputs, [batch * steps, inputSize])), [
+          batch,
+          steps,
+          4 * C,
+        ]);
+        for (const stepProjection of tf.unstack(projected, 1)) {
+          const result = advance(params, stepProjection, current);
           logits.push(result.logits);
           features.push(result.features);
           current = result.state;
