@@ -46,6 +46,10 @@ const readmeExamples = {
     { block: 1, expected: [/0 steps: \d+\.\d\d\n1 steps: \d+\.\d\d\n10 steps: \d+\.\d\d/] },
   ],
   rl2: [{ block: 0, expected: [/RL² \d+\.\d\d ± \d+\.\d\d per trial \(random \d+\.\d\d\)\n/] }],
+  'memory-augmented': [
+    { block: 0, expected: [/SNAIL \d+\.\d\d ± \d+\.\d\d per trial \(random \d+\.\d\d\)\n/] },
+    { block: 1, expected: [/accuracy by instance: (\d+% ){4}\d+%\n/] },
+  ],
   native: [
     {
       block: 0,

@@ -19,7 +19,7 @@ await runTrialBenchmark({
   name: 'snail',
   label: 'SNAIL',
   paperKey: 'snail',
-  learningRate: 3e-4,
+  learningRate: 1e-3,
   offersRl2Comparison: true,
   flags: {
     features: { type: 'integer', default: 32, minimum: 1, description: 'SNAIL feature size F' },
