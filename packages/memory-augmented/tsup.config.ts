@@ -1,4 +1,4 @@
 import { defineConfig } from 'tsup';
 import { createTsupConfig } from '../../tsup.preset';
 
-export default defineConfig(createTsupConfig({ index: 'src/index.ts', node: 'src/node/index.ts' }));
+export default defineConfig(createTsupConfig({ index: 'src/index.ts' }));

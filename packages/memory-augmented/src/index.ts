@@ -42,6 +42,11 @@ export {
   type MannSettings,
   resolveMannSettings,
 } from './mann-config';
+export {
+  type DatasetEpisodeOptions,
+  rotateSquareImage,
+  sampleDatasetEpisodes,
+} from './one-shot/dataset-episodes';
 export { assembleEpisodes, type OneShotBatch, shuffledIndices } from './one-shot/one-shot-batch';
 export {
   createOneShotLearner,
