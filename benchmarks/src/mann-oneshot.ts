@@ -9,7 +9,9 @@
  * index (entry k = the (k+1)-th presentation of a class; the paper's Table 1 columns). The
  * learning curve evaluates on `--curve-episodes` fresh episodes every `--evaluate-every` steps.
  * Also: `--seed`, `--backend` (default wasm), `--threads`, `--batch`, `--learning-rate`,
- * `--controller`, `--slots`, `--width`, `--heads`, `--reads-zeroed` (adds the ablation as a third model).
+ * `--controller`, `--slots`, `--width`, `--heads`, `--write-vector key|add`, `--reads-zeroed`
+ * (adds the ablation as a third model), and the episode sizes `--classes`, `--instances`,
+ * `--dimension` (defaults: the protocol's 5, 10, 400).
  */
 import { createRng, useBackend } from '@metarl/core';
 import {
@@ -36,6 +38,15 @@ const flags = readFlags('mann-oneshot', {
   slots: { type: 'integer', default: 128, minimum: 1, description: 'memory slots N' },
   width: { type: 'integer', default: 40, minimum: 1, description: 'memory width M' },
   heads: { type: 'integer', default: 4, minimum: 1, description: 'read (= write) heads' },
+  'write-vector': {
+    type: 'string',
+    default: 'key',
+    choices: ['key', 'add'],
+    description: "what a head writes: its key (the paper's equation) or a separate add vector",
+  },
+  classes: { type: 'integer', default: 5, minimum: 2, description: 'classes per episode' },
+  instances: { type: 'integer', default: 10, minimum: 1, description: 'instances per class' },
+  dimension: { type: 'integer', default: 400, minimum: 1, description: 'features per instance' },
   'test-episodes': {
     type: 'integer',
     default: 1000,
@@ -59,7 +70,12 @@ const flags = readFlags('mann-oneshot', {
   threads: { type: 'integer', default: 1, minimum: 1, description: 'wasm threads' },
 });
 const backendInfo = await useBackend(flags.backend, { threads: flags.threads });
-const episodeOptions = { classes: 5, instancesPerClass: 10, dimension: 400, sigma: flags.sigma };
+const episodeOptions = {
+  classes: flags.classes,
+  instancesPerClass: flags.instances,
+  dimension: flags.dimension,
+  sigma: flags.sigma,
+};
 const modes: [string, MannMemoryMode][] = [];
 if (flags.model !== 'lstm') modes.push(['mann', 'on']);
 if (flags.model !== 'mann') modes.push(['lstm', 'none']);
@@ -69,13 +85,14 @@ const round = (values: ArrayLike<number>) => Array.from(values, (v) => Number(v.
 const results: Record<string, unknown> = {};
 for (const [name, memory] of modes) {
   const model = createMannNetwork({
-    inputSize: 400 + 5,
-    outputSize: 5,
+    inputSize: flags.dimension + flags.classes,
+    outputSize: flags.classes,
     controllerSize: flags.controller,
     memorySlots: flags.slots,
     memoryWidth: flags.width,
     heads: flags.heads,
     memory,
+    writeVector: flags['write-vector'] as 'key' | 'add',
   });
   const learner = createOneShotLearner({ model, learningRate: flags['learning-rate'], seed: flags.seed });
   const trainingRng = createRng(flags.seed * 7919 + 17);
@@ -111,12 +128,12 @@ for (const [name, memory] of modes) {
   }
   // The test: fresh episodes from a seed training never draws from, in chunks of 100.
   const testRng = createRng(424_242);
-  const totals = new Float64Array(10);
+  const totals = new Float64Array(flags.instances);
   let evaluated = 0;
   for (let remaining = flags['test-episodes']; remaining > 0; remaining -= 100) {
     const count = Math.min(100, remaining);
     const accuracy = learner.evaluate(sampleSyntheticEpisodes(count, testRng, episodeOptions));
-    for (let k = 0; k < 10; k += 1) totals[k]! += accuracy[k]! * count;
+    for (let k = 0; k < flags.instances; k += 1) totals[k]! += accuracy[k]! * count;
     evaluated += count;
   }
   results[name] = {
@@ -135,7 +152,8 @@ for (const [name, memory] of modes) {
 report({
   name: 'mann-oneshot',
   config: {
-    episodes: { ...episodeOptions, steps: 50 },
+    episodes: { ...episodeOptions, steps: flags.classes * flags.instances },
+    writeVector: flags['write-vector'],
     minutesPerModel: flags.minutes,
     batch: flags.batch,
     optimizer: { kind: 'adam', learningRate: flags['learning-rate'] },
