@@ -315,12 +315,12 @@ export function createSnailNetwork(options: SnailNetworkOptions): SnailNetwork {
     return tf.tidy(() => {
       const T = contextSize;
       const F = featureSize;
-      // The cache as T + 1 rows (a free reshape): every read below is a batched product with it
-      // (no strided copy), and one scatter writes the next cache.
+      // The cache as T + 1 rows (a free reshape). Reads touch only what they need: the rows of
+      // the convolutions' past steps (a gather), the keys and the values (two narrow slices).
       const rows = tf.reshape(cache, [batch, T + 1, rowSize]);
       const position = tf.slice(cache, [0, T * rowSize], [batch, 1]); // t: steps taken, [B, 1]
 
-      // The TC outputs of steps t - 2^l (l < blocks), zero where t - 2^l < 0, by one-hot selectors.
+      // The TC outputs of steps t - 2^l (l < blocks), zero where t - 2^l < 0.
       let pastRows: tf.Tensor | undefined;
       if (blocks > 0) {
         const dilations = tf.tensor2d(
@@ -328,11 +328,19 @@ export function createSnailNetwork(options: SnailNetworkOptions): SnailNetwork {
           [1, blocks],
         );
         const source = tf.sub(position, dilations); // [B, blocks]
-        const slot = tf.cast(tf.mod(tf.add(source, T), T), 'int32'); // 2^l < T, so source + T >= 0
+        const slot = tf.mod(tf.add(source, T), T); // 2^l < T, so source + T >= 0
+        const firstRow = tf.tensor2d(
+          Float32Array.from({ length: batch }, (_v, b) => b * (T + 1)),
+          [batch, 1],
+        );
+        const rowIndex = tf.cast(tf.reshape(tf.add(firstRow, slot), [batch * blocks]), 'int32');
         const present = tf.cast(tf.greaterEqual(source, 0), 'float32');
-        // oneHot as int32, then cast: tfjs-backend-wasm 4.22 writes a float32 oneHot's ones as int bits.
-        const selector = tf.mul(tf.cast(tf.oneHot(slot, T + 1), 'float32'), tf.expandDims(present, 2));
-        pastRows = tf.matMul(selector, rows); // [B, blocks, rowSize]
+        const gathered = tf.reshape(tf.gather(tf.reshape(cache, [batch * (T + 1), rowSize]), rowIndex), [
+          batch,
+          blocks,
+          rowSize,
+        ]);
+        pastRows = tf.mul(gathered, tf.expandDims(present, 2)); // [B, blocks, rowSize]
       }
 
       let x = input;
@@ -352,17 +360,11 @@ export function createSnailNetwork(options: SnailNetworkOptions): SnailNetwork {
         tf.Tensor,
       ];
 
-      // Attention over the window: the present step and the rows of age 1..min(t, T - 1). A row's
-      // score is the row times the query placed at the key's columns.
+      // Attention over the window: the present step and the rows of age 1..min(t, T - 1).
       const scale = Math.sqrt(F);
-      const placedQuery = tf.pad(query, [
-        [0, 0],
-        [stackSize, F],
-      ]); // [B, rowSize]
-      const rowScores = tf.div(
-        tf.reshape(tf.matMul(rows, tf.expandDims(placedQuery, 2)), [batch, T + 1]),
-        scale,
-      );
+      const keys = tf.slice(rows, [0, 0, stackSize], [batch, T + 1, F]); // [B, T + 1, F]
+      const values = tf.slice(rows, [0, 0, stackSize + F], [batch, T + 1, F]);
+      const rowScores = tf.div(tf.reshape(tf.matMul(keys, tf.expandDims(query, 2)), [batch, T + 1]), scale);
       const presentScore = tf.div(tf.sum(tf.mul(query, key), 1, true), scale);
       // The slot j < T holds step s = t - age with age = ((t - 1 - j) mod T) + 1 in 1..T; row T
       // (the counter) is never visible.
@@ -376,11 +378,8 @@ export function createSnailNetwork(options: SnailNetworkOptions): SnailNetwork {
       const weights = tf.softmax(tf.concat([presentScore, maskedScores], 1)); // [B, 2 + T]
       const presentWeight = tf.slice(weights, [0, 0], [batch, 1]);
       const rowWeights = tf.slice(weights, [0, 1], [batch, T + 1]);
-      const weightedRows = tf.reshape(tf.matMul(tf.expandDims(rowWeights, 1), rows), [batch, rowSize]);
-      const attended = tf.add(
-        tf.mul(presentWeight, value),
-        tf.slice(weightedRows, [0, stackSize + F], [batch, F]),
-      );
+      const weightedValues = tf.reshape(tf.matMul(tf.expandDims(rowWeights, 1), values), [batch, F]);
+      const attended = tf.add(tf.mul(presentWeight, value), weightedValues);
       const features = tf.concat([x, attended], 1) as tf.Tensor2D;
 
       // Write this step's row at slot t mod T and the counter row: one scatter of 2B rows into a
