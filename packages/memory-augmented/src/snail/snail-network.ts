@@ -315,32 +315,39 @@ export function createSnailNetwork(options: SnailNetworkOptions): SnailNetwork {
     return tf.tidy(() => {
       const T = contextSize;
       const F = featureSize;
-      // The cache as T + 1 rows (a free reshape). Reads touch only what they need: the rows of
-      // the convolutions' past steps (a gather), the keys and the values (two narrow slices).
+      // The cache as T + 1 rows (a free reshape). The steps taken are read once (B floats): the
+      // rows to read and the window's mask are worked out here, and the reads touch only what
+      // they need: the convolutions' past rows, the keys and the values.
       const rows = tf.reshape(cache, [batch, T + 1, rowSize]);
       const position = tf.slice(cache, [0, T * rowSize], [batch, 1]); // t: steps taken, [B, 1]
+      const taken = position.dataSync();
+      const shared = taken.every((t) => t === taken[0]);
 
-      // The TC outputs of steps t - 2^l (l < blocks), zero where t - 2^l < 0.
+      // The TC outputs of steps t - 2^l (l < blocks), zero where t - 2^l < 0: one slice per block
+      // when every sequence is at the same step (rollouts of a batch of trials), else a product
+      // with 0/1 row selectors.
       let pastRows: tf.Tensor | undefined;
       if (blocks > 0) {
-        const dilations = tf.tensor2d(
-          Float32Array.from({ length: blocks }, (_v, l) => 2 ** l),
-          [1, blocks],
-        );
-        const source = tf.sub(position, dilations); // [B, blocks]
-        const slot = tf.mod(tf.add(source, T), T); // 2^l < T, so source + T >= 0
-        const firstRow = tf.tensor2d(
-          Float32Array.from({ length: batch }, (_v, b) => b * (T + 1)),
-          [batch, 1],
-        );
-        const rowIndex = tf.cast(tf.reshape(tf.add(firstRow, slot), [batch * blocks]), 'int32');
-        const present = tf.cast(tf.greaterEqual(source, 0), 'float32');
-        const gathered = tf.reshape(tf.gather(tf.reshape(cache, [batch * (T + 1), rowSize]), rowIndex), [
-          batch,
-          blocks,
-          rowSize,
-        ]);
-        pastRows = tf.mul(gathered, tf.expandDims(present, 2)); // [B, blocks, rowSize]
+        const sourceSlot = (t: number, l: number) => (t - 2 ** l >= 0 ? (t - 2 ** l) % T : -1);
+        if (shared) {
+          pastRows = tf.concat(
+            Array.from({ length: blocks }, (_v, l) => {
+              const slot = sourceSlot(taken[0]!, l);
+              return slot < 0
+                ? tf.zeros([batch, 1, rowSize])
+                : tf.slice(rows, [0, slot, 0], [batch, 1, rowSize]);
+            }),
+            1,
+          );
+        } else {
+          const selector = new Float32Array(batch * blocks * (T + 1));
+          for (let b = 0; b < batch; b += 1)
+            for (let l = 0; l < blocks; l += 1) {
+              const slot = sourceSlot(taken[b]!, l);
+              if (slot >= 0) selector[(b * blocks + l) * (T + 1) + slot] = 1;
+            }
+          pastRows = tf.matMul(tf.tensor3d(selector, [batch, blocks, T + 1]), rows); // [B, blocks, rowSize]
+        }
       }
 
       let x = input;
@@ -366,15 +373,17 @@ export function createSnailNetwork(options: SnailNetworkOptions): SnailNetwork {
       const values = tf.slice(rows, [0, 0, stackSize + F], [batch, T + 1, F]);
       const rowScores = tf.div(tf.reshape(tf.matMul(keys, tf.expandDims(query, 2)), [batch, T + 1]), scale);
       const presentScore = tf.div(tf.sum(tf.mul(query, key), 1, true), scale);
-      // The slot j < T holds step s = t - age with age = ((t - 1 - j) mod T) + 1 in 1..T; row T
-      // (the counter) is never visible.
-      const slots = tf.tensor2d(
-        Float32Array.from({ length: T + 1 }, (_v, j) => (j < T ? j : Number.NaN)),
-        [1, T + 1],
-      );
-      const age = tf.add(tf.mod(tf.sub(tf.add(position, T - 1), slots), T), 1);
-      const visible = tf.logicalAnd(tf.lessEqual(age, T - 1), tf.lessEqual(age, position));
-      const maskedScores = tf.where(visible, rowScores, tf.fill([batch, T + 1], MASKED_SCORE));
+      // The slot j < T holds step s = t - age with age = ((t - 1 - j) mod T) + 1 in 1..T; a row is
+      // visible when 1 <= age <= min(t, T - 1); row T (the counter) never is.
+      const windowMask = (t: number, out: Float32Array, offset: number) => {
+        for (let j = 0; j <= T; j += 1) {
+          const age = j < T ? ((((t - 1 - j) % T) + T) % T) + 1 : Number.POSITIVE_INFINITY;
+          out[offset + j] = age <= T - 1 && age <= t ? 0 : MASKED_SCORE;
+        }
+      };
+      const mask = new Float32Array((shared ? 1 : batch) * (T + 1));
+      for (let b = 0; b < (shared ? 1 : batch); b += 1) windowMask(taken[b]!, mask, b * (T + 1));
+      const maskedScores = tf.add(rowScores, tf.tensor2d(mask, [shared ? 1 : batch, T + 1]));
       const weights = tf.softmax(tf.concat([presentScore, maskedScores], 1)); // [B, 2 + T]
       const presentWeight = tf.slice(weights, [0, 0], [batch, 1]);
       const rowWeights = tf.slice(weights, [0, 1], [batch, T + 1]);
