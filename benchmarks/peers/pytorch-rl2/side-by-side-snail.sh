@@ -17,12 +17,13 @@ if [ ! -f "$peer/train.py" ]; then
   git clone -q "${MIRRORS:?set MIRRORS}/lucaslingle+pytorch_rl2/repo" "$peer" || { echo "peer clone failed"; exit 1; }
   (cd "$peer" && git checkout -q 51afa4b)
 fi
-if [ "$task" = bandit ]; then peer_env=bandit; ours=bandit; steps_per_trial=10; else peer_env=mdp; ours=tabular-mdp; steps_per_trial=100; fi
+if [ "$task" = bandit ]; then peer_env=bandit; ours=bandit; steps_per_trial=10; else peer_env=tabular_mdp; ours=tabular-mdp; steps_per_trial=100; fi
 minibatches=$((trials / 60))
 for r in $(seq 1 "$rounds"); do
   rm -rf "$out/checkpoints-$r"
   (cd "$peer" && OMP_NUM_THREADS=1 /usr/bin/python3 -u train.py --environment "$peer_env" --architecture snail \
-    --num_features 32 --meta_episodes_per_policy_update "$trials" --max_pol_iters "$updates" \
+    --num_features 32 --meta_episode_len "$steps_per_trial" --meta_episodes_per_policy_update "$trials" \
+    --max_pol_iters "$updates" \
     --model_name "snail-$r" --checkpoint_dir "$out/checkpoints-$r" 2>&1 \
     | while IFS= read -r line; do printf '%s %s\n' "$(date +%s.%N)" "$line"; done) > "$out/peer-$r.log"
   (cd "$clone" && npx -y pnpm@10.34.9 bench snail -- --task "$ours" --iterations "$updates" --trials "$trials" \
