@@ -2,19 +2,45 @@
  * Test helpers shared by the packages: run a README's first TypeScript block, or a file of a
  * package's examples/ folder, against the built package (as a user would, through its exports).
  */
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');
 
-/** Runs `file` (relative to the package directory) with tsx from the package directory. */
-export function runExample(packageDirectory: string, file: string): SpawnSyncReturns<string> {
-  return spawnSync(tsx, [file], { cwd: packageDirectory, encoding: 'utf8' });
+/** What a finished example printed and how it exited. */
+export interface ExampleRun {
+  /** Its standard output. */
+  readonly stdout: string;
+  /** Its standard error. */
+  readonly stderr: string;
+  /** Its exit code (null when a signal ended it). */
+  readonly status: number | null;
+}
+
+/**
+ * Runs `file` (relative to the package directory) with tsx from the package directory. The test
+ * waits without blocking its worker (a synchronous child of a minute or more would time out the
+ * test runner's messages to its worker).
+ */
+export function runExample(packageDirectory: string, file: string): Promise<ExampleRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(tsx, [file], { cwd: packageDirectory });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ stdout, stderr, status }));
+  });
 }
 
 /** Runs the `index`-th (default first) ```ts block of the package's README.md. */
-export function runReadmeExample(packageDirectory: string, index = 0): SpawnSyncReturns<string> {
+export async function runReadmeExample(packageDirectory: string, index = 0): Promise<ExampleRun> {
   const readme = readFileSync(join(packageDirectory, 'README.md'), 'utf8');
   const example = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)][index]?.[1];
   if (example === undefined)
@@ -22,14 +48,14 @@ export function runReadmeExample(packageDirectory: string, index = 0): SpawnSync
   const file = join(packageDirectory, '.readme-example.mts');
   writeFileSync(file, example);
   try {
-    return runExample(packageDirectory, file);
+    return await runExample(packageDirectory, file);
   } finally {
     rmSync(file, { force: true });
   }
 }
 
 /** stderr without tfjs's one-time "install the node backend" banner. */
-export function meaningfulStderr(run: SpawnSyncReturns<string>): string {
+export function meaningfulStderr(run: ExampleRun): string {
   return run.stderr.replace(/=+\nHi, looks like[^\n]*\n=+\n/g, '').trim();
 }
 
@@ -45,8 +71,8 @@ export async function describeExamples(
   const { describe, expect, it } = await import('vitest');
   describe('every example runs against the built package', () => {
     for (const file of readdirSync(join(packageDirectory, 'examples'))) {
-      it(file, () => {
-        const run = runExample(packageDirectory, join('examples', file));
+      it(file, async () => {
+        const run = await runExample(packageDirectory, join('examples', file));
         expect(meaningfulStderr(run)).toBe('');
         expect(run.status).toBe(0);
         expect(expected[file], `no expected output listed for ${file}`).toBeDefined();

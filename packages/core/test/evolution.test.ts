@@ -647,7 +647,7 @@ describe('evaluatePopulation', () => {
 });
 
 describe('README', () => {
-  it('the evolution strategies example runs against the built package', () => {
+  it('the evolution strategies example runs against the built package', async () => {
     const directory = join(__dirname, '..');
     const readme = readFileSync(join(directory, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Evolution strategies'));
@@ -656,7 +656,7 @@ describe('README', () => {
     const file = join(directory, '.readme-evolution-example.mts');
     writeFileSync(file, example!);
     try {
-      const run = runExample(directory, file);
+      const run = await runExample(directory, file);
       expect(meaningfulStderr(run)).toBe('');
       expect(run.status).toBe(0);
       expect(run.stdout).toMatch(

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { meaningfulStderr, runReadmeExample } from '../../../test-support/examples';
 
-it('the README example computes a meta-gradient whose step lowers the loss after adaptation', () => {
-  const run = runReadmeExample(join(__dirname, '..'));
+it('the README example computes a meta-gradient whose step lowers the loss after adaptation', async () => {
+  const run = await runReadmeExample(join(__dirname, '..'));
   expect(meaningfulStderr(run)).toBe('');
   expect(run.status).toBe(0);
   expect(run.stdout).toMatch(/\[ 'hidden0', 'hidden1', 'output' \]/);
@@ -16,8 +16,8 @@ it('the README example computes a meta-gradient whose step lowers the loss after
   expect(after).toBeLessThan(0.9 * before);
 }, 60_000);
 
-it('the README example of the native kernels runs both ways (native where @metarl/native loads)', () => {
-  const run = runReadmeExample(join(__dirname, '..'), 1);
+it('the README example of the native kernels runs both ways (native where @metarl/native loads)', async () => {
+  const run = await runReadmeExample(join(__dirname, '..'), 1);
   expect(meaningfulStderr(run)).toBe('');
   expect(run.status).toBe(0);
   expect(run.stdout).toMatch(/^plain wasm \(native: 'off'\): \d+\.\d ms\n/);

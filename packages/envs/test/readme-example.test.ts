@@ -2,15 +2,15 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { meaningfulStderr, runReadmeExample } from '../../../test-support/examples';
 
-it('the README example runs against the built package', () => {
-  const run = runReadmeExample(join(__dirname, '..'));
+it('the README example runs against the built package', async () => {
+  const run = await runReadmeExample(join(__dirname, '..'));
   expect(meaningfulStderr(run)).toBe('');
   expect(run.status).toBe(0);
   expect(run.stdout.trim()).toBe('64 1');
 }, 60_000);
 
-it('the README example of supervised few-shot data runs against the built package', () => {
-  const run = runReadmeExample(join(__dirname, '..'), 3);
+it('the README example of supervised few-shot data runs against the built package', async () => {
+  const run = await runReadmeExample(join(__dirname, '..'), 3);
   expect(meaningfulStderr(run)).toBe('');
   expect(run.status).toBe(0);
   expect(run.stdout.trim().split('\n')).toEqual([

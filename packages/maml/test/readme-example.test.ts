@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { meaningfulStderr, runReadmeExample } from '../../../test-support/examples';
 
-it('the README reinforcement-learning example runs against the built package', () => {
-  const run = runReadmeExample(join(__dirname, '..'), 0);
+it('the README reinforcement-learning example runs against the built package', async () => {
+  const run = await runReadmeExample(join(__dirname, '..'), 0);
   expect(meaningfulStderr(run)).toBe('');
   expect(run.status).toBe(0);
   const match = /before adaptation (-?\d+\.\d), after one step (-?\d+\.\d)\n/.exec(run.stdout);
@@ -13,8 +13,8 @@ it('the README reinforcement-learning example runs against the built package', (
   expect(after).toBeGreaterThan(before + 10);
 }, 180_000);
 
-it('the README supervised example runs against the built package', () => {
-  const run = runReadmeExample(join(__dirname, '..'), 1);
+it('the README supervised example runs against the built package', async () => {
+  const run = await runReadmeExample(join(__dirname, '..'), 1);
   expect(meaningfulStderr(run)).toBe('');
   expect(run.status).toBe(0);
   const match = /0 steps: (\d+\.\d\d)\n1 steps: (\d+\.\d\d)\n10 steps: (\d+\.\d\d)/.exec(run.stdout);

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { meaningfulStderr, runReadmeExample } from '../../../test-support/examples';
 
-it('the README SNAIL example runs against the built package and beats random', () => {
-  const run = runReadmeExample(join(__dirname, '..'), 0);
+it('the README SNAIL example runs against the built package and beats random', async () => {
+  const run = await runReadmeExample(join(__dirname, '..'), 0);
   expect(meaningfulStderr(run)).toBe('');
   expect(run.status).toBe(0);
   const match = /SNAIL (\d+\.\d\d) ± (\d+\.\d\d) per trial \(random (\d+\.\d\d)\)\n/.exec(run.stdout);
@@ -12,8 +12,8 @@ it('the README SNAIL example runs against the built package and beats random', (
   expect(learned - halfWidth).toBeGreaterThan(random + 0.2);
 }, 240_000);
 
-it('the README MANN example runs against the built package and recognises seen classes', () => {
-  const run = runReadmeExample(join(__dirname, '..'), 1);
+it('the README MANN example runs against the built package and recognises seen classes', async () => {
+  const run = await runReadmeExample(join(__dirname, '..'), 1);
   expect(meaningfulStderr(run)).toBe('');
   expect(run.status).toBe(0);
   const match = /accuracy by instance: (\d+)% (\d+)% (\d+)% (\d+)% (\d+)%\n/.exec(run.stdout);

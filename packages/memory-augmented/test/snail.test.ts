@@ -88,11 +88,15 @@ describe('SNAIL learning', () => {
     const tasks = arms.sampleTasks(500, { seed: 11 });
     const untrained = summarise(trialReturns(learner.playTrials(tasks, { seed: 3 }), 10).totals);
     const trainRng = createRng(2);
-    for (let i = 0; i < 30; i += 1)
+    for (let i = 0; i < 30; i += 1) {
       await learner.metaTrainStep(
         arms.sampleTasks(200, { seed: trainRng.nextSeed() }),
         trainRng.split(1)[0]!,
       );
+      // Let the test runner's worker talk to its parent between updates (a minute or more of
+      // uninterrupted training on plain wasm times its messages out).
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     const trained = summarise(trialReturns(learner.playTrials(tasks, { seed: 3 }), 10).totals);
     const random = summarise(playBanditTrials(createRandomBanditAgent(), tasks, { pulls: 10, seed: 3 }));
     console.info(

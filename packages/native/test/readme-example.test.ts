@@ -9,8 +9,8 @@ const available = loadNativeKernelsForTests() !== undefined;
 
 it.skipIf(!available)(
   'the README example runs against the built package',
-  () => {
-    const direct = runReadmeExample(join(__dirname, '..'), 0);
+  async () => {
+    const direct = await runReadmeExample(join(__dirname, '..'), 0);
     expect(meaningfulStderr(direct)).toBe('');
     expect(direct.status).toBe(0);
     expect(direct.stdout).toMatch(/^@metarl\/native \d+\.\d+\.\d+: (avx512|avx2|portable) \(this CPU runs /);

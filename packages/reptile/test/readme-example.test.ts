@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { meaningfulStderr, runReadmeExample } from '../../../test-support/examples';
 
-it('the README example runs against the built package and shows adaptation helping', () => {
-  const run = runReadmeExample(join(__dirname, '..'), 0);
+it('the README example runs against the built package and shows adaptation helping', async () => {
+  const run = await runReadmeExample(join(__dirname, '..'), 0);
   expect(meaningfulStderr(run)).toBe('');
   expect(run.status).toBe(0);
   const match = /untrained (\d+\.\d\d), meta-trained (\d+\.\d\d)\n/.exec(run.stdout);

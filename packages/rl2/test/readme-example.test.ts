@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { meaningfulStderr, runReadmeExample } from '../../../test-support/examples';
 
-it('the README example runs against the built package', () => {
-  const run = runReadmeExample(join(__dirname, '..'), 0);
+it('the README example runs against the built package', async () => {
+  const run = await runReadmeExample(join(__dirname, '..'), 0);
   expect(meaningfulStderr(run)).toBe('');
   expect(run.status).toBe(0);
   const match = /RL² (\d+\.\d\d) ± (\d+\.\d\d) per trial \(random (\d+\.\d\d)\)\n/.exec(run.stdout);
