@@ -2,14 +2,15 @@
  * pnpm bench mann-oneshot -- --minutes 15 --sigma 1 --model mann|lstm|both [--out <file>]
  *
  * MANN (Santoro et al. 2016) against an LSTM of the same controller size on synthetic one-shot
- * episodes (`sampleSyntheticEpisodes`: 5 classes x 10 instances = 50 steps, prototypes in R^400,
- * instances prototype + sigma N(0, I), the previous step's label as a one-hot input). Each model
+ * episodes (`sampleSyntheticEpisodes`: 5 classes x 10 instances = 50 steps, prototypes N(0, I/400)
+ * in R^400, instances prototype + sigma N(0, I/400), the previous step's label as a one-hot input). Each model
  * trains for a wall-time budget (`--minutes`, per model) with batch 16 and Adam 1e-3 (the paper's),
  * then is evaluated on `--test-episodes` (default 1,000) fresh episodes: accuracy by instance
  * index (entry k = the (k+1)-th presentation of a class; the paper's Table 1 columns). The
  * learning curve evaluates on `--curve-episodes` fresh episodes every `--evaluate-every` steps.
  * Also: `--seed`, `--backend` (default wasm), `--threads`, `--batch`, `--learning-rate`,
- * `--controller`, `--slots`, `--width`, `--heads`, `--write-vector key|add`, `--reads-zeroed`
+ * `--controller`, `--slots`, `--width`, `--heads`, `--write-vector key|add`, `--key-strength
+ * none|learned`, `--read-memory previous|written`, `--reads-zeroed`
  * (adds the ablation as a third model), and the episode sizes `--classes`, `--instances`,
  * `--dimension` (defaults: the protocol's 5, 10, 400).
  */
@@ -43,6 +44,18 @@ const flags = readFlags('mann-oneshot', {
     default: 'key',
     choices: ['key', 'add'],
     description: "what a head writes: its key (the paper's equation) or a separate add vector",
+  },
+  'key-strength': {
+    type: 'string',
+    default: 'none',
+    choices: ['none', 'learned'],
+    description: "read sharpness: the paper's plain cosine softmax, or a learned key strength (NTM's beta)",
+  },
+  'read-memory': {
+    type: 'string',
+    default: 'previous',
+    choices: ['previous', 'written'],
+    description: "which memory a read compares its keys with: before or after this step's write",
   },
   classes: { type: 'integer', default: 5, minimum: 2, description: 'classes per episode' },
   instances: { type: 'integer', default: 10, minimum: 1, description: 'instances per class' },
@@ -93,6 +106,8 @@ for (const [name, memory] of modes) {
     heads: flags.heads,
     memory,
     writeVector: flags['write-vector'] as 'key' | 'add',
+    keyStrength: flags['key-strength'] as 'none' | 'learned',
+    readMemory: flags['read-memory'] as 'previous' | 'written',
   });
   const learner = createOneShotLearner({ model, learningRate: flags['learning-rate'], seed: flags.seed });
   const trainingRng = createRng(flags.seed * 7919 + 17);
@@ -154,6 +169,8 @@ report({
   config: {
     episodes: { ...episodeOptions, steps: flags.classes * flags.instances },
     writeVector: flags['write-vector'],
+    keyStrength: flags['key-strength'],
+    readMemory: flags['read-memory'],
     minutesPerModel: flags.minutes,
     batch: flags.batch,
     optimizer: { kind: 'adam', learningRate: flags['learning-rate'] },

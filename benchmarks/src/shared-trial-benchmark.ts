@@ -2,7 +2,8 @@
  * The benchmark of trial learners (RL², SNAIL; docs/benchmarks.md section 4): train with PPO on
  * trials of n episodes of bandits or tabular MDPs, then evaluate on `--test-trials` (default 1000)
  * new tasks: mean total reward per trial with a 95% confidence interval, beside the reference
- * agents played on the same test tasks and the papers' numbers. `--evaluate-every k` also
+ * agents played on the same test tasks and the papers' numbers (the learner plays the test trials in
+ * groups of `--evaluation-batch`). `--evaluate-every k` also
  * evaluates on the test tasks every k iterations (the learning curve); `--plot <file.png>` draws
  * it beside the references. `--compare-rl2` (SNAIL) trains RL² afterwards on the same budget,
  * training tasks and test tasks, and draws both curves. The learner-specific flags (architecture,
@@ -62,6 +63,13 @@ export function trialBenchmarkFlags(defaults: { readonly learningRate: number })
       description: 'trials per update (default 500 for bandit, 250 for tabular-mdp)',
     },
     'test-trials': { type: 'integer', default: 1000, minimum: 1, description: 'trials on new test tasks' },
+    'evaluation-batch': {
+      type: 'integer',
+      default: null,
+      minimum: 1,
+      description:
+        'test trials played together (default: all of them for bandits, the trials per update for tabular-mdp, whose memories at 1,000 trials outgrow the wasm heap)',
+    },
     'evaluate-every': {
       type: 'integer',
       default: 0,
@@ -187,6 +195,7 @@ export async function runTrialBenchmark<Extra extends Record<string, FlagSpec>>(
   const iterations = flags.iterations ?? (bandit ? 100 : 250);
   const trialsPerIteration = flags.trials ?? (bandit ? 500 : 250);
   const testTrials = flags['test-trials'];
+  const evaluationBatch = flags['evaluation-batch'] ?? (bandit ? testTrials : trialsPerIteration);
   const evaluateEvery = flags['evaluate-every'];
   const maxSeconds = flags['max-seconds'];
   const backendInfo = await useBackend(
@@ -220,13 +229,28 @@ export async function runTrialBenchmark<Extra extends Record<string, FlagSpec>>(
     const curve: CurvePoint[] = [];
     let environmentSteps = 0;
     const started = performance.now();
+    // The test trials in groups of `evaluationBatch` (group g plays with seed 7 + g), each trial's
+    // total reward in task order.
+    const playTest = (deterministic: boolean): Float64Array => {
+      const totals = new Float64Array(testTasks.length);
+      for (let start = 0, group = 0; start < testTasks.length; start += evaluationBatch, group += 1) {
+        const tasks = testTasks.slice(start, start + evaluationBatch);
+        const played = learner.playTrials(tasks, {
+          seed: 7 + group,
+          ...(deterministic ? { deterministic } : {}),
+        });
+        totals.set(trialReturns(played, episodes).totals, start);
+      }
+      return totals;
+    };
+    const mean = (values: Float64Array) => values.reduce((sum, v) => sum + v, 0) / values.length;
     const evaluateCurve = (iteration: number) => {
-      const batch = learner.playTrials(testTasks, { seed: 7 });
+      const totals = playTest(false);
       curve.push({
         iteration,
         environmentSteps,
         seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
-        returnPerTrial: Number(trialReturns(batch, episodes).perTrial.toFixed(3)),
+        returnPerTrial: Number(mean(totals).toFixed(3)),
       });
     };
     if (evaluateEvery > 0) evaluateCurve(0);
@@ -255,11 +279,8 @@ export async function runTrialBenchmark<Extra extends Record<string, FlagSpec>>(
     };
     const trainingSeconds = (performance.now() - started) / 1000;
     const evaluationStarted = performance.now();
-    const sampled = trialReturns(learner.playTrials(testTasks, { seed: 7 }), episodes);
-    const greedyActions = trialReturns(
-      learner.playTrials(testTasks, { seed: 7, deterministic: true }),
-      episodes,
-    );
+    const sampled = playTest(false);
+    const greedyActions = playTest(true);
     const evaluationSeconds = (performance.now() - evaluationStarted) / 1000;
     const best = curve.reduce<CurvePoint | undefined>(
       (top, point) => (top === undefined || point.returnPerTrial > top.returnPerTrial ? point : top),
@@ -276,8 +297,8 @@ export async function runTrialBenchmark<Extra extends Record<string, FlagSpec>>(
       environmentStepsPerSecond: Math.round(environmentSteps / trainingSeconds),
       secondsPerIteration: Number((trainingSeconds / Math.max(1, completed)).toFixed(2)),
       lastIteration: result.records[result.records.length - 1] as Record<string, number> | undefined,
-      test: format(summarise(sampled.totals)),
-      greedyActions: format(summarise(greedyActions.totals)),
+      test: format(summarise(sampled)),
+      greedyActions: format(summarise(greedyActions)),
       best:
         best === undefined ? undefined : { iteration: best.iteration, returnPerTrial: best.returnPerTrial },
       evaluationSeconds: Number(evaluationSeconds.toFixed(1)),
@@ -379,6 +400,7 @@ export async function runTrialBenchmark<Extra extends Record<string, FlagSpec>>(
       trialsPerIteration,
       ...main.config,
       testTrials,
+      evaluationBatch,
       evaluation: 'actions sampled from the policy (as trained); greedyActions: the mode',
     },
     backend,

@@ -11,6 +11,7 @@ export {
   cosineSimilarity,
   emptyLruaState,
   type LruaHeads,
+  type LruaReadMemory,
   type LruaState,
   type LruaStep,
   lruaStep,
@@ -20,6 +21,7 @@ export {
 export {
   createMannNetwork,
   disposeMannState,
+  type MannKeyStrength,
   type MannMemoryMode,
   type MannNetwork,
   type MannNetworkOptions,

@@ -42,6 +42,8 @@ export function createMann<Task>(config: MannConfig<Task>): Mann<Task> {
         usageDecay: settings.usageDecay,
         memory: settings.memory,
         writeVector: settings.writeVector,
+        keyStrength: settings.keyStrength,
+        readMemory: settings.readMemory,
       });
       return policy;
     },

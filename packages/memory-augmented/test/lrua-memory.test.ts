@@ -30,13 +30,27 @@ function referenceLrua(
     keys: Float64Array;
     adds: Float64Array;
     gates: Float64Array;
+    strengths?: Float64Array;
   },
+  readMemory: 'previous' | 'written' = 'previous',
 ) {
   const order = Array.from({ length: slots }, (_v, i) => i).sort(
     (a, b) => x.usage[a]! - x.usage[b]! || b - a,
   );
   const leastUsed = new Float64Array(slots);
   for (let k = 0; k < heads; k += 1) leastUsed[order[k]!] = 1;
+  const writeWeights = new Float64Array(heads * slots);
+  for (let h = 0; h < heads; h += 1)
+    for (let i = 0; i < slots; i += 1)
+      writeWeights[h * slots + i] =
+        x.gates[h]! * x.readWeights[h * slots + i]! + (1 - x.gates[h]!) * leastUsed[i]!;
+  const memory = Float64Array.from(x.memory);
+  for (let m = 0; m < width; m += 1) memory[order[0]! * width + m] = 0;
+  for (let i = 0; i < slots; i += 1)
+    for (let m = 0; m < width; m += 1)
+      for (let h = 0; h < heads; h += 1)
+        memory[i * width + m]! += writeWeights[h * slots + i]! * x.adds[h * width + m]!;
+  const compared = readMemory === 'written' ? memory : x.memory;
   const readWeights = new Float64Array(heads * slots);
   for (let h = 0; h < heads; h += 1) {
     let keyNorm = NORM_EPSILON;
@@ -46,31 +60,20 @@ function referenceLrua(
       let dot = 0;
       let rowNorm = NORM_EPSILON;
       for (let m = 0; m < width; m += 1) {
-        dot += x.keys[h * width + m]! * x.memory[i * width + m]!;
-        rowNorm += x.memory[i * width + m]! ** 2;
+        dot += x.keys[h * width + m]! * compared[i * width + m]!;
+        rowNorm += compared[i * width + m]! ** 2;
       }
-      return dot / (keyNorm * Math.sqrt(rowNorm));
+      return ((x.strengths?.[h] ?? 1) * dot) / (keyNorm * Math.sqrt(rowNorm));
     });
     const total = scores.reduce((p, s) => p + Math.exp(s), 0);
     for (let i = 0; i < slots; i += 1) readWeights[h * slots + i] = Math.exp(scores[i]!) / total;
   }
-  const writeWeights = new Float64Array(heads * slots);
-  for (let h = 0; h < heads; h += 1)
-    for (let i = 0; i < slots; i += 1)
-      writeWeights[h * slots + i] =
-        x.gates[h]! * x.readWeights[h * slots + i]! + (1 - x.gates[h]!) * leastUsed[i]!;
   const usage = new Float64Array(slots);
   for (let i = 0; i < slots; i += 1) {
     usage[i] = gamma * x.usage[i]!;
     for (let h = 0; h < heads; h += 1)
       usage[i]! += readWeights[h * slots + i]! + writeWeights[h * slots + i]!;
   }
-  const memory = Float64Array.from(x.memory);
-  for (let m = 0; m < width; m += 1) memory[order[0]! * width + m] = 0;
-  for (let i = 0; i < slots; i += 1)
-    for (let m = 0; m < width; m += 1)
-      for (let h = 0; h < heads; h += 1)
-        memory[i * width + m]! += writeWeights[h * slots + i]! * x.adds[h * width + m]!;
   const reads = new Float64Array(heads * width);
   for (let h = 0; h < heads; h += 1)
     for (let m = 0; m < width; m += 1)
@@ -148,6 +151,30 @@ describe('LRUA memory step', () => {
     expectClose(mem!, memory.flat());
     expectClose(r!, reads);
     tf.dispose(result);
+
+    // A key strength of 3 sharpens the same read: softmax(3 · cosine).
+    const sharpExps = cosine.map((c) => Math.exp(3 * c));
+    const sharp = sharpExps.map((e) => e / (sharpExps[0]! + sharpExps[1]! + sharpExps[2]!));
+    const sharpened = tf.tidy(
+      () =>
+        lruaStep(
+          {
+            memory: tf.tensor3d([memory0]),
+            usage: tf.tensor2d([usage0]),
+            readWeights: tf.tensor3d([[read0]]),
+            reads: tf.zeros([1, 1, 2]),
+          },
+          {
+            keys: tf.tensor3d([[key]]),
+            adds: tf.tensor3d([[add]]),
+            gates: tf.tensor2d([[gate]]),
+            strengths: tf.tensor2d([[3]]),
+          },
+          gamma,
+        ).state.readWeights,
+    );
+    expectClose(sharpened.dataSync(), sharp);
+    sharpened.dispose();
   });
 
   it('writes with two heads to the two least-used slots and zeroes only the single least-used one', () => {
@@ -173,80 +200,97 @@ describe('LRUA memory step', () => {
     tf.dispose(result);
   });
 
-  it('has exact gradients through one read/write step (float64 finite differences)', async () => {
-    const [slots, width, heads, gamma] = [3, 2, 2, 0.9];
-    const rng = createRng(4);
-    const draw = (count: number, low = -1, high = 1) =>
-      Float64Array.from({ length: count }, () => Math.fround(low + (high - low) * rng.next()));
-    const lossWeights = draw(heads * width + slots * width);
-    const values = {
-      memory: draw(slots * width),
-      usage: Float64Array.from([0.7, 0.1, 0.4]),
-      readWeights: draw(heads * slots, 0, 0.5),
-      keys: draw(heads * width),
-      adds: draw(heads * width),
-      gates: draw(heads, 0.2, 0.8),
-    };
-    const shapes = {
-      memory: [1, slots, width],
-      usage: [1, slots],
-      readWeights: [1, heads, slots],
-      keys: [1, heads, width],
-      adds: [1, heads, width],
-      gates: [1, heads],
-    };
-    // The usage only selects slots (no gradient flows through it): it is an input held fixed, and
-    // the loss reads the memory and the reads.
-    const names = (Object.keys(values) as (keyof typeof values)[]).filter((name) => name !== 'usage');
-    const scalarLoss = (outputs: ArrayLike<number>[]) => {
-      let total = 0;
-      let k = 0;
-      for (const output of outputs)
-        for (let i = 0; i < output.length; i += 1, k += 1)
-          total += lossWeights[k]! * output[i]! + 0.5 * output[i]! ** 2;
-      return total;
-    };
-    const results = await checkGradientCase(
-      {
-        name: 'lrua step',
-        inputs: names.map((name) => ({ values: values[name], shape: shapes[name] })),
-        compute: (inputs) => {
-          const [memory, readWeights, keys, adds, gates] = inputs as [
-            tf.Tensor,
-            tf.Tensor,
-            tf.Tensor,
-            tf.Tensor,
-            tf.Tensor,
-          ];
-          const usage = tf.tensor(Float32Array.from(values.usage), shapes.usage);
-          const { state } = lruaStep(
-            { memory, usage, readWeights, reads: tf.zeros([1, heads, width]) },
-            { keys, adds, gates },
-            gamma,
-          );
-          const flat = tf.concat([tf.reshape(state.reads, [-1]), tf.reshape(state.memory, [-1])]);
-          const w = tf.tensor1d(Float32Array.from(lossWeights));
-          return tf.add(tf.sum(tf.mul(w, flat)), tf.mul(0.5, tf.sum(tf.square(flat)))) as tf.Scalar;
+  for (const [withStrengths, readMemory] of [
+    [false, 'previous'],
+    [true, 'previous'],
+    [true, 'written'],
+  ] as const)
+    it(`has exact gradients through one read/write step${withStrengths ? ' with key strengths' : ''}, reading the ${readMemory} memory (float64 finite differences)`, async () => {
+      const [slots, width, heads, gamma] = [3, 2, 2, 0.9];
+      const rng = createRng(4);
+      const draw = (count: number, low = -1, high = 1) =>
+        Float64Array.from({ length: count }, () => Math.fround(low + (high - low) * rng.next()));
+      const lossWeights = draw(heads * width + slots * width);
+      const values = {
+        memory: draw(slots * width),
+        usage: Float64Array.from([0.7, 0.1, 0.4]),
+        readWeights: draw(heads * slots, 0, 0.5),
+        keys: draw(heads * width),
+        adds: draw(heads * width),
+        gates: draw(heads, 0.2, 0.8),
+        ...(withStrengths ? { strengths: draw(heads, 1, 4) } : {}),
+      };
+      const shapes = {
+        memory: [1, slots, width],
+        usage: [1, slots],
+        readWeights: [1, heads, slots],
+        keys: [1, heads, width],
+        adds: [1, heads, width],
+        gates: [1, heads],
+        strengths: [1, heads],
+      };
+      // The usage only selects slots (no gradient flows through it): it is an input held fixed, and
+      // the loss reads the memory and the reads.
+      const names = (Object.keys(values) as (keyof typeof shapes)[]).filter((name) => name !== 'usage');
+      const scalarLoss = (outputs: ArrayLike<number>[]) => {
+        let total = 0;
+        let k = 0;
+        for (const output of outputs)
+          for (let i = 0; i < output.length; i += 1, k += 1)
+            total += lossWeights[k]! * output[i]! + 0.5 * output[i]! ** 2;
+        return total;
+      };
+      const results = await checkGradientCase(
+        {
+          name: 'lrua step',
+          inputs: names.map((name) => ({ values: values[name]!, shape: shapes[name] })),
+          compute: (inputs) => {
+            const [memory, readWeights, keys, adds, gates, strengths] = inputs as [
+              tf.Tensor,
+              tf.Tensor,
+              tf.Tensor,
+              tf.Tensor,
+              tf.Tensor,
+              tf.Tensor | undefined,
+            ];
+            const usage = tf.tensor(Float32Array.from(values.usage), shapes.usage);
+            const { state } = lruaStep(
+              { memory, usage, readWeights, reads: tf.zeros([1, heads, width]) },
+              { keys, adds, gates, ...(strengths ? { strengths } : {}) },
+              gamma,
+              readMemory,
+            );
+            const flat = tf.concat([tf.reshape(state.reads, [-1]), tf.reshape(state.memory, [-1])]);
+            const w = tf.tensor1d(Float32Array.from(lossWeights));
+            return tf.add(tf.sum(tf.mul(w, flat)), tf.mul(0.5, tf.sum(tf.square(flat)))) as tf.Scalar;
+          },
+          reference: (inputs) => {
+            const [memory, readWeights, keys, adds, gates, strengths] = inputs as Float64Array[];
+            const out = referenceLrua(
+              slots,
+              width,
+              heads,
+              gamma,
+              {
+                memory: memory!,
+                usage: values.usage,
+                readWeights: readWeights!,
+                keys: keys!,
+                adds: adds!,
+                gates: gates!,
+                ...(strengths ? { strengths } : {}),
+              },
+              readMemory,
+            );
+            return scalarLoss([out.reads, out.memory]);
+          },
+          tolerance: { first: 1e-4, second: 1e-3 },
         },
-        reference: (inputs) => {
-          const [memory, readWeights, keys, adds, gates] = inputs as Float64Array[];
-          const out = referenceLrua(slots, width, heads, gamma, {
-            memory: memory!,
-            usage: values.usage,
-            readWeights: readWeights!,
-            keys: keys!,
-            adds: adds!,
-            gates: gates!,
-          });
-          return scalarLoss([out.reads, out.memory]);
-        },
-        tolerance: { first: 1e-4, second: 1e-3 },
-      },
-      createRng(9),
-    );
-    for (const result of results)
-      expect(result.relativeError, `order ${result.order}`).toBeLessThan(result.tolerance);
-  });
+        createRng(9),
+      );
+      for (const result of results)
+        expect(result.relativeError, `order ${result.order}`).toBeLessThan(result.tolerance);
+    });
 
   it('gives all-zero memory rows similarity 0 and a finite gradient', () => {
     const gradient = tf.tidy(() =>

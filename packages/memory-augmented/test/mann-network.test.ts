@@ -45,6 +45,10 @@ describe('createMannNetwork', () => {
       expect(countParams(params)).toBe(expected);
       disposeParams(params);
     }
+    // keyStrength 'learned': one more head output per head (C + 1 parameters each).
+    expect(createMannNetwork({ inputSize: 405, outputSize: 5, keyStrength: 'learned' }).parameterCount).toBe(
+      647_569 + 4 * 201,
+    );
     expect(createMannNetwork({ inputSize: 405, outputSize: 5 }).options).toMatchObject({
       controllerSize: 200,
       memorySlots: 128,
@@ -52,6 +56,7 @@ describe('createMannNetwork', () => {
       heads: 4,
       usageDecay: 0.95,
       memory: 'on',
+      keyStrength: 'none',
     });
   });
 
@@ -65,14 +70,22 @@ describe('createMannNetwork', () => {
     expect(() => createMannNetwork({ ...small, memory: 'off' as never })).toThrow(
       `memory must be 'on', 'reads-zeroed' or 'none', got "off"`,
     );
+    expect(() => createMannNetwork({ ...small, keyStrength: 'sharp' as never })).toThrow(
+      `keyStrength must be 'none' or 'learned', got "sharp"`,
+    );
     expect(() => createMannNetwork({ ...small, heads: 6 })).toThrow(
       'heads (6) must not exceed memorySlots (5)',
     );
   });
 
-  for (const memory of ['on', 'reads-zeroed', 'none'] as const) {
-    it(`(${memory}) steps one at a time exactly as unroll, with the documented shapes and no leaks`, () => {
-      const model = createMannNetwork({ ...small, memory });
+  for (const [memory, keyStrength] of [
+    ['on', 'none'],
+    ['on', 'learned'],
+    ['reads-zeroed', 'none'],
+    ['none', 'none'],
+  ] as const) {
+    it(`(${memory}, key strength ${keyStrength}) steps one at a time exactly as unroll, with the documented shapes and no leaks`, () => {
+      const model = createMannNetwork({ ...small, memory, keyStrength });
       const params = model.init(createRng(3));
       const rng = createRng(4);
       const [batch, steps] = [3, 6];

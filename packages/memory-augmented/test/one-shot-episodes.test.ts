@@ -55,12 +55,13 @@ describe('sampleSyntheticEpisodes', () => {
         (b * batch.steps + t) * batch.inputSize + dimension,
       );
     const squaredDistance = (x: Float32Array, y: Float32Array) =>
-      x.reduce((p, v, i) => p + (v - y[i]!) ** 2, 0) / dimension;
+      x.reduce((p, v, i) => p + (v - y[i]!) ** 2, 0);
     const rows = (b: number, label: number) =>
       Array.from({ length: batch.steps }, (_v, t) => t).filter(
         (t) => batch.labels[b * batch.steps + t] === label,
       );
-    // Same class: difference of two noises, variance 2 sigma^2 per coordinate; different classes: 2 + 2 sigma^2.
+    // Coordinates have variance (1 + sigma^2) / dimension. Squared distances: same class (two
+    // noises) 2 sigma^2; different classes 2 + 2 sigma^2.
     const [first, second] = rows(0, 0);
     expect(squaredDistance(vector(0, first!), vector(0, second!))).toBeCloseTo(2 * sigma ** 2, 1);
     const other = rows(0, 1)[0]!;

@@ -9,7 +9,8 @@
  *     the higher slot index, as TensorFlow's top_k ordering does in the reference). One
  *     indicator shared by every head, as in the paper's eq. 21 and the reference.
  *  2. read weights w^r_t [B, H, N] = softmax over slots of the cosine similarity between each
- *     head's key k_t and the rows of the PREVIOUS memory M_{t-1} (eqs. 17-18). The norms carry
+ *     head's key k_t and the rows of the PREVIOUS memory M_{t-1} (eqs. 17-18), each head's
+ *     similarities scaled by its key strength β when the heads carry one (an NTM addition). The norms carry
  *     an epsilon inside the square root: ||x|| = sqrt(sum x^2 + 1e-8), so all-zero memory rows
  *     (an empty memory starts at zero) give similarity 0 with a finite gradient. (The reference
  *     adds 1e-8 to the product of the norms instead and starts its memory at 1e-6.)
@@ -45,6 +46,8 @@ export interface LruaHeads {
   readonly adds: tf.Tensor;
   /** σ(α) [B, H]: the write gate between the last read slots (1) and the least-used ones (0). */
   readonly gates: tf.Tensor;
+  /** β [B, H], optional: key strengths scaling the cosine similarities (absent: 1, the paper's). */
+  readonly strengths?: tf.Tensor;
 }
 
 /** One step's results: the next state and the write weights (for inspection and tests). */
@@ -98,8 +101,24 @@ export function cosineSimilarity(keys: tf.Tensor, memory: tf.Tensor): tf.Tensor 
   });
 }
 
-/** One LRUA read/write step from `previous` with this step's `heads`; γ = `usageDecay`. */
-export function lruaStep(previous: LruaState, heads: LruaHeads, usageDecay: number): LruaStep {
+/**
+ * Which memory the read keys are compared with: 'previous' (M_{t-1}, snowkylin's order, the
+ * default) or 'written' (M_t, after this step's write, tristandeleu/ntm-one-shot's order: a slot
+ * written at step t can be read at step t, so the next step's write to the last read slots lands
+ * where the key just went).
+ */
+export type LruaReadMemory = 'previous' | 'written';
+
+/**
+ * One LRUA read/write step from `previous` with this step's `heads`; γ = `usageDecay`; the keys are
+ * compared with `readMemory` (default 'previous': the numbered order above).
+ */
+export function lruaStep(
+  previous: LruaState,
+  heads: LruaHeads,
+  usageDecay: number,
+  readMemory: LruaReadMemory = 'previous',
+): LruaStep {
   return tf.tidy(() => {
     const [batch, headCount, slots] = previous.readWeights.shape as [number, number, number];
     // 1. Least-used slots of the previous usage (no gradient through the selection). The usage
@@ -116,14 +135,23 @@ export function lruaStep(previous: LruaState, heads: LruaHeads, usageDecay: numb
       [batch, slots],
     ); // the single smallest [B, N]
 
-    // 2. Read weights: softmax of the cosine similarity with the previous memory.
-    const readWeights = tf.softmax(cosineSimilarity(heads.keys, previous.memory), -1); // [B, H, N]
-
     // 3. Write weights: the gate interpolates the previous reads and the least-used slots.
     const gate = tf.expandDims(heads.gates, 2); // [B, H, 1]
     const writeWeights = tf.add(
       tf.mul(gate, previous.readWeights),
       tf.mul(tf.sub(1, gate), tf.expandDims(leastUsed, 1)),
+    ); // [B, H, N]
+
+    // 5. Zero the least-used slot, then add every head's write.
+    const cleared = tf.mul(previous.memory, tf.expandDims(tf.sub(1, leastUsedSlot), 2));
+    const memory = tf.add(cleared, tf.matMul(writeWeights, heads.adds, true, false)); // [B, N, M]
+
+    // 2. Read weights: softmax of the (strength-scaled) cosine similarity with the previous
+    // memory (or, with readMemory 'written', the memory just written).
+    const similarity = cosineSimilarity(heads.keys, readMemory === 'written' ? memory : previous.memory);
+    const readWeights = tf.softmax(
+      heads.strengths === undefined ? similarity : tf.mul(similarity, tf.expandDims(heads.strengths, 2)),
+      -1,
     ); // [B, H, N]
 
     // 4. Usage (on the values; see step 1).
@@ -141,10 +169,6 @@ export function lruaStep(previous: LruaState, heads: LruaHeads, usageDecay: numb
       }
     }
     const usage = tf.tensor2d(nextUsage, [batch, slots]);
-
-    // 5. Zero the least-used slot, then add every head's write.
-    const cleared = tf.mul(previous.memory, tf.expandDims(tf.sub(1, leastUsedSlot), 2));
-    const memory = tf.add(cleared, tf.matMul(writeWeights, heads.adds, true, false)); // [B, N, M]
 
     // 6. Reads from the new memory.
     const reads = tf.matMul(readWeights, memory); // [B, H, M]

@@ -6,7 +6,8 @@
  *  1. controller input = x_t ⊕ r_{t-1} (the previous step's reads, all heads, H·M floats);
  *     LSTM step -> controller output h_t;
  *  2. from h_t, one linear map -> per head a key k = tanh(·) [M], an add vector a = tanh(·) [M]
- *     and a gate σ(α) (one scalar per head);
+ *     (writeVector 'add'; else a = k), a gate σ(α) and, with keyStrength 'learned', a key
+ *     strength β = 1 + softplus(·) (one scalar each per head);
  *  3. the LRUA step (read weights against M_{t-1}, write weights from w^r_{t-1} and the
  *     least-used slots of w^u_{t-1}, zero the least-used slot, write, read r_t from M_t);
  *  4. logits = (h_t ⊕ r_t) W_o + b_o (a softmax over classes in the loss).
@@ -25,7 +26,8 @@
  *
  * Parameter count (I inputs, O outputs, C controller units, N×M memory, H heads):
  *  - controller LSTM: (I + H·M)·4C + C·4C + 4C  ('none': I·4C + C·4C + 4C);
- *  - heads: C·H(M + 1) + H(M + 1) with writeVector 'key', C·H(2M + 1) + H(2M + 1) with 'add' ('none': 0);
+ *  - heads: (C + 1)·H(M + 1) with writeVector 'key', (C + 1)·H(2M + 1) with 'add', one more output
+ *    per head (C + 1 parameters) with keyStrength 'learned' ('none': 0);
  *  - output: (C + H·M)·O + O                    ('none': C·O + O).
  * At the defaults with I = 405, O = 5: 612,800 + 32,964 + 1,805 = 647,569 ('add': 679,729; 'none': 485,805).
  * Initialisation: Glorot-uniform weights (the LSTM's as in core's `createLstm`, forget-gate bias
@@ -41,7 +43,7 @@ import {
   type Rng,
   tf,
 } from '@metarl/core';
-import { emptyLruaState, type LruaState, lruaStep } from './lrua-memory';
+import { emptyLruaState, type LruaReadMemory, type LruaState, lruaStep } from './lrua-memory';
 
 /** How the memory is used: see the file header. */
 export type MannMemoryMode = 'on' | 'reads-zeroed' | 'none';
@@ -70,7 +72,22 @@ export interface MannNetworkOptions {
    * 'add' (a separate add vector a_t = tanh(.) per head, snowkylin's 'separate', NTM-style).
    */
   readonly writeVector?: MannWriteVector;
+  /**
+   * How sharp the content read is: 'none' (default; the paper's eq. 17, softmax of the cosine
+   * similarity itself, so weights span at most e^2 between the best and worst slot) or 'learned'
+   * (the Neural Turing Machine's key strength: each head also emits β = 1 + softplus(·) and the
+   * read weights are softmax(β · cosine)).
+   */
+  readonly keyStrength?: MannKeyStrength;
+  /**
+   * Which memory a read compares its keys with (`lrua-memory.ts`): 'previous' (default; M_{t-1},
+   * snowkylin's order) or 'written' (M_t, after this step's write, tristandeleu's order).
+   */
+  readonly readMemory?: LruaReadMemory;
 }
+
+/** Whether a MANN head scales its cosine similarities by a learned key strength β >= 1. */
+export type MannKeyStrength = 'none' | 'learned';
 
 /** What a MANN head writes into memory: its key, or a separate add vector. */
 export type MannWriteVector = 'key' | 'add';
@@ -138,6 +155,8 @@ export function resolveMannNetworkOptions(options: MannNetworkOptions): Resolved
     usageDecay: options.usageDecay ?? 0.95,
     memory: options.memory ?? 'on',
     writeVector: options.writeVector ?? 'key',
+    keyStrength: options.keyStrength ?? 'none',
+    readMemory: options.readMemory ?? 'previous',
   };
   for (const name of [
     'inputSize',
@@ -160,6 +179,14 @@ export function resolveMannNetworkOptions(options: MannNetworkOptions): Resolved
     throw new RangeError(
       `createMannNetwork: writeVector must be 'key' or 'add', got ${JSON.stringify(options.writeVector)}`,
     );
+  if (!['none', 'learned'].includes(resolved.keyStrength))
+    throw new RangeError(
+      `createMannNetwork: keyStrength must be 'none' or 'learned', got ${JSON.stringify(options.keyStrength)}`,
+    );
+  if (!['previous', 'written'].includes(resolved.readMemory))
+    throw new RangeError(
+      `createMannNetwork: readMemory must be 'previous' or 'written', got ${JSON.stringify(options.readMemory)}`,
+    );
   if (resolved.memory !== 'none' && resolved.heads > resolved.memorySlots)
     throw new RangeError(
       `createMannNetwork: heads (${resolved.heads}) must not exceed memorySlots (${resolved.memorySlots}): each step writes to ${resolved.heads} least-used slots`,
@@ -174,7 +201,8 @@ export function createMannNetwork(options: MannNetworkOptions): MannNetwork {
   const hasMemory = o.memory !== 'none';
   const readSize = hasMemory ? H * M : 0;
   const writesAdds = o.writeVector === 'add';
-  const headOutputs = H * ((writesAdds ? 2 : 1) * M + 1);
+  const learnsStrength = o.keyStrength === 'learned';
+  const headOutputs = H * ((writesAdds ? 2 : 1) * M + 1 + (learnsStrength ? 1 : 0));
   const controller = createLstm({ inputSize: inputSize + readSize, hiddenSize: C });
   const featureSize = C + readSize;
   const parameterCount =
@@ -236,7 +264,7 @@ export function createMannNetwork(options: MannNetworkOptions): MannNetwork {
         tf.add(projected, tf.matMul(visible(previous.reads), fromReads)),
         state.controller,
       );
-      // 2. Head parameters from h_t: [keys H·M | adds H·M (writeVector 'add') | α H].
+      // 2. Head parameters from h_t: [keys H·M | adds H·M (writeVector 'add') | α H | β H (keyStrength 'learned')].
       const head = params.heads as ParamTree;
       const emitted = applyLinear(
         head.weight as tf.Tensor,
@@ -244,12 +272,19 @@ export function createMannNetwork(options: MannNetworkOptions): MannNetwork {
         next.hidden,
         'mann heads',
       );
-      const parts = tf.split(emitted, writesAdds ? [H * M, H * M, H] : [H * M, H], 1);
+      const sizes = [H * M, ...(writesAdds ? [H * M] : []), H, ...(learnsStrength ? [H] : [])];
+      const parts = tf.split(emitted, sizes, 1);
       const keys = tf.tanh(tf.reshape(parts[0]!, [batch, H, M]));
       const adds = writesAdds ? tf.tanh(tf.reshape(parts[1]!, [batch, H, M])) : keys;
-      const alphas = parts[parts.length - 1]!;
+      const alphas = parts[writesAdds ? 2 : 1]!;
+      const strengths = learnsStrength ? tf.add(1, tf.softplus(parts[sizes.length - 1]!)) : undefined;
       // 3. LRUA read/write.
-      const { state: memory } = lruaStep(previous, { keys, adds, gates: tf.sigmoid(alphas) }, o.usageDecay);
+      const { state: memory } = lruaStep(
+        previous,
+        { keys, adds, gates: tf.sigmoid(alphas), ...(strengths ? { strengths } : {}) },
+        o.usageDecay,
+        o.readMemory,
+      );
       // 4. Output layer on h_t ⊕ r_t.
       const features = tf.concat([next.hidden, visible(memory.reads)], 1);
       const logits = applyLinear(
