@@ -15,8 +15,8 @@
  *   summary.json                    the settings, the figures and the seconds of every part
  *
  * The one-shot episodes are synthetic (a stand-in for Omniglot with nothing on disk): every class
- * a random prototype in R^dimension, every instance the prototype plus sigma N(0, I), labels
- * shuffled anew every episode. The learners keep no checkpoint: there is no --resume.
+ * a random prototype drawn from N(0, I/dimension), every instance the prototype plus sigma
+ * N(0, I/dimension), labels shuffled anew every episode. The learners keep no checkpoint: there is no --resume.
  * Run with --help for the options.
  */
 import { writeFileSync } from 'node:fs';
@@ -172,7 +172,7 @@ const program = new Command('memory-augmented')
   .option('--dimension <d>', 'features per instance (integer >= 1)', parseIntegerAtLeast(1), 20)
   .option(
     '--sigma <s>',
-    'instance noise: instance = prototype + s N(0, I), prototype ~ N(0, I) (number >= 0)',
+    'instance noise: instance = prototype + s N(0, I/d), prototype ~ N(0, I/d) (number >= 0)',
     parseNumberAbove(0, true),
     0.5,
   )

@@ -11,27 +11,23 @@ import { createTrialLearner, type TrialLearner } from '@metarl/core';
 import { createMannPolicy, type MannPolicy } from './mann/mann-policy';
 import { type MannConfig, type MannSettings, resolveMannSettings } from './mann-config';
 
-/** A MANN learner: core's trial learner over a MANN policy. */
-export interface Mann<Task> extends TrialLearner<Task, MannSettings> {
-  /** The MANN policy (its network's options and parameter count are visible). */
-  readonly policy: MannPolicy;
-}
+/** A MANN learner: core's trial learner over a MANN policy (its network's options and parameter count are visible). */
+export type Mann<Task> = TrialLearner<Task, MannSettings, MannPolicy>;
 
 /** Creates a MANN learner (see the module comment). */
 export function createMann<Task>(config: MannConfig<Task>): Mann<Task> {
   if (config === null || typeof config !== 'object')
     throw new RangeError(`createMann: config must be an object, got ${String(config)}`);
   const settings = resolveMannSettings(config);
-  let policy: MannPolicy | undefined;
-  const learner = createTrialLearner({
+  return createTrialLearner({
     kind: 'mann',
     owner: 'createMann',
     name: 'MANN',
     distribution: config.distribution,
     settings,
     config: settings,
-    policy: ({ inputSize, encoding }) => {
-      policy = createMannPolicy({
+    policy: ({ inputSize, encoding }) =>
+      createMannPolicy({
         observationSize: inputSize,
         actionKind: encoding.kind,
         actionSize: encoding.size,
@@ -44,9 +40,6 @@ export function createMann<Task>(config: MannConfig<Task>): Mann<Task> {
         writeVector: settings.writeVector,
         keyStrength: settings.keyStrength,
         readMemory: settings.readMemory,
-      });
-      return policy;
-    },
+      }),
   });
-  return { ...learner, policy: policy! };
 }

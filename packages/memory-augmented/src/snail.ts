@@ -10,27 +10,23 @@ import { createTrialLearner, type TrialLearner } from '@metarl/core';
 import { createSnailPolicy, type SnailPolicy } from './snail/snail-policy';
 import { resolveSnailSettings, type SnailConfig, type SnailSettings } from './snail-config';
 
-/** A SNAIL learner: core's trial learner over a SNAIL policy. */
-export interface Snail<Task> extends TrialLearner<Task, SnailSettings> {
-  /** The SNAIL policy (its two networks' layers and parameter counts are visible). */
-  readonly policy: SnailPolicy;
-}
+/** A SNAIL learner: core's trial learner over a SNAIL policy (its two networks' layers and parameter counts are visible). */
+export type Snail<Task> = TrialLearner<Task, SnailSettings, SnailPolicy>;
 
 /** Creates a SNAIL learner (see the module comment). */
 export function createSnail<Task>(config: SnailConfig<Task>): Snail<Task> {
   if (config === null || typeof config !== 'object')
     throw new RangeError(`createSnail: config must be an object, got ${String(config)}`);
   const settings = resolveSnailSettings(config);
-  let policy: SnailPolicy | undefined;
-  const learner = createTrialLearner({
+  return createTrialLearner({
     kind: 'snail',
     owner: 'createSnail',
     name: 'SNAIL',
     distribution: config.distribution,
     settings,
     config: settings,
-    policy: ({ inputSize, encoding, maxTrialSteps, constantInputs }) => {
-      policy = createSnailPolicy({
+    policy: ({ inputSize, encoding, maxTrialSteps, constantInputs }) =>
+      createSnailPolicy({
         observationSize: inputSize,
         actionKind: encoding.kind,
         actionSize: encoding.size,
@@ -39,9 +35,6 @@ export function createSnail<Task>(config: SnailConfig<Task>): Snail<Task> {
         // The peer feeds no observation on bandits: constant inputs are left out, so the layers
         // and parameter counts are the peer's.
         skippedInputs: constantInputs,
-      });
-      return policy;
-    },
+      }),
   });
-  return { ...learner, policy: policy! };
 }

@@ -51,7 +51,11 @@ import { createTrialTrpoObjective, trialLossTerms } from './trial-loss';
 import { fitScaledValueHead, initialiseScaledValueHead, updateValueScale } from './value-scale';
 
 /** A trial learner: the `MetaLearner` contract plus what demos and tests need. */
-export interface TrialLearner<Task, Config = TrialLearnerSettings> extends MetaLearner<Task> {
+export interface TrialLearner<
+  Task,
+  Config = TrialLearnerSettings,
+  Policy extends RecurrentPolicy = RecurrentPolicy,
+> extends MetaLearner<Task> {
   /** A trial learner adapts in its policy's memory over a trial: `evaluateMetaLearner` plays whole trials. */
   readonly adaptation: 'memory';
   /** Episodes per trial n (the settings' `episodesPerTrial`). */
@@ -59,7 +63,7 @@ export interface TrialLearner<Task, Config = TrialLearnerSettings> extends MetaL
   /** The learner's settings with defaults filled in (what checkpoints record). */
   readonly config: Config;
   /** The recurrent policy (its inputs are `trialInputSize(observationSize, encoding)` floats). */
-  readonly policy: RecurrentPolicy;
+  readonly policy: Policy;
   /** How actions are fed back as inputs. */
   readonly encoding: ActionEncoding;
   /** Floats per observation of the distribution's environments. */
@@ -91,7 +95,7 @@ export interface TrialShape {
 }
 
 /** What `createTrialLearner` needs: the architecture and the settings, chosen by a learner package. */
-export interface TrialLearnerOptions<Task, Config> {
+export interface TrialLearnerOptions<Task, Config, Policy extends RecurrentPolicy = RecurrentPolicy> {
   /** The checkpoint kind and the prefix of errors from the learner's methods, e.g. 'rl2'. */
   readonly kind: string;
   /** The prefix of construction errors, e.g. 'createRl2'. */
@@ -101,7 +105,7 @@ export interface TrialLearnerOptions<Task, Config> {
   /** Where the tasks' environments come from. */
   readonly distribution: TaskDistribution<Task>;
   /** Makes the policy over the distribution's trials (or returns the user's; it is checked). */
-  readonly policy: (trial: TrialShape) => RecurrentPolicy;
+  readonly policy: (trial: TrialShape) => Policy;
   /** The training settings (`resolveTrialLearnerSettings`). */
   readonly settings: TrialLearnerSettings;
   /** The learner's whole settings, recorded in checkpoints and compared on restore. */
@@ -109,9 +113,11 @@ export interface TrialLearnerOptions<Task, Config> {
 }
 
 /** Creates a trial learner (see the module comment) over the architecture `options.policy` makes. */
-export function createTrialLearner<Task, Config extends object>(
-  options: TrialLearnerOptions<Task, Config>,
-): TrialLearner<Task, Config> {
+export function createTrialLearner<
+  Task,
+  Config extends object,
+  Policy extends RecurrentPolicy = RecurrentPolicy,
+>(options: TrialLearnerOptions<Task, Config, Policy>): TrialLearner<Task, Config, Policy> {
   const { distribution, settings, kind, owner, name } = options;
   const recorded = options.config;
   if (distribution === undefined || distribution === null || typeof distribution.makeVectorEnv !== 'function')
