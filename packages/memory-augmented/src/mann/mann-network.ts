@@ -69,7 +69,8 @@ export interface MannNetworkOptions {
   /**
    * What each head writes: 'key' (default; Santoro et al.'s eq. M_t(i) = M_{t-1}(i) + w^w_t(i) k_t,
    * snowkylin's 'summary' strategy: the row written is the key a later read compares with) or
-   * 'add' (a separate add vector a_t = tanh(.) per head, snowkylin's 'separate', NTM-style).
+   * 'add' (a separate add vector a_t = tanh(.) per head, NTM-style: snowkylin's default
+   * 'separate', with which its published curves were made, and tristandeleu's).
    */
   readonly writeVector?: MannWriteVector;
   /**
