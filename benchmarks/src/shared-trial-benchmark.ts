@@ -243,14 +243,13 @@ export async function runTrialBenchmark<Extra extends Record<string, FlagSpec>>(
       }
       return totals;
     };
-    const mean = (values: Float64Array) => values.reduce((sum, v) => sum + v, 0) / values.length;
     const evaluateCurve = (iteration: number) => {
       const totals = playTest(false);
       curve.push({
         iteration,
         environmentSteps,
         seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
-        returnPerTrial: Number(mean(totals).toFixed(3)),
+        returnPerTrial: Number(summarise(totals).mean.toFixed(3)),
       });
     };
     if (evaluateEvery > 0) evaluateCurve(0);
