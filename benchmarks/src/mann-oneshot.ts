@@ -10,7 +10,7 @@
  * learning curve evaluates on `--curve-episodes` fresh episodes every `--evaluate-every` steps.
  * Also: `--seed`, `--backend` (default wasm), `--threads`, `--batch`, `--learning-rate`,
  * `--controller`, `--slots`, `--width`, `--heads`, `--write-vector key|add`, `--key-strength
- * none|learned`, `--read-memory previous|written`, `--reads-zeroed`
+ * none|learned`, `--initial-key-strength β`, `--read-memory previous|written`, `--reads-zeroed`
  * (adds the ablation as a third model), and the episode sizes `--classes`, `--instances`,
  * `--dimension` (defaults: the protocol's 5, 10, 400).
  */
@@ -50,6 +50,13 @@ const flags = readFlags('mann-oneshot', {
     default: 'none',
     choices: ['none', 'learned'],
     description: "read sharpness: the paper's plain cosine softmax, or a learned key strength (NTM's beta)",
+  },
+  'initial-key-strength': {
+    type: 'number',
+    default: 1 + Math.LN2,
+    minimum: 1,
+    description:
+      'with --key-strength learned, the beta every head starts at (> 1; default 1 + ln 2, a zero bias)',
   },
   'read-memory': {
     type: 'string',
@@ -107,6 +114,7 @@ for (const [name, memory] of modes) {
     memory,
     writeVector: flags['write-vector'] as 'key' | 'add',
     keyStrength: flags['key-strength'] as 'none' | 'learned',
+    initialKeyStrength: flags['initial-key-strength'],
     readMemory: flags['read-memory'] as 'previous' | 'written',
   });
   const learner = createOneShotLearner({ model, learningRate: flags['learning-rate'], seed: flags.seed });
@@ -170,6 +178,7 @@ report({
     episodes: { ...episodeOptions, steps: flags.classes * flags.instances },
     writeVector: flags['write-vector'],
     keyStrength: flags['key-strength'],
+    ...(flags['key-strength'] === 'learned' ? { initialKeyStrength: flags['initial-key-strength'] } : {}),
     readMemory: flags['read-memory'],
     minutesPerModel: flags.minutes,
     batch: flags.batch,

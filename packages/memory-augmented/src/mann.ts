@@ -39,6 +39,7 @@ export function createMann<Task>(config: MannConfig<Task>): Mann<Task> {
         memory: settings.memory,
         writeVector: settings.writeVector,
         keyStrength: settings.keyStrength,
+        initialKeyStrength: settings.initialKeyStrength,
         readMemory: settings.readMemory,
       }),
   });

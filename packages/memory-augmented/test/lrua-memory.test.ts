@@ -1,13 +1,8 @@
 import { createRng, tf, useBackend } from '@metarl/core';
 import { checkGradientCase } from '@metarl/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  cosineSimilarity,
-  type LruaState,
-  lruaStep,
-  NORM_EPSILON,
-  rankByUsage,
-} from '../src/mann/lrua-memory';
+import { cosineSimilarity, type LruaState, lruaStep, rankByUsage } from '../src/mann/lrua-memory';
+import { referenceLrua } from './reference-mann';
 
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance = 1e-6) {
   expect(actual.length).toBe(expected.length);
@@ -15,71 +10,6 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
     expect(Math.abs(actual[i]! - expected[i]!), `entry ${i}: ${actual[i]} vs ${expected[i]}`).toBeLessThan(
       tolerance,
     );
-}
-
-/** The LRUA step in float64 for B = 1 (the order of lrua-memory.ts), flat row-major arrays. */
-function referenceLrua(
-  slots: number,
-  width: number,
-  heads: number,
-  gamma: number,
-  x: {
-    memory: Float64Array;
-    usage: Float64Array;
-    readWeights: Float64Array;
-    keys: Float64Array;
-    adds: Float64Array;
-    gates: Float64Array;
-    strengths?: Float64Array;
-  },
-  readMemory: 'previous' | 'written' = 'previous',
-) {
-  const order = Array.from({ length: slots }, (_v, i) => i).sort(
-    (a, b) => x.usage[a]! - x.usage[b]! || b - a,
-  );
-  const leastUsed = new Float64Array(slots);
-  for (let k = 0; k < heads; k += 1) leastUsed[order[k]!] = 1;
-  const writeWeights = new Float64Array(heads * slots);
-  for (let h = 0; h < heads; h += 1)
-    for (let i = 0; i < slots; i += 1)
-      writeWeights[h * slots + i] =
-        x.gates[h]! * x.readWeights[h * slots + i]! + (1 - x.gates[h]!) * leastUsed[i]!;
-  const memory = Float64Array.from(x.memory);
-  for (let m = 0; m < width; m += 1) memory[order[0]! * width + m] = 0;
-  for (let i = 0; i < slots; i += 1)
-    for (let m = 0; m < width; m += 1)
-      for (let h = 0; h < heads; h += 1)
-        memory[i * width + m]! += writeWeights[h * slots + i]! * x.adds[h * width + m]!;
-  const compared = readMemory === 'written' ? memory : x.memory;
-  const readWeights = new Float64Array(heads * slots);
-  for (let h = 0; h < heads; h += 1) {
-    let keyNorm = NORM_EPSILON;
-    for (let m = 0; m < width; m += 1) keyNorm += x.keys[h * width + m]! ** 2;
-    keyNorm = Math.sqrt(keyNorm);
-    const scores = Array.from({ length: slots }, (_v, i) => {
-      let dot = 0;
-      let rowNorm = NORM_EPSILON;
-      for (let m = 0; m < width; m += 1) {
-        dot += x.keys[h * width + m]! * compared[i * width + m]!;
-        rowNorm += compared[i * width + m]! ** 2;
-      }
-      return ((x.strengths?.[h] ?? 1) * dot) / (keyNorm * Math.sqrt(rowNorm));
-    });
-    const total = scores.reduce((p, s) => p + Math.exp(s), 0);
-    for (let i = 0; i < slots; i += 1) readWeights[h * slots + i] = Math.exp(scores[i]!) / total;
-  }
-  const usage = new Float64Array(slots);
-  for (let i = 0; i < slots; i += 1) {
-    usage[i] = gamma * x.usage[i]!;
-    for (let h = 0; h < heads; h += 1)
-      usage[i]! += readWeights[h * slots + i]! + writeWeights[h * slots + i]!;
-  }
-  const reads = new Float64Array(heads * width);
-  for (let h = 0; h < heads; h += 1)
-    for (let m = 0; m < width; m += 1)
-      for (let i = 0; i < slots; i += 1)
-        reads[h * width + m]! += readWeights[h * slots + i]! * memory[i * width + m]!;
-  return { reads, memory, usage };
 }
 
 describe('LRUA memory step', () => {

@@ -1,16 +1,18 @@
 import { countParams, createRng, disposeParams, type ParamTree, tf, useBackend } from '@metarl/core';
-import { countLiveTensors, measureTensorGrowth } from '@metarl/core/testing';
+import { checkGradientCase, countLiveTensors, measureTensorGrowth } from '@metarl/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createMannNetwork,
   createMannPolicy,
   createOneShotLearner,
+  crossEntropy,
   disposeMannState,
   flattenMannState,
   type MannState,
   sampleSyntheticEpisodes,
   unflattenMannState,
 } from '../src/index';
+import { referenceMannLoss } from './reference-mann';
 
 const small = { inputSize: 7, outputSize: 3, controllerSize: 6, memorySlots: 5, memoryWidth: 4, heads: 2 };
 
@@ -60,6 +62,27 @@ describe('createMannNetwork', () => {
     });
   });
 
+  it('starts every head at the initial key strength: 1 + softplus(bias) = β₀ for the last H head biases', () => {
+    for (const [initialKeyStrength, expected] of [
+      [undefined, 1 + Math.LN2],
+      [10, 10],
+    ] as const) {
+      const model = createMannNetwork({
+        ...small,
+        keyStrength: 'learned',
+        ...(initialKeyStrength === undefined ? {} : { initialKeyStrength }),
+      });
+      const params = model.init(createRng(1));
+      const bias = ((params.heads as ParamTree).bias as tf.Tensor).dataSync();
+      const heads = model.options.heads;
+      for (let i = 0; i < bias.length; i += 1) {
+        if (i < bias.length - heads) expect(bias[i]).toBe(0);
+        else expect(1 + Math.log1p(Math.exp(bias[i]!))).toBeCloseTo(expected, 5);
+      }
+      disposeParams(params);
+    }
+  });
+
   it('validates its options with the name, the value and the expected form', () => {
     expect(() => createMannNetwork({ ...small, heads: 0 })).toThrow(
       'createMannNetwork: heads must be a positive integer, got 0',
@@ -72,6 +95,9 @@ describe('createMannNetwork', () => {
     );
     expect(() => createMannNetwork({ ...small, keyStrength: 'sharp' as never })).toThrow(
       `keyStrength must be 'none' or 'learned', got "sharp"`,
+    );
+    expect(() => createMannNetwork({ ...small, keyStrength: 'learned', initialKeyStrength: 1 })).toThrow(
+      'initialKeyStrength must be a finite number > 1, got 1',
     );
     expect(() => createMannNetwork({ ...small, heads: 6 })).toThrow(
       'heads (6) must not exceed memorySlots (5)',
@@ -128,6 +154,83 @@ describe('createMannNetwork', () => {
       disposeParams(params);
     });
   }
+
+  for (const variant of [
+    { writeVector: 'key', keyStrength: 'none', readMemory: 'previous' },
+    { writeVector: 'add', keyStrength: 'learned', readMemory: 'written' },
+  ] as const)
+    it(`has exact gradients of the episode loss through 4 steps of controller and memory (${variant.writeVector} writes, key strength ${variant.keyStrength}, ${variant.readMemory} memory; float64 finite differences)`, async () => {
+      // Every parameter drawn from U(-1, 1) so the memory's part of the gradient is not small.
+      const shape = {
+        inputSize: 3,
+        outputSize: 2,
+        controllerSize: 3,
+        memorySlots: 4,
+        memoryWidth: 2,
+        heads: 2,
+        usageDecay: 0.9,
+        ...variant,
+      };
+      const model = createMannNetwork(shape);
+      const [batch, steps] = [2, 4];
+      const rng = createRng(11);
+      const draw = (count: number) =>
+        Float64Array.from({ length: count }, () => Math.fround(2 * rng.next() - 1));
+      const inputs = draw(batch * steps * shape.inputSize);
+      const labels = Int32Array.from({ length: batch * steps }, (_v, i) => ((i * 7 + 3) % 5) % 2);
+      const template = model.init(createRng(1));
+      const names = [
+        ['controller', 'inputWeight'],
+        ['controller', 'hiddenWeight'],
+        ['controller', 'bias'],
+        ['heads', 'weight'],
+        ['heads', 'bias'],
+        ['output', 'weight'],
+        ['output', 'bias'],
+      ] as const;
+      const shapes = names.map(([group, name]) => ((template[group] as ParamTree)[name] as tf.Tensor).shape);
+      disposeParams(template);
+      const results = await checkGradientCase(
+        {
+          name: 'mann episode loss',
+          inputs: shapes.map((s) => ({ values: draw(s.reduce((p, n) => p * n, 1)), shape: s })),
+          compute: (tensors) => {
+            const params: Record<string, Record<string, tf.Tensor>> = {
+              controller: {},
+              heads: {},
+              output: {},
+            };
+            names.forEach(([group, name], k) => {
+              params[group]![name] = tensors[k]!;
+            });
+            const x = tf.tensor3d(Float32Array.from(inputs), [batch, steps, shape.inputSize]);
+            const y = tf.tensor2d(labels, [batch, steps], 'int32');
+            return crossEntropy(model.unroll(params, x).logits, y);
+          },
+          reference: ([inputWeight, hiddenWeight, bias, headWeight, headBias, outputWeight, outputBias]) =>
+            referenceMannLoss(
+              shape,
+              {
+                inputWeight: inputWeight!,
+                hiddenWeight: hiddenWeight!,
+                bias: bias!,
+                headWeight: headWeight!,
+                headBias: headBias!,
+                outputWeight: outputWeight!,
+                outputBias: outputBias!,
+              },
+              inputs,
+              labels,
+              batch,
+              steps,
+            ),
+          tolerance: { first: 1e-4, second: 1e-3 },
+        },
+        createRng(5),
+      );
+      for (const result of results)
+        expect(result.relativeError, `order ${result.order}`).toBeLessThan(result.tolerance);
+    });
 
   it('feeds zeros instead of the reads in the reads-zeroed ablation', () => {
     const model = createMannNetwork({ ...small, memory: 'reads-zeroed' });

@@ -7,7 +7,8 @@
  *     LSTM step -> controller output h_t;
  *  2. from h_t, one linear map -> per head a key k = tanh(·) [M], an add vector a = tanh(·) [M]
  *     (writeVector 'add'; else a = k), a gate σ(α) and, with keyStrength 'learned', a key
- *     strength β = 1 + softplus(·) (one scalar each per head);
+ *     strength β = 1 + softplus(·) (one scalar each per head; its bias starts where β =
+ *     `initialKeyStrength`);
  *  3. the LRUA step (read weights against M_{t-1}, write weights from w^r_{t-1} and the
  *     least-used slots of w^u_{t-1}, zero the least-used slot, write, read r_t from M_t);
  *  4. logits = (h_t ⊕ r_t) W_o + b_o (a softmax over classes in the loss).
@@ -31,7 +32,7 @@
  *  - output: (C + H·M)·O + O                    ('none': C·O + O).
  * At the defaults with I = 405, O = 5: 612,800 + 32,964 + 1,805 = 647,569 ('add': 679,729; 'none': 485,805).
  * Initialisation: Glorot-uniform weights (the LSTM's as in core's `createLstm`, forget-gate bias
- * 1), zero biases.
+ * 1), zero biases except the key strengths' (softplus⁻¹(initialKeyStrength - 1)).
  */
 import {
   applyLinear,
@@ -80,6 +81,12 @@ export interface MannNetworkOptions {
    * read weights are softmax(β · cosine)).
    */
   readonly keyStrength?: MannKeyStrength;
+  /**
+   * With keyStrength 'learned', the key strength β every head starts at (its bias is set so that
+   * 1 + softplus(bias) = β when the controller output is zero); default 1 + ln 2 ≈ 1.69 (a zero
+   * bias). A number > 1; ignored with keyStrength 'none'.
+   */
+  readonly initialKeyStrength?: number;
   /**
    * Which memory a read compares its keys with (`lrua-memory.ts`): 'previous' (default; M_{t-1},
    * snowkylin's order) or 'written' (M_t, after this step's write, tristandeleu's order).
@@ -157,6 +164,7 @@ export function resolveMannNetworkOptions(options: MannNetworkOptions): Resolved
     memory: options.memory ?? 'on',
     writeVector: options.writeVector ?? 'key',
     keyStrength: options.keyStrength ?? 'none',
+    initialKeyStrength: options.initialKeyStrength ?? 1 + Math.LN2,
     readMemory: options.readMemory ?? 'previous',
   };
   for (const name of [
@@ -183,6 +191,10 @@ export function resolveMannNetworkOptions(options: MannNetworkOptions): Resolved
   if (!['none', 'learned'].includes(resolved.keyStrength))
     throw new RangeError(
       `createMannNetwork: keyStrength must be 'none' or 'learned', got ${JSON.stringify(options.keyStrength)}`,
+    );
+  if (!(Number.isFinite(resolved.initialKeyStrength) && resolved.initialKeyStrength > 1))
+    throw new RangeError(
+      `createMannNetwork: initialKeyStrength must be a finite number > 1, got ${String(options.initialKeyStrength)}`,
     );
   if (!['previous', 'written'].includes(resolved.readMemory))
     throw new RangeError(
@@ -312,8 +324,12 @@ export function createMannNetwork(options: MannNetworkOptions): MannNetwork {
     parameterCount,
     init(rng) {
       const params: Record<string, ParamTree> = { controller: controller.init(rng) };
-      if (hasMemory)
-        params.heads = { weight: initialiseWeights(rng, C, headOutputs), bias: tf.zeros([headOutputs]) };
+      if (hasMemory) {
+        // Zero biases, except the key strengths' (softplus⁻¹(β₀ - 1), the last H outputs).
+        const bias = new Float32Array(headOutputs);
+        if (learnsStrength) bias.fill(Math.log(Math.expm1(o.initialKeyStrength - 1)), headOutputs - H);
+        params.heads = { weight: initialiseWeights(rng, C, headOutputs), bias: tf.tensor1d(bias) };
+      }
       params.output = {
         weight: initialiseWeights(rng, featureSize, outputSize),
         bias: tf.zeros([outputSize]),
