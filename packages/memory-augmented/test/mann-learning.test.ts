@@ -34,7 +34,8 @@ function trainAndEvaluate(memory: MannMemoryMode): Float64Array {
 // with these sizes at batch 16, after 400 steps: MANN 0.60 0.48 0.48 0.47 0.48 by instance, reads-zeroed
 // 0.54 0.59 0.60 0.61 0.61; with an 8-unit controller both stay at ~0.47 for 1,000 steps and then
 // rise together (2,000 steps: 0.53 / 0.52 at the 2nd instance; with sigma 0 the ablation rises
-// first). Neither a learned key strength nor reading the written memory changed this. The
+// first). Neither a learned key strength (also starting at 10, with one head and key writes)
+// nor reading the written memory changed this. The
 // reference MANN (snowkylin/ntm) spends its first ~6,000 batches at chance on Omniglot while its
 // LSTM learns within ~3,000: see docs/benchmarks.md section 4e.
 describe.skipIf(process.env.METARL_MANN_LEARNING !== '1')(
