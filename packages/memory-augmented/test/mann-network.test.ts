@@ -66,6 +66,7 @@ describe('createMannNetwork', () => {
     for (const [initialKeyStrength, expected] of [
       [undefined, 1 + Math.LN2],
       [10, 10],
+      [1000, 1000],
     ] as const) {
       const model = createMannNetwork({
         ...small,
@@ -77,7 +78,11 @@ describe('createMannNetwork', () => {
       const heads = model.options.heads;
       for (let i = 0; i < bias.length; i += 1) {
         if (i < bias.length - heads) expect(bias[i]).toBe(0);
-        else expect(1 + Math.log1p(Math.exp(bias[i]!))).toBeCloseTo(expected, 5);
+        else {
+          const z = bias[i]!;
+          const softplus = Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+          expect((1 + softplus) / expected).toBeCloseTo(1, 6);
+        }
       }
       disposeParams(params);
     }

@@ -325,9 +325,11 @@ export function createMannNetwork(options: MannNetworkOptions): MannNetwork {
     init(rng) {
       const params: Record<string, ParamTree> = { controller: controller.init(rng) };
       if (hasMemory) {
-        // Zero biases, except the key strengths' (softplus⁻¹(β₀ - 1), the last H outputs).
+        // Zero biases, except the key strengths' (the last H outputs): softplus⁻¹(β₀ - 1), as
+        // y + log(1 - e^-y) so that a large β₀ does not overflow.
         const bias = new Float32Array(headOutputs);
-        if (learnsStrength) bias.fill(Math.log(Math.expm1(o.initialKeyStrength - 1)), headOutputs - H);
+        const excess = o.initialKeyStrength - 1;
+        if (learnsStrength) bias.fill(excess + Math.log(-Math.expm1(-excess)), headOutputs - H);
         params.heads = { weight: initialiseWeights(rng, C, headOutputs), bias: tf.tensor1d(bias) };
       }
       params.output = {
