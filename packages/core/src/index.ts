@@ -157,6 +157,7 @@ export {
 } from './nn/lstm';
 export { type Activation, createMlp, type MlpOptions } from './nn/mlp';
 export type { Module } from './nn/module';
+export { type MatrixProduct, multiplyMatrices } from './nn/multiply-matrices';
 export { logSoftmax, logSumExp, selectLastAxis, stopGradient, sumOfSquares } from './ops/ops';
 export { type AdamOptions, createAdam } from './optim/adam';
 export { clipByGlobalNorm } from './optim/clip-by-global-norm';
@@ -274,6 +275,7 @@ export { createMlpValueFunction, type ValueFunction } from './rl/value-function'
 // Exact gradients and the tfjs version gate (all tfjs patches live in tfjs-internals/)
 export { listExactGradientKernels, registerExactGradients } from './tfjs-internals/exact-gradients';
 export type { NativeInfo, NativeMode } from './tfjs-internals/native-kernels';
+export { recordedGradientDepth } from './tfjs-internals/tfjs-engine';
 export { type TfjsVersionCheck, VERIFIED_TFJS_VERSION } from './tfjs-internals/tfjs-version-gate';
 // Trials: the shared middle of memory-based learners (RL², SNAIL- and MANN-style)
 export {

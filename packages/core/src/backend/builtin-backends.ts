@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import {
   defaultNativeMode,
   loadNativeKernels,
@@ -29,6 +30,11 @@ const verified: BackendCapabilities = { floatPrecision: 32, secondOrderVerified:
 
 /** The native kernels under the wasm backend since the last `useBackend('wasm')`, or why there are none. */
 let native: { kernels?: NativeKernelsLike; unavailable?: string } = {};
+
+/** The native kernels when the active backend is wasm and runs on them; undefined otherwise. */
+export function activeNativeKernels(): NativeKernelsLike | undefined {
+  return tf.getBackend() === 'wasm' ? native.kernels : undefined;
+}
 
 /**
  * WebAssembly with SIMD: the embedded default, several times faster than `cpu` from batch 32 up;

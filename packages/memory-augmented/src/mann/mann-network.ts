@@ -44,6 +44,7 @@ import {
   type Rng,
   tf,
 } from '@metarl/core';
+import { canFuseMannSequence, fusedMannLogits } from './fused-mann-sequence';
 import { emptyLruaState, type LruaReadMemory, type LruaState, lruaStep } from './lrua-memory';
 
 /** How the memory is used: see the file header. */
@@ -144,6 +145,12 @@ export interface MannNetwork {
     inputs: tf.Tensor,
     state?: MannState,
   ): { logits: tf.Tensor; features: tf.Tensor; state: MannState };
+  /**
+   * Logits [B, T, O] of whole sequences [B, T, I] from the empty state: the same values as
+   * `unroll(params, inputs).logits`, computed as one fused op with a hand-written backward pass
+   * (`fused-mann-sequence.ts`) where no gradient or exactly one is being recorded, else by `unroll`.
+   */
+  logits(params: ParamTree, inputs: tf.Tensor): tf.Tensor;
 }
 
 function checkInteger(name: string, value: unknown): void {
@@ -309,6 +316,15 @@ export function createMannNetwork(options: MannNetworkOptions): MannNetwork {
       return { logits, features, state: { controller: next, memory } };
     });
 
+  const checkSequences = (inputs: tf.Tensor, caller: string): void => {
+    if (inputs.rank !== 3 || inputs.shape[2] !== inputSize)
+      throw new RangeError(
+        `mann.${caller}: inputs must be [B, T, ${inputSize}], got [${inputs.shape.join(', ')}]`,
+      );
+    if (inputs.shape[1]! < 1)
+      throw new RangeError(`mann.${caller}: inputs must have at least one step (T >= 1)`);
+  };
+
   const step = (params: ParamTree, input: tf.Tensor, state: MannState): MannStep => {
     if (input.rank !== 2 || input.shape[1] !== inputSize)
       throw new RangeError(`mann.step: input must be [B, ${inputSize}], got [${input.shape.join(', ')}]`);
@@ -318,7 +334,7 @@ export function createMannNetwork(options: MannNetworkOptions): MannNetwork {
     return result;
   };
 
-  return {
+  const network: MannNetwork = {
     options: o,
     featureSize,
     parameterCount,
@@ -341,12 +357,8 @@ export function createMannNetwork(options: MannNetworkOptions): MannNetwork {
     initialState,
     step,
     unroll(params, inputs, state) {
-      if (inputs.rank !== 3 || inputs.shape[2] !== inputSize)
-        throw new RangeError(
-          `mann.unroll: inputs must be [B, T, ${inputSize}], got [${inputs.shape.join(', ')}]`,
-        );
+      checkSequences(inputs, 'unroll');
       const [batch, steps] = inputs.shape as [number, number, number];
-      if (steps < 1) throw new RangeError('mann.unroll: inputs must have at least one step (T >= 1)');
       return tf.tidy(() => {
         let current = state ?? initialState(batch);
         const logits: tf.Tensor[] = [];
@@ -366,7 +378,26 @@ export function createMannNetwork(options: MannNetworkOptions): MannNetwork {
         return { logits: tf.stack(logits, 1), features: tf.stack(features, 1), state: current };
       });
     },
+    logits(params, inputs) {
+      checkSequences(inputs, 'logits');
+      if (!canFuseMannSequence()) {
+        const { logits, features, state } = network.unroll(params, inputs);
+        features.dispose();
+        disposeMannState(state);
+        return logits;
+      }
+      const [batch, steps] = inputs.shape as [number, number, number];
+      return tf.tidy(() => {
+        const projected = tf.reshape(projectInput(params, tf.reshape(inputs, [batch * steps, inputSize])), [
+          batch,
+          steps,
+          4 * C,
+        ]);
+        return fusedMannLogits(o, params, projected);
+      });
+    },
   };
+  return network;
 }
 
 /** Frees a MANN state's tensors. */

@@ -90,7 +90,7 @@ export function createOneShotLearner(options: OneShotLearnerOptions): OneShotLea
     trainStep(batch) {
       const { inputs, labels } = batchTensors(model, batch);
       const { value, gradients } = valueAndGradients(
-        (p) => crossEntropy(model.unroll(p, inputs).logits, labels),
+        (p) => crossEntropy(model.logits(p, inputs), labels),
         params,
       );
       const next = optimizer.step(params, gradients, optimizerState);
@@ -106,7 +106,7 @@ export function createOneShotLearner(options: OneShotLearnerOptions): OneShotLea
     },
     evaluate(batch) {
       const { inputs, labels } = batchTensors(model, batch);
-      const predicted = tf.tidy(() => tf.argMax(model.unroll(params, inputs).logits, -1));
+      const predicted = tf.tidy(() => tf.argMax(model.logits(params, inputs), -1));
       const guesses = predicted.dataSync();
       tf.dispose([inputs, labels, predicted]);
       const correct = new Float64Array(batch.instancesPerClass);
