@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRng, currentBackend, type MatrixProduct, multiplyMatrices, useBackend } from '../src/index';
+import { createRng, type MatrixProduct, multiplyMatrices, useBackend } from '../src/index';
+import { multiplyMatricesInJavaScript } from '../src/nn/multiply-matrices';
 
 /** float64 reference of one product. */
 function referenceProduct(heap: Float32Array, p: MatrixProduct): Float64Array {
@@ -75,20 +76,59 @@ describe('multiplyMatrices (products on host memory)', () => {
     checkCases();
   });
 
-  it('matches it on the wasm backend (natively where @metarl/native is loaded)', async () => {
-    await useBackend('wasm');
-    expect(currentBackend()?.name).toBe('wasm');
+  it('matches it on the wasm backend, natively where @metarl/native is loaded, and equals the JavaScript path there', async () => {
+    const info = await useBackend('wasm');
+    if (
+      info.native === undefined &&
+      process.env.METARL_REQUIRE_NATIVE === '1' &&
+      process.env.METARL_NATIVE !== 'off'
+    )
+      throw new Error(`the native kernels are required here: ${info.nativeUnavailable}`);
     checkCases();
+    const rng = createRng(8);
+    for (const product of cases) {
+      const heap = Float32Array.from({ length: 3000 }, () => 2 * rng.next() - 1);
+      const copy = heap.slice();
+      multiplyMatrices(heap, product);
+      multiplyMatricesInJavaScript(copy, product);
+      for (let i = 0; i < heap.length; i += 1) expect(Math.abs(heap[i]! - copy[i]!)).toBeLessThan(1e-5);
+    }
   });
 
-  it('refuses a C outside the heap and bad sizes, naming them', async () => {
-    await useBackend('cpu');
-    const heap = new Float32Array(10);
-    expect(() => multiplyMatrices(heap, { rows: 2, columns: 3, inner: 1, a: 0, b: 2, c: 5 })).toThrow(
-      /C reaches element 10, outside the heap of 10 elements/,
-    );
-    expect(() => multiplyMatrices(heap, { rows: 1.5, columns: 3, inner: 1, a: 0, b: 2, c: 5 })).toThrow(
-      /rows must be an integer >= 0, got 1.5/,
-    );
+  it('refuses operands outside the heap, overlaps and bad sizes, naming them, on every backend', async () => {
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await useBackend(backend);
+      const heap = new Float32Array(10);
+      expect(() => multiplyMatrices(heap, { rows: 2, columns: 3, inner: 1, a: 0, b: 2, c: 5 })).toThrow(
+        /multiplyMatrices: C reaches elements 5 to 10, outside the heap of 10 elements/,
+      );
+      expect(() => multiplyMatrices(heap, { rows: 1, columns: 2, inner: 3, a: 0, b: 6, c: 3 })).toThrow(
+        /multiplyMatrices: B reaches elements 6 to 11, outside the heap of 10 elements/,
+      );
+      expect(() =>
+        multiplyMatrices(heap, { rows: 1, columns: 2, inner: 1, a: 0, b: 1, c: 3, bias: 9 }),
+      ).toThrow(/multiplyMatrices: the bias reaches elements 9 to 10/);
+      expect(() => multiplyMatrices(heap, { rows: 2, columns: 2, inner: 1, a: 0, b: 2, c: 1 })).toThrow(
+        /C \(elements 1 to 4\) overlaps A \(elements 0 to 1\)/,
+      );
+      expect(() => multiplyMatrices(heap, { rows: 1.5, columns: 3, inner: 1, a: 0, b: 2, c: 5 })).toThrow(
+        /rows must be an integer >= 0, got 1.5/,
+      );
+      expect(() =>
+        multiplyMatrices(heap, {
+          batch: 2,
+          rows: 1,
+          columns: 1,
+          inner: 1,
+          a: 0,
+          aBatchStride: 1.5,
+          b: 3,
+          c: 5,
+        }),
+      ).toThrow(/aBatchStride must be an integer >= 0, got 1.5/);
+      expect(() =>
+        multiplyMatrices(heap, { rows: 1, columns: 1, inner: 1, a: 0, b: 1, c: 2, bias: -1 }),
+      ).toThrow(/bias must be an integer >= 0, got -1/);
+    }
   });
 });

@@ -13,8 +13,11 @@ import { createMannNetwork, crossEntropy, type MannNetworkOptions } from '../src
 
 // Small sizes where the memory wraps: 6 steps, 5 slots, 2 heads (2 least-used slots per step).
 const small = { inputSize: 7, outputSize: 3, controllerSize: 6, memorySlots: 5, memoryWidth: 4, heads: 2 };
-const batch = 3;
-const steps = 6;
+const shapes = [
+  { batch: 3, steps: 6 },
+  { batch: 1, steps: 12 }, // more steps than slots: every slot is cleared and rewritten
+  { batch: 2, steps: 1 },
+];
 
 const variants: readonly MannNetworkOptions[] = [
   { ...small },
@@ -22,6 +25,8 @@ const variants: readonly MannNetworkOptions[] = [
   { ...small, writeVector: 'add', keyStrength: 'learned', initialKeyStrength: 4 },
   { ...small, writeVector: 'add', keyStrength: 'learned', readMemory: 'written', usageDecay: 0.5 },
   { ...small, heads: 1, keyStrength: 'learned', initialKeyStrength: 10, readMemory: 'written' },
+  { ...small, heads: 1, writeVector: 'add' },
+  { ...small, heads: 5 }, // as many heads as slots
   { ...small, memory: 'reads-zeroed' },
   { ...small, memory: 'none' },
 ];
@@ -39,7 +44,7 @@ function describeVariant(options: MannNetworkOptions): string {
 }
 
 /** Random inputs and labels; params with biases moved off zero so that every path carries signal. */
-function setUp(options: MannNetworkOptions, seed: number) {
+function setUp(options: MannNetworkOptions, seed: number, { batch, steps } = shapes[0]!) {
   const model = createMannNetwork(options);
   const initial = model.init(createRng(seed));
   const rng = createRng(seed + 100);
@@ -68,22 +73,31 @@ function perturb(params: ParamTree, noise: () => number): ParamTree {
   return out as ParamTree;
 }
 
+/**
+ * The largest element-wise error |a - b| / (|b| + 1% of the largest |b|): every element against
+ * its own size, so that small blocks (a head's gate and key-strength weights beside its key
+ * weights, 100x smaller) are checked nearly as tightly as large ones, while entries below 1% of
+ * the largest are held to an absolute bound (float32 cancellation).
+ */
 function largestRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
+  let largest = 0;
+  for (let i = 0; i < b.length; i += 1) largest = Math.max(largest, Math.abs(b[i]!));
+  const floor = Math.max(0.01 * largest, 1e-12);
   let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i += 1) scale = Math.max(scale, Math.abs(b[i]!));
-  for (let i = 0; i < a.length; i += 1) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-  return worst / Math.max(scale, 1e-12);
+  for (let i = 0; i < a.length; i += 1)
+    worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / (Math.abs(b[i]!) + floor));
+  return worst;
 }
 
-function checkAgainstUnroll(options: MannNetworkOptions, seed: number): void {
-  const { model, params, inputs, labels } = setUp(options, seed);
+function checkAgainstUnroll(options: MannNetworkOptions, seed: number, shape = shapes[0]!): void {
+  const { batch, steps } = shape;
+  const { model, params, inputs, labels } = setUp(options, seed, shape);
   // Forward (no gradient recorded: fused).
   const fused = model.logits(params, inputs);
   const unrolled = model.unroll(params, inputs);
   expect(fused.shape).toEqual([batch, steps, small.outputSize]);
-  expect(largestRelativeError(fused.dataSync(), unrolled.logits.dataSync())).toBeLessThan(1e-5);
+  expect(largestRelativeError(fused.dataSync(), unrolled.logits.dataSync())).toBeLessThan(1e-4);
   tf.dispose([fused, unrolled.logits, unrolled.features]);
   tf.dispose(Object.values(unrolled.state.controller));
   if (unrolled.state.memory) tf.dispose(Object.values(unrolled.state.memory));
@@ -96,13 +110,15 @@ function checkAgainstUnroll(options: MannNetworkOptions, seed: number): void {
   expect(fusedLeaves.map((leaf) => leaf.path)).toEqual(plainLeaves.map((leaf) => leaf.path));
   let nonZero = 0;
   fusedLeaves.forEach((leaf, i) => {
-    const expected = plainLeaves[i]!.tensor.dataSync();
-    const error = largestRelativeError(leaf.tensor.dataSync(), expected);
-    if (error >= 1e-4) throw new Error(`${describeVariant(options)}: ${leaf.path} differs by ${error}`);
-    if (expected.some((v) => v !== 0)) nonZero += 1;
+    const actual = leaf.tensor.dataSync();
+    const error = largestRelativeError(actual, plainLeaves[i]!.tensor.dataSync());
+    if (error >= 1e-3)
+      throw new Error(`${describeVariant(options)} ${batch}x${steps}: ${leaf.path} differs by ${error}`);
+    if (actual.some((v) => v !== 0)) nonZero += 1;
   });
-  // Every parameter that reaches the loss has a gradient: in 'on', all of them.
-  if (options.memory === undefined) expect(nonZero).toBe(plainLeaves.length);
+  // Every parameter that reaches the loss gets a gradient from the fused op: in 'on' over more
+  // than one step, all of them (with one step, the recurrent weights see only the zero state).
+  if (options.memory === undefined && steps > 1) expect(nonZero).toBe(plainLeaves.length);
   tf.dispose([a.value, b.value, inputs, labels]);
   disposeParams(a.gradients);
   disposeParams(b.gradients);
@@ -117,14 +133,20 @@ describe('fused MANN sequence (hand-written backward through controller and LRUA
   it('matches the op-by-op network, logits and every gradient, on the JavaScript products (cpu backend)', async () => {
     await useBackend('cpu');
     variants.forEach((options, i) => {
-      checkAgainstUnroll(options, 10 + i);
+      for (const shape of shapes) checkAgainstUnroll(options, 10 + i, shape);
     });
   });
 
   it('matches it on the wasm backend (native products where @metarl/native is installed)', async () => {
-    await useBackend('wasm');
+    const info = await useBackend('wasm');
+    if (
+      info.native === undefined &&
+      process.env.METARL_REQUIRE_NATIVE === '1' &&
+      process.env.METARL_NATIVE !== 'off'
+    )
+      throw new Error(`the native kernels are required here: ${info.nativeUnavailable}`);
     variants.forEach((options, i) => {
-      checkAgainstUnroll(options, 20 + i);
+      for (const shape of shapes) checkAgainstUnroll(options, 20 + i, shape);
     });
   });
 

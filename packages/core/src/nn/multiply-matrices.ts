@@ -20,7 +20,7 @@ export interface MatrixProduct {
   readonly a: number;
   /** Offset of B: [k, n] row-major, or [n, k] when `transposeB`. */
   readonly b: number;
-  /** Offset of C [m, n] (overwritten; must not overlap A, B or the bias). */
+  /** Offset of C [m, n] (overwritten; its span must not overlap those of A, B or the bias). */
   readonly c: number;
   /** Whether A is stored transposed; default false. */
   readonly transposeA?: boolean;
@@ -38,19 +38,58 @@ export interface MatrixProduct {
 
 const args = new Int32Array(14);
 
-function checkProduct(heap: Float32Array, p: MatrixProduct, batch: number): void {
-  for (const name of ['rows', 'columns', 'inner', 'a', 'b', 'c'] as const) {
-    const value = p[name];
-    if (!Number.isInteger(value) || value < 0)
+/** [first, last] element a strided operand reaches, or undefined when it is empty. */
+function spanOf(offset: number, count: number, stride: number, size: number): [number, number] | undefined {
+  return count === 0 || size === 0 ? undefined : [offset, offset + (count - 1) * stride + size - 1];
+}
+
+/**
+ * Validates a product against the heap: sizes, offsets and strides are integers >= 0, every
+ * operand lies inside the heap, and C overlaps none of A, B and the bias. Errors name the field,
+ * the value and the expected form. Returns the batch and the batch strides.
+ */
+function checkProduct(
+  heap: Float32Array,
+  p: MatrixProduct,
+): { batch: number; aStride: number; bStride: number } {
+  const batch = p.batch ?? 1;
+  const { rows: m, columns: n, inner: k } = p;
+  const aStride = p.aBatchStride ?? m * k;
+  const bStride = p.bBatchStride ?? k * n;
+  const fields: [string, unknown][] = [
+    ['rows', m],
+    ['columns', n],
+    ['inner', k],
+    ['batch', batch],
+    ['a', p.a],
+    ['b', p.b],
+    ['c', p.c],
+    ['aBatchStride', aStride],
+    ['bBatchStride', bStride],
+  ];
+  if (p.bias !== undefined) fields.push(['bias', p.bias]);
+  for (const [name, value] of fields)
+    if (!Number.isInteger(value) || (value as number) < 0)
       throw new RangeError(`multiplyMatrices: ${name} must be an integer >= 0, got ${String(value)}`);
-  }
-  if (!Number.isInteger(batch) || batch < 0)
-    throw new RangeError(`multiplyMatrices: batch must be an integer >= 0, got ${String(batch)}`);
-  const end = p.c + batch * p.rows * p.columns;
-  if (end > heap.length)
-    throw new RangeError(
-      `multiplyMatrices: C reaches element ${end - 1}, outside the heap of ${heap.length} elements`,
-    );
+  const spans: [string, [number, number] | undefined][] = [
+    ['A', spanOf(p.a, batch, aStride, m * k)],
+    ['B', spanOf(p.b, batch, bStride, k * n)],
+    ['C', spanOf(p.c, batch, m * n, m * n)],
+  ];
+  if (p.bias !== undefined) spans.push(['the bias', spanOf(p.bias, 1, 0, n)]);
+  for (const [name, span] of spans)
+    if (span !== undefined && span[1] >= heap.length)
+      throw new RangeError(
+        `multiplyMatrices: ${name} reaches elements ${span[0]} to ${span[1]}, outside the heap of ${heap.length} elements`,
+      );
+  const c = spans[2]![1];
+  if (c !== undefined)
+    for (const [name, span] of spans)
+      if (name !== 'C' && span !== undefined && span[0] <= c[1] && c[0] <= span[1])
+        throw new RangeError(
+          `multiplyMatrices: C (elements ${c[0]} to ${c[1]}) overlaps ${name} (elements ${span[0]} to ${span[1]}); C must not overlap its operands`,
+        );
+  return { batch, aStride, bStride };
 }
 
 /**
@@ -58,20 +97,18 @@ function checkProduct(heap: Float32Array, p: MatrixProduct, batch: number): void
  * Natively where the active backend is wasm with @metarl/native loaded, else in JavaScript.
  */
 export function multiplyMatrices(heap: Float32Array, product: MatrixProduct): void {
-  const batch = product.batch ?? 1;
-  checkProduct(heap, product, batch);
+  const { batch, aStride, bStride } = checkProduct(heap, product);
   const { rows: m, columns: n, inner: k } = product;
-  const aStride = product.aBatchStride ?? m * k;
-  const bStride = product.bBatchStride ?? k * n;
   const kernels = activeNativeKernels();
-  if (kernels !== undefined) {
+  // The native arguments are 32-bit: a heap beyond 2^31 floats takes the JavaScript path.
+  if (kernels !== undefined && heap.length <= 0x7fffffff) {
     args.set([
       batch,
       m,
       n,
       k,
-      product.transposeA ? 1 : 0,
-      product.transposeB ? 1 : 0,
+      product.transposeA === true ? 1 : 0,
+      product.transposeB === true ? 1 : 0,
       product.a,
       aStride,
       product.b,
@@ -89,11 +126,8 @@ export function multiplyMatrices(heap: Float32Array, product: MatrixProduct): vo
 
 /** `multiplyMatrices`'s JavaScript path (exported for tests that compare both paths). */
 export function multiplyMatricesInJavaScript(heap: Float32Array, product: MatrixProduct): void {
-  const batch = product.batch ?? 1;
-  checkProduct(heap, product, batch);
+  const { batch, aStride, bStride } = checkProduct(heap, product);
   const { rows: m, columns: n, inner: k } = product;
-  const aStride = product.aBatchStride ?? m * k;
-  const bStride = product.bBatchStride ?? k * n;
   const transposeA = product.transposeA === true;
   const transposeB = product.transposeB === true;
   const row = new Float64Array(n);

@@ -601,6 +601,24 @@ export function listOpCases(): OpCase[] {
       },
     },
     {
+      // One output: tfjs hands the gradient function a single tensor rather than a list.
+      name: 'unstack and split into one part',
+      inputs: [{ shape: [1, 3] }],
+      apply: ([x]) => {
+        const [u] = tf.unstack(x!, 0) as [tf.Tensor];
+        const [w] = tf.split(x!, [3], 1) as [tf.Tensor];
+        return tf.add(tf.mul(u, u), tf.reshape(w, [3]));
+      },
+      reference: ([x]) => {
+        const u = R.reshape(x!, [3]);
+        return R.zip(
+          R.map(u, (v) => v * v),
+          u,
+          (a, b) => a + b,
+        );
+      },
+    },
+    {
       name: 'slice',
       inputs: [{ shape: [3, 5] }],
       apply: ([x]) => tf.slice(x!, [1, 1], [2, 3]),

@@ -456,11 +456,16 @@ const exactGradients: ExactGradient[] = [
   },
   {
     kernelName: 'Unpack',
-    gradFunc: (dy, _saved, attrs) => ({ value: () => tf.stack(dy as tf.Tensor[], attrs.axis as number) }),
+    // One output (a size-1 axis) arrives as a single tensor, several as a list.
+    gradFunc: (dy, _saved, attrs) => ({
+      value: () => tf.stack(Array.isArray(dy) ? dy : [dy], attrs.axis as number),
+    }),
   },
   {
     kernelName: 'SplitV',
-    gradFunc: (dy, _saved, attrs) => ({ x: () => tf.concat(dy as tf.Tensor[], attrs.axis as number) }),
+    gradFunc: (dy, _saved, attrs) => ({
+      x: () => tf.concat(Array.isArray(dy) ? dy : [dy], attrs.axis as number),
+    }),
   },
   {
     kernelName: 'Slice',

@@ -85,8 +85,10 @@ export function fusedMannLogits(
   // One run per network and shape, made once: its functions stay optimised across calls.
   const byShape = runs.get(options) ?? new Map<string, FusedRun>();
   runs.set(options, byShape);
-  const key = `${B}x${T}`;
-  const run = byShape.get(key) ?? createFusedRun(options, B, T);
+  // Without a gradient to record, only the current and the next memory are kept.
+  const saveAll = recordedGradientDepth() !== 0;
+  const key = `${B}x${T}${saveAll ? '' : ' forward only'}`;
+  const run = byShape.get(key) ?? createFusedRun(options, B, T, saveAll);
   byShape.set(key, run);
   const controller = params.controller as ParamTree;
   const output = params.output as ParamTree;
@@ -108,16 +110,28 @@ export function fusedMannLogits(
       clearedSlot,
       tensors.map((t) => t.dataSync() as Float32Array),
     );
-    const gradFunc = (dy: tf.Tensor): tf.Tensor[] =>
-      run
+    const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
+      // Its backward pass is not itself differentiable: recorded, it would drop second-order terms.
+      if (recordedGradientDepth() !== 0)
+        throw new Error(
+          'fusedMannLogits: its gradient cannot be differentiated again (run the network op by op)',
+        );
+      return run
         .backward(heap, clearedSlot, dy.dataSync() as Float32Array)
         .map((g, i) => tf.tensor(g, tensors[i]!.shape));
+    };
     return { value: tf.tensor3d(values, [B, T, options.outputSize]), gradFunc };
   });
   return op(...inputs);
 }
 
-function createFusedRun(options: ResolvedMannNetworkOptions, B: number, T: number): FusedRun {
+/** The run's regions and passes; `saveAll` keeps every step's memory (for the backward pass), else two. */
+function createFusedRun(
+  options: ResolvedMannNetworkOptions,
+  B: number,
+  T: number,
+  saveAll: boolean,
+): FusedRun {
   const {
     inputSize: I,
     outputSize: O,
@@ -143,7 +157,6 @@ function createFusedRun(options: ResolvedMannNetworkOptions, B: number, T: numbe
   // ---- the heap ----
   const r = new Regions();
   const wcat = r.take(S * G); // [U; W_r]: rows of h then of the reads
-  const wcatT = r.take(G * S); // its transpose (the native product is several times faster untransposed)
   const wo = r.take(S * O);
   const bo = r.take(O);
   const proj = r.take(T * B * G); // t-major
@@ -155,7 +168,6 @@ function createFusedRun(options: ResolvedMannNetworkOptions, B: number, T: numbe
   const logits = r.take(T * B * O);
   // memory
   const wh = on ? r.take(C * P) : 0;
-  const whT = on ? r.take(P * C) : 0;
   const bh = on ? r.take(P) : 0;
   const emitted = on ? r.take(T * B * P) : 0;
   const keys = on ? r.take(T * B * R) : 0;
@@ -163,38 +175,44 @@ function createFusedRun(options: ResolvedMannNetworkOptions, B: number, T: numbe
   const gate = on ? r.take(T * B * H) : 0;
   const beta = on ? r.take(T * B * H) : 0;
   const betaSlope = on ? r.take(T * B * H) : 0;
-  const memory = on ? r.take((T + 1) * B * N * W) : 0;
-  const readW = on ? r.take((T + 1) * B * H * N) : 0;
+  const kept = saveAll ? T + 1 : 2;
+  /** Where M_t, w^r_t and the row norms of M_t are: every t, or alternating between two. */
+  const slot = (t: number) => (saveAll ? t : t % 2);
+  const memory = on ? r.take(kept * B * N * W) : 0;
+  const readW = on ? r.take(kept * B * H * N) : 0;
   const writeW = on ? r.take(T * B * H * N) : 0;
   const leastUsed = on ? r.take(T * B * N) : 0;
   const similarity = on ? r.take(T * B * H * N) : 0;
   const keyNorm = on ? r.take(T * B * H) : 0;
-  const rowNorm = on ? r.take((T + 1) * B * N) : 0; // |m_i| of every M_t (M_0 = 0: sqrt(epsilon))
+  const rowNorm = on ? r.take(kept * B * N) : 0; // |m_i| of every M_t (M_0 = 0: sqrt(epsilon))
   const readsTemp = on ? r.take(B * R) : 0;
-  const tempNW = on ? r.take(B * N * W) : 0;
-  const tempNW2 = on ? r.take(B * N * W) : 0;
-  // backward
-  const dl = r.take(T * B * O);
-  const dFeatures = r.take(T * B * S);
-  const dwo = r.take(S * O);
-  const dZ = r.take(T * B * G);
-  const dwcat = r.take(S * G);
-  const dh = r.take(B * C);
-  const dc = r.take(B * C);
-  const tempBS = r.take(B * S);
-  const dE = on ? r.take(T * B * P) : 0;
-  const dwh = on ? r.take(C * P) : 0;
-  const tempBC = on ? r.take(B * C) : 0;
-  const dr = on ? r.take(B * R) : 0;
-  const drCarry = on ? r.take(B * R) : 0;
-  const dM = on ? r.take(B * N * W) : 0;
-  const dwrCarry = on ? r.take(B * H * N) : 0;
-  const dwr = on ? r.take(B * H * N) : 0;
-  const dww = on ? r.take(B * H * N) : 0;
-  const dk = on ? r.take(B * R) : 0;
-  const da = on ? r.take(B * R) : 0;
-  const dKeyNorm = on ? r.take(B * H) : 0;
-  const dRowNorm = on ? r.take(B * N) : 0;
+  // backward (nothing when only the forward pass runs)
+  const back = saveAll ? r : new Regions();
+  const wcatT = back.take(G * S); // [U; W_r]ᵀ (the native product is several times faster untransposed)
+  const whT = on ? back.take(P * C) : 0;
+  const tempNW = on ? back.take(B * N * W) : 0;
+  const tempNW2 = on ? back.take(B * N * W) : 0;
+  const dl = back.take(T * B * O);
+  const dFeatures = back.take(T * B * S);
+  const dwo = back.take(S * O);
+  const dZ = back.take(T * B * G);
+  const dwcat = back.take(S * G);
+  const dh = back.take(B * C);
+  const dc = back.take(B * C);
+  const tempBS = back.take(B * S);
+  const dE = on ? back.take(T * B * P) : 0;
+  const dwh = on ? back.take(C * P) : 0;
+  const tempBC = on ? back.take(B * C) : 0;
+  const dr = on ? back.take(B * R) : 0;
+  const drCarry = on ? back.take(B * R) : 0;
+  const dM = on ? back.take(B * N * W) : 0;
+  const dwrCarry = on ? back.take(B * H * N) : 0;
+  const dwr = on ? back.take(B * H * N) : 0;
+  const dww = on ? back.take(B * H * N) : 0;
+  const dk = on ? back.take(B * R) : 0;
+  const da = on ? back.take(B * R) : 0;
+  const dKeyNorm = on ? back.take(B * H) : 0;
+  const dRowNorm = on ? back.take(B * N) : 0;
 
   function forward(heap: Float32Array, clearedSlot: Int32Array, data: readonly Float32Array[]): Float32Array {
     const [pData, inputWeightData, hiddenWeightData, outputWeightData, outputBiasData] = data;
@@ -206,9 +224,9 @@ function createFusedRun(options: ResolvedMannNetworkOptions, B: number, T: numbe
     if (on) {
       heap.set(data[5]!, wh);
       heap.set(data[6]!, bh);
-      transpose(heap, wh, C, P, whT);
+      if (saveAll) transpose(heap, wh, C, P, whT);
     }
-    transpose(heap, wcat, S, G, wcatT);
+    if (saveAll) transpose(heap, wcat, S, G, wcatT);
     for (let b = 0; b < B; b += 1)
       for (let t = 0; t < T; t += 1)
         heap.set(pData!.subarray((b * T + t) * G, (b * T + t + 1) * G), proj + (t * B + b) * G);
@@ -269,7 +287,7 @@ function createFusedRun(options: ResolvedMannNetworkOptions, B: number, T: numbe
       // LRUA: least-used slots of the previous usage, write weights, clear, write.
       const ranks = rankByUsage(usage, B, N);
       const wwT = writeW + t * B * H * N;
-      const wrPrev = readW + t * B * H * N;
+      const wrPrev = readW + slot(t) * B * H * N;
       const luT = leastUsed + t * B * N;
       for (let b = 0; b < B; b += 1) {
         for (let i = 0; i < N; i += 1) {
@@ -284,8 +302,8 @@ function createFusedRun(options: ResolvedMannNetworkOptions, B: number, T: numbe
             heap[wwT + at + i] = g * heap[wrPrev + at + i]! + (1 - g) * heap[luT + b * N + i]!;
         }
       }
-      const memPrev = memory + t * B * N * W;
-      const memNext = memory + (t + 1) * B * N * W;
+      const memPrev = memory + slot(t) * B * N * W;
+      const memNext = memory + slot(t + 1) * B * N * W;
       multiplyMatrices(heap, {
         batch: B,
         rows: N,
@@ -310,13 +328,13 @@ function createFusedRun(options: ResolvedMannNetworkOptions, B: number, T: numbe
               heap[memNext + at + m] = v;
               sum += v * v;
             }
-          heap[rowNorm + ((t + 1) * B + b) * N + i] = Math.sqrt(sum + NORM_EPSILON);
+          heap[rowNorm + (slot(t + 1) * B + b) * N + i] = Math.sqrt(sum + NORM_EPSILON);
         }
       }
 
       // Read weights: softmax over slots of β · cosine(k, M_{t-1} or M_t).
       const compared = readsWritten ? memNext : memPrev;
-      const comparedNorm = rowNorm + (readsWritten ? t + 1 : t) * B * N;
+      const comparedNorm = rowNorm + slot(readsWritten ? t + 1 : t) * B * N;
       const simT = similarity + t * B * H * N;
       const keysT = keys + t * B * R;
       multiplyMatrices(heap, {
@@ -329,7 +347,7 @@ function createFusedRun(options: ResolvedMannNetworkOptions, B: number, T: numbe
         transposeB: true,
         c: simT,
       });
-      const wrNext = readW + (t + 1) * B * H * N;
+      const wrNext = readW + slot(t + 1) * B * H * N;
       for (let b = 0; b < B; b += 1) {
         for (let h = 0; h < H; h += 1) {
           let sum = 0;
@@ -395,6 +413,7 @@ function createFusedRun(options: ResolvedMannNetworkOptions, B: number, T: numbe
   }
 
   function backward(heap: Float32Array, clearedSlot: Int32Array, dyData: Float32Array): Float32Array[] {
+    if (!saveAll) throw new Error('fusedMannLogits: this run kept no intermediates for a backward pass');
     for (let t = 0; t < T; t += 1)
       for (let b = 0; b < B; b += 1)
         heap.set(dyData.subarray((b * T + t) * O, (b * T + t + 1) * O), dl + (t * B + b) * O);
@@ -526,12 +545,12 @@ function createFusedRun(options: ResolvedMannNetworkOptions, B: number, T: numbe
 
   /** The LRUA step t backward: reads `dr`, `dM`, `dwrCarry`; writes `dE[t]`, `dM` and `dwrCarry` for step t - 1. */
   function backwardLrua(heap: Float32Array, clearedSlot: Int32Array, t: number): void {
-    const memPrev = memory + t * B * N * W;
-    const memNext = memory + (t + 1) * B * N * W;
+    const memPrev = memory + slot(t) * B * N * W;
+    const memNext = memory + slot(t + 1) * B * N * W;
     const compared = readsWritten ? memNext : memPrev;
-    const comparedNorm = rowNorm + (readsWritten ? t + 1 : t) * B * N;
-    const wrNext = readW + (t + 1) * B * H * N;
-    const wrPrev = readW + t * B * H * N;
+    const comparedNorm = rowNorm + slot(readsWritten ? t + 1 : t) * B * N;
+    const wrNext = readW + slot(t + 1) * B * H * N;
+    const wrPrev = readW + slot(t) * B * H * N;
     const wwT = writeW + t * B * H * N;
     const simT = similarity + t * B * H * N;
     const keysT = keys + t * B * R;
@@ -671,5 +690,9 @@ function createFusedRun(options: ResolvedMannNetworkOptions, B: number, T: numbe
       }
   }
 
+  if (r.size > 2 ** 31 - 1)
+    throw new RangeError(
+      `fusedMannLogits: ${B} episodes of ${T} steps need ${r.size} floats of intermediates (more than 2^31); pass fewer episodes at a time`,
+    );
   return { size: r.size, hasHeads, forward, backward };
 }
