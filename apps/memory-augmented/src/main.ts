@@ -105,6 +105,8 @@ interface Options extends ReportOptions {
   readonly memoryWidth: number;
   /** MANN read (and write) heads. */
   readonly heads: number;
+  /** What a MANN head writes: its key or a separate add vector. */
+  readonly writeVector: 'key' | 'add';
   /** Episodes per Adam step. */
   readonly batch: number;
   /** Adam's learning rate. */
@@ -190,6 +192,14 @@ const program = new Command('memory-augmented')
     8,
   )
   .option('--heads <h>', 'MANN read and write heads (integer >= 1)', parseIntegerAtLeast(1), 2)
+  .addOption(
+    new Option(
+      '--write-vector <kind>',
+      "what a MANN head writes: its key (the paper's equation) or a separate add vector (the reference code's curves)",
+    )
+      .choices(['key', 'add'])
+      .default('key'),
+  )
   .option('--batch <episodes>', 'episodes per Adam step (integer >= 1)', parseIntegerAtLeast(1), 16)
   .option('--learning-rate <lr>', "Adam's learning rate (number > 0)", parseNumberAbove(0), 0.01)
   .option('--steps <n>', 'Adam steps of each model (integer >= 1)', parseIntegerAtLeast(1), 2000)
@@ -212,7 +222,7 @@ addReportOptions(program, {
   examples: [
     'npx -y pnpm@10.34.9 memory-augmented -- --section mann --steps 4000 --output mann-report',
     'npx -y pnpm@10.34.9 memory-augmented -- --section mann --classes 5 --instances 10 --dimension 400 --sigma 1 \\',
-    '    --controller 200 --memory-slots 128 --memory-width 40 --heads 4 --learning-rate 0.001 --steps 100000',
+    '    --controller 200 --memory-slots 128 --memory-width 40 --heads 4 --write-vector add --learning-rate 0.003 --steps 3000',
     'npx -y pnpm@10.34.9 memory-augmented -- --section snail --updates 60 --output snail-report --overwrite',
   ],
 });
@@ -432,6 +442,7 @@ async function runMannSection(options: Options, output: string) {
       memorySlots: options.memorySlots,
       memoryWidth: options.memoryWidth,
       heads: options.heads,
+      writeVector: options.writeVector,
       memory,
     });
     const learner = createOneShotLearner({ model, learningRate: options.learningRate, seed });
@@ -544,6 +555,7 @@ async function runMannSection(options: Options, output: string) {
       memorySlots: options.memorySlots,
       memoryWidth: options.memoryWidth,
       heads: options.heads,
+      writeVector: options.writeVector,
       batchSize: batch,
       learningRate: options.learningRate,
       steps,

@@ -95,6 +95,7 @@ it('--help lists every option with its default; a bad option is one line and exi
     ['--memory-slots <N>', '16'],
     ['--memory-width <M>', '8'],
     ['--heads <h>', '2'],
+    ['--write-vector <kind>', '"key"'],
     ['--batch <episodes>', '16'],
     ['--learning-rate <lr>', '0.01'],
     ['--steps <n>', '2000'],
@@ -116,6 +117,10 @@ it('--help lists every option with its default; a bad option is one line and exi
       "error: option '--classes <C>' argument '1' is invalid. Expected an integer >= 2.\n",
     ],
     [['--sigma', 'x'], "error: option '--sigma <s>' argument 'x' is invalid. Expected a number >= 0.\n"],
+    [
+      ['--write-vector', 'value'],
+      "error: option '--write-vector <kind>' argument 'value' is invalid. Allowed choices are key, add.\n",
+    ],
     [
       ['--section', 'maml'],
       "error: option '--section <name>' argument 'maml' is invalid. Allowed choices are snail, mann, both.\n",
