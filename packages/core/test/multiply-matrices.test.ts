@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRng, type MatrixProduct, multiplyMatrices, useBackend } from '../src/index';
 import { multiplyMatricesInJavaScript } from '../src/nn/multiply-matrices';
+import { requireNativeKernels } from '../src/testing/index';
 
 /** float64 reference of one product. */
 function referenceProduct(heap: Float32Array, p: MatrixProduct): Float64Array {
@@ -78,12 +79,7 @@ describe('multiplyMatrices (products on host memory)', () => {
 
   it('matches it on the wasm backend, natively where @metarl/native is loaded, and equals the JavaScript path there', async () => {
     const info = await useBackend('wasm');
-    if (
-      info.native === undefined &&
-      process.env.METARL_REQUIRE_NATIVE === '1' &&
-      process.env.METARL_NATIVE !== 'off'
-    )
-      throw new Error(`the native kernels are required here: ${info.nativeUnavailable}`);
+    requireNativeKernels(info);
     checkCases();
     const rng = createRng(8);
     for (const product of cases) {

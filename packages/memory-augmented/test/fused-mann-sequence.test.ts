@@ -7,7 +7,7 @@ import {
   useBackend,
   valueAndGradients,
 } from '@metarl/core';
-import { countLiveTensors } from '@metarl/core/testing';
+import { countLiveTensors, requireNativeKernels } from '@metarl/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMannNetwork, crossEntropy, type MannNetworkOptions } from '../src/index';
 
@@ -139,12 +139,7 @@ describe('fused MANN sequence (hand-written backward through controller and LRUA
 
   it('matches it on the wasm backend (native products where @metarl/native is installed)', async () => {
     const info = await useBackend('wasm');
-    if (
-      info.native === undefined &&
-      process.env.METARL_REQUIRE_NATIVE === '1' &&
-      process.env.METARL_NATIVE !== 'off'
-    )
-      throw new Error(`the native kernels are required here: ${info.nativeUnavailable}`);
+    requireNativeKernels(info);
     variants.forEach((options, i) => {
       for (const shape of shapes) checkAgainstUnroll(options, 20 + i, shape);
     });

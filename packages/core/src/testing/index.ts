@@ -27,4 +27,5 @@ export {
 } from './gradient-check';
 export { checkHessianVectorProduct, checkMamlMetaGradient } from './maml-check';
 export { listOpCases, type OpCase, toGradientCase } from './op-cases';
+export { requireNativeKernels } from './require-native-kernels';
 export { countLiveTensors, measureTensorGrowth } from './tensor-leaks';

@@ -50,6 +50,23 @@ function transpose(heap: Float32Array, from: number, rows: number, columns: numb
     for (let j = 0; j < columns; j += 1) heap[to + j * rows + i] = heap[from + i * columns + j]!;
 }
 
+/** Copies a [first, second, width] block of `source` to `target` as [second, first, width] (batch-major to time-major and back). */
+function swapLeadingAxes(
+  source: Float32Array,
+  sourceAt: number,
+  target: Float32Array,
+  targetAt: number,
+  first: number,
+  second: number,
+  width: number,
+): void {
+  for (let i = 0; i < first; i += 1)
+    for (let j = 0; j < second; j += 1) {
+      const from = sourceAt + (i * second + j) * width;
+      target.set(source.subarray(from, from + width), targetAt + (j * first + i) * width);
+    }
+}
+
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 
@@ -227,9 +244,7 @@ function createFusedRun(
       if (saveAll) transpose(heap, wh, C, P, whT);
     }
     if (saveAll) transpose(heap, wcat, S, G, wcatT);
-    for (let b = 0; b < B; b += 1)
-      for (let t = 0; t < T; t += 1)
-        heap.set(pData!.subarray((b * T + t) * G, (b * T + t + 1) * G), proj + (t * B + b) * G);
+    swapLeadingAxes(pData!, 0, heap, proj, B, T, G);
 
     const usage = new Float32Array(B * N);
     if (on) heap.fill(Math.sqrt(NORM_EPSILON), rowNorm, rowNorm + B * N);
@@ -405,18 +420,14 @@ function createFusedRun(
       bias: bo,
     });
     const values = new Float32Array(B * T * O);
-    for (let t = 0; t < T; t += 1)
-      for (let b = 0; b < B; b += 1)
-        values.set(heap.subarray(logits + (t * B + b) * O, logits + (t * B + b + 1) * O), (b * T + t) * O);
+    swapLeadingAxes(heap, logits, values, 0, T, B, O);
 
     return values;
   }
 
   function backward(heap: Float32Array, clearedSlot: Int32Array, dyData: Float32Array): Float32Array[] {
     if (!saveAll) throw new Error('fusedMannLogits: this run kept no intermediates for a backward pass');
-    for (let t = 0; t < T; t += 1)
-      for (let b = 0; b < B; b += 1)
-        heap.set(dyData.subarray((b * T + t) * O, (b * T + t + 1) * O), dl + (t * B + b) * O);
+    swapLeadingAxes(dyData, 0, heap, dl, B, T, O);
     multiplyMatrices(heap, {
       rows: T * B,
       columns: S,
@@ -515,9 +526,7 @@ function createFusedRun(
       });
 
     const dProjected = new Float32Array(B * T * G);
-    for (let t = 0; t < T; t += 1)
-      for (let b = 0; b < B; b += 1)
-        dProjected.set(heap.subarray(dZ + (t * B + b) * G, dZ + (t * B + b + 1) * G), (b * T + t) * G);
+    swapLeadingAxes(heap, dZ, dProjected, 0, T, B, G);
     const dInputWeight = new Float32Array((I + (hasHeads ? R : 0)) * G);
     if (on) dInputWeight.set(heap.subarray(dwcat + C * G, dwcat + S * G), I * G);
     const dOutputWeight = new Float32Array((C + (hasHeads ? R : 0)) * O);
