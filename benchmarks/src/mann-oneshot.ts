@@ -4,7 +4,7 @@
  * MANN (Santoro et al. 2016) against an LSTM of the same controller size on synthetic one-shot
  * episodes (`sampleSyntheticEpisodes`: 5 classes x 10 instances = 50 steps, prototypes N(0, I/400)
  * in R^400, instances prototype + sigma N(0, I/400), the previous step's label as a one-hot input). Each model
- * trains for a wall-time budget (`--minutes`, per model) with batch 16 and Adam 1e-3 (the paper's),
+ * trains for a wall-time budget (`--minutes`, per model; or `--steps` training steps) with batch 16 and Adam 1e-3 (the paper's),
  * then is evaluated on `--test-episodes` (default 1,000) fresh episodes: accuracy by instance
  * index (entry k = the (k+1)-th presentation of a class; the paper's Table 1 columns). The
  * learning curve evaluates on `--curve-episodes` fresh episodes every `--evaluate-every` steps.
@@ -25,6 +25,12 @@ import { describeMachine, readFlags, report } from './shared';
 
 const flags = readFlags('mann-oneshot', {
   minutes: { type: 'number', default: 15, minimum: 0, description: 'training wall time per model, minutes' },
+  steps: {
+    type: 'integer',
+    default: 0,
+    minimum: 0,
+    description: 'training steps per model instead of a wall time (0: use --minutes)',
+  },
   sigma: { type: 'number', default: 1, minimum: 0, description: 'instance noise around the class prototype' },
   model: {
     type: 'string',
@@ -125,7 +131,8 @@ for (const [name, memory] of modes) {
   let trainingMs = 0;
   let losses: number[] = [];
   let step = 0;
-  while (trainingMs < budgetMs || step === 0) {
+  const trainingLeft = () => (flags.steps > 0 ? step < flags.steps : trainingMs < budgetMs || step === 0);
+  while (trainingLeft()) {
     const batch = sampleSyntheticEpisodes(flags.batch, trainingRng, episodeOptions);
     const t0 = performance.now();
     losses.push(learner.trainStep(batch));
@@ -180,7 +187,7 @@ report({
     keyStrength: flags['key-strength'],
     ...(flags['key-strength'] === 'learned' ? { initialKeyStrength: flags['initial-key-strength'] } : {}),
     readMemory: flags['read-memory'],
-    minutesPerModel: flags.minutes,
+    ...(flags.steps > 0 ? { stepsPerModel: flags.steps } : { minutesPerModel: flags.minutes }),
     batch: flags.batch,
     optimizer: { kind: 'adam', learningRate: flags['learning-rate'] },
     controllerSize: flags.controller,
