@@ -11,7 +11,7 @@
  *                                   plain LSTM, the same number of Adam steps on the same one-shot
  *                                   episodes: accuracy at the 1st, 2nd, ... k-th sight of a class on
  *                                   new episodes, beside chance (1 / classes)
- *   mann-learning-curve.png         the accuracy at the 2nd sight of a class, by training step
+ *   mann-learning-curve.png         the mean accuracy from the 2nd sight of a class on, by training step
  *   summary.json                    the settings, the figures and the seconds of every part
  *
  * The one-shot episodes are synthetic (a stand-in for Omniglot with nothing on disk): every class
@@ -164,50 +164,50 @@ const program = new Command('memory-augmented')
   .option('--features <F>', 'SNAIL feature size F (integer >= 1)', parseIntegerAtLeast(1), 32)
   .option('--hidden <size>', 'RL² GRU hidden size (integer >= 1)', parseIntegerAtLeast(1), 128)
   .optionsGroup('MANN vs LSTM on one-shot episodes:')
-  .option('--classes <C>', 'classes per episode (integer >= 2)', parseIntegerAtLeast(2), 3)
+  .option('--classes <C>', 'classes per episode (integer >= 2)', parseIntegerAtLeast(2), 5)
   .option(
     '--instances <K>',
     'instances per class; an episode has C x K steps (integer >= 2)',
     parseIntegerAtLeast(2),
-    5,
+    10,
   )
-  .option('--dimension <d>', 'features per instance (integer >= 1)', parseIntegerAtLeast(1), 20)
+  .option('--dimension <d>', 'features per instance (integer >= 1)', parseIntegerAtLeast(1), 400)
   .option(
     '--sigma <s>',
     'instance noise: instance = prototype + s N(0, I/d), prototype ~ N(0, I/d) (number >= 0)',
     parseNumberAbove(0, true),
-    0.5,
+    1,
   )
   .option(
     '--controller <units>',
     'LSTM controller units, both models (integer >= 1)',
     parseIntegerAtLeast(1),
-    32,
+    200,
   )
-  .option('--memory-slots <N>', 'MANN memory slots (integer >= 1)', parseIntegerAtLeast(1), 16)
+  .option('--memory-slots <N>', 'MANN memory slots (integer >= 1)', parseIntegerAtLeast(1), 128)
   .option(
     '--memory-width <M>',
     'MANN memory width, floats per slot (integer >= 1)',
     parseIntegerAtLeast(1),
-    8,
+    40,
   )
-  .option('--heads <h>', 'MANN read and write heads (integer >= 1)', parseIntegerAtLeast(1), 2)
+  .option('--heads <h>', 'MANN read and write heads (integer >= 1)', parseIntegerAtLeast(1), 4)
   .addOption(
     new Option(
       '--write-vector <kind>',
       "what a MANN head writes: its key (the paper's equation) or a separate add vector (the reference code's curves)",
     )
       .choices(['key', 'add'])
-      .default('key'),
+      .default('add'),
   )
-  .option('--batch <episodes>', 'episodes per Adam step (integer >= 1)', parseIntegerAtLeast(1), 16)
-  .option('--learning-rate <lr>', "Adam's learning rate (number > 0)", parseNumberAbove(0), 0.01)
-  .option('--steps <n>', 'Adam steps of each model (integer >= 1)', parseIntegerAtLeast(1), 2000)
+  .option('--batch <episodes>', 'episodes per Adam step (integer >= 1)', parseIntegerAtLeast(1), 4)
+  .option('--learning-rate <lr>', "Adam's learning rate (number > 0)", parseNumberAbove(0), 0.003)
+  .option('--steps <n>', 'Adam steps of each model (integer >= 1)', parseIntegerAtLeast(1), 1500)
   .option(
     '--curve-every <n>',
     'Adam steps between two points of the learning curve (integer >= 1)',
     parseIntegerAtLeast(1),
-    100,
+    250,
   )
   .option(
     '--test-episodes <n>',
@@ -221,8 +221,9 @@ addReportOptions(program, {
   resumable: false,
   examples: [
     'npx -y pnpm@10.34.9 memory-augmented -- --section mann --steps 4000 --output mann-report',
-    'npx -y pnpm@10.34.9 memory-augmented -- --section mann --classes 5 --instances 10 --dimension 400 --sigma 1 \\',
-    '    --controller 200 --memory-slots 128 --memory-width 40 --heads 4 --write-vector add --learning-rate 0.003 --steps 3000',
+    'npx -y pnpm@10.34.9 memory-augmented -- --section mann --batch 16 --steps 3000 --output mann-batch-16',
+    'npx -y pnpm@10.34.9 memory-augmented -- --section mann --classes 3 --instances 5 --dimension 20 --sigma 0.5 \\',
+    '    --controller 32 --memory-slots 16 --memory-width 8 --heads 2 --write-vector key --learning-rate 0.01 --batch 16',
     'npx -y pnpm@10.34.9 memory-augmented -- --section snail --updates 60 --output snail-report --overwrite',
   ],
 });
@@ -424,6 +425,10 @@ async function runSnailSection(options: Options, output: string) {
   };
 }
 
+/** Mean accuracy from the 2nd sight of a class to the last: what recognising a class is worth. */
+const meanFromSecondSight = (accuracy: Float64Array) =>
+  accuracy.slice(1).reduce((sum, value) => sum + value, 0) / (accuracy.length - 1);
+
 /** MANN and the LSTM on one-shot episodes: the same Adam steps on the same episodes. */
 async function runMannSection(options: Options, output: string) {
   const { classes, instances, dimension, sigma, batch, steps, curveEvery, seed } = options;
@@ -452,6 +457,7 @@ async function runMannSection(options: Options, output: string) {
       step: number;
       trainingSeconds: number;
       secondInstanceAccuracy: number;
+      laterSightsAccuracy: number;
       meanLoss: number;
     }[] = [];
     let trainingSeconds = 0;
@@ -463,6 +469,7 @@ async function runMannSection(options: Options, output: string) {
         step,
         trainingSeconds: Number(trainingSeconds.toFixed(1)),
         secondInstanceAccuracy: Number(accuracy[1]!.toFixed(3)),
+        laterSightsAccuracy: Number(meanFromSecondSight(accuracy).toFixed(3)),
         meanLoss: Number((lossCount === 0 ? Number.NaN : lossSum / lossCount).toFixed(3)),
       });
       lossSum = 0;
@@ -479,7 +486,7 @@ async function runMannSection(options: Options, output: string) {
       if (step % curveEvery === 0 || step === steps) {
         accuracy = evaluate(step);
         console.log(
-          `  ${label} after ${step} Adam steps (${trainingSeconds.toFixed(0)} s): loss ${curve.at(-1)!.meanLoss.toFixed(3)}, accuracy at the 2nd instance ${accuracy[1]!.toFixed(2)}`,
+          `  ${label} after ${step} Adam steps (${trainingSeconds.toFixed(0)} s): loss ${curve.at(-1)!.meanLoss.toFixed(3)}, accuracy at the 2nd instance ${accuracy[1]!.toFixed(2)}, from the 2nd on ${meanFromSecondSight(accuracy).toFixed(2)}`,
         );
       }
     }
@@ -524,7 +531,7 @@ async function runMannSection(options: Options, output: string) {
   const learning = results.flatMap((run) =>
     run.curve.map((point) => ({
       x: point.step,
-      y: point.secondInstanceAccuracy,
+      y: point.laterSightsAccuracy,
       series: `${run.label} (${(run.secondsPerStep * 1000).toFixed(0)} ms per step)`,
       reference: false,
     })),
@@ -534,10 +541,10 @@ async function runMannSection(options: Options, output: string) {
     join(output, 'mann-learning-curve.png'),
     await renderChart(
       lineChart({
-        title: 'One-shot classification: accuracy at the 2nd sight of a class, by training step',
+        title: 'One-shot classification: mean accuracy from the 2nd sight of a class on, by training step',
         subtitle: `${options.testEpisodes} new episodes of ${problem}; Adam ${options.learningRate}, ${batch} episodes per step`,
         xTitle: 'Adam step',
-        yTitle: 'accuracy at the 2nd instance',
+        yTitle: 'mean accuracy, 2nd to last sight',
         values: learning,
         yDomain: [0, 1],
         yFormat: '.0%',
