@@ -53,6 +53,7 @@ export { assembleEpisodes, type OneShotBatch, shuffledIndices } from './one-shot
 export {
   createOneShotLearner,
   crossEntropy,
+  evaluateAccuracyByInstance,
   type OneShotLearner,
   type OneShotLearnerOptions,
 } from './one-shot/one-shot-learner';

@@ -1,12 +1,11 @@
-import { createRng, type ParamTree, tf, useBackend } from '@metarl/core';
+import { createRng, useBackend } from '@metarl/core';
 import { requireNativeKernels } from '@metarl/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createMannNetwork,
   createOneShotLearner,
+  evaluateAccuracyByInstance,
   type MannMemoryMode,
-  type MannNetwork,
-  type OneShotBatch,
   sampleSyntheticEpisodes,
 } from '../src/index';
 
@@ -24,21 +23,6 @@ function trainAndEvaluate(memory: MannMemoryMode): Float64Array {
   const accuracy = learner.evaluate(sampleSyntheticEpisodes(200, createRng(99), episode));
   learner.dispose();
   return accuracy;
-}
-
-/** Accuracy by instance of `model` with `params` (the learner's `evaluate`, for any params). */
-function accuracyByInstance(model: MannNetwork, params: ParamTree, batch: OneShotBatch): Float64Array {
-  const inputs = tf.tensor3d(batch.inputs, [batch.batchSize, batch.steps, batch.inputSize]);
-  const predicted = tf.tidy(() => tf.argMax(model.logits(params, inputs), -1));
-  const guesses = predicted.dataSync();
-  tf.dispose([inputs, predicted]);
-  const correct = new Float64Array(batch.instancesPerClass);
-  const counts = new Float64Array(batch.instancesPerClass);
-  batch.labels.forEach((label, i) => {
-    counts[batch.instances[i]!]! += 1;
-    if (guesses[i] === label) correct[batch.instances[i]!]! += 1;
-  });
-  return correct.map((c, k) => c / counts[k]!);
 }
 
 /** Mean accuracy from the 3rd sight of a class to the 10th. */
@@ -68,7 +52,7 @@ describe('MANN learns one-shot classification through its memory (batch 4)', () 
     const mann = train('on');
     const accuracy = mann.evaluate(test);
     // The trained MANN's own params with nothing read: what its accuracy owes to the memory.
-    const withoutReads = accuracyByInstance(network('reads-zeroed'), mann.params(), test);
+    const withoutReads = evaluateAccuracyByInstance(network('reads-zeroed'), mann.params(), test);
     mann.dispose();
     const ablation = train('reads-zeroed');
     const ablationAccuracy = ablation.evaluate(test);

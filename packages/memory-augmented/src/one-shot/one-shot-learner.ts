@@ -66,6 +66,29 @@ export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
   return tf.tidy(() => tf.neg(tf.mean(selectLastAxis(logSoftmax(logits, -1), labels))) as tf.Scalar);
 }
 
+/**
+ * Accuracy (argmax of the logits) of `model` with `params` by instance index [instancesPerClass]:
+ * a learner's `evaluate`, for any params (e.g. a trained MANN's read through its ablation).
+ */
+export function evaluateAccuracyByInstance(
+  model: MannNetwork,
+  params: ParamTree,
+  batch: OneShotBatch,
+): Float64Array {
+  const { inputs, labels } = batchTensors(model, batch);
+  const predicted = tf.tidy(() => tf.argMax(model.logits(params, inputs), -1));
+  const guesses = predicted.dataSync();
+  tf.dispose([inputs, labels, predicted]);
+  const correct = new Float64Array(batch.instancesPerClass);
+  const counts = new Float64Array(batch.instancesPerClass);
+  for (let i = 0; i < batch.labels.length; i += 1) {
+    const k = batch.instances[i]!;
+    counts[k]! += 1;
+    if (guesses[i] === batch.labels[i]) correct[k]! += 1;
+  }
+  return correct.map((c, k) => c / counts[k]!);
+}
+
 /** Creates a learner with fresh params drawn from `seed`. */
 export function createOneShotLearner(options: OneShotLearnerOptions): OneShotLearner {
   const { model } = options;
@@ -104,20 +127,7 @@ export function createOneShotLearner(options: OneShotLearnerOptions): OneShotLea
       steps += 1;
       return loss;
     },
-    evaluate(batch) {
-      const { inputs, labels } = batchTensors(model, batch);
-      const predicted = tf.tidy(() => tf.argMax(model.logits(params, inputs), -1));
-      const guesses = predicted.dataSync();
-      tf.dispose([inputs, labels, predicted]);
-      const correct = new Float64Array(batch.instancesPerClass);
-      const counts = new Float64Array(batch.instancesPerClass);
-      for (let i = 0; i < batch.labels.length; i += 1) {
-        const k = batch.instances[i]!;
-        counts[k]! += 1;
-        if (guesses[i] === batch.labels[i]) correct[k]! += 1;
-      }
-      return correct.map((c, k) => c / counts[k]!);
-    },
+    evaluate: (batch) => evaluateAccuracyByInstance(model, params, batch),
     dispose() {
       disposeParams(params);
       disposeOptimizerState(optimizerState);
